@@ -1,0 +1,38 @@
+"""Serve a WSGI application on a free 127.0.0.1 port in a background thread."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
+
+
+@dataclass
+class RunningServer:
+    """A server started by :func:`serve`; ``url`` has no trailing slash."""
+
+    name: str
+    url: str
+    port: int
+    _server: BaseWSGIServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def serve(app: WSGIApplication, name: str, port: int = 0) -> RunningServer:
+    """Start ``app`` on 127.0.0.1 (``port`` 0 = a free one); returns once it accepts connections."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=f"http-{name}", daemon=True)
+    thread.start()
+    bound = server.server_port
+    return RunningServer(name, f"http://127.0.0.1:{bound}", bound, server, thread)
