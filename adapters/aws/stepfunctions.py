@@ -1,0 +1,37 @@
+"""Step Functions: resume tasks that wait for a callback."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+from workflows.shared.errors import TransientError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+#: the task is gone (timed out, execution ended, token already used): nothing to resume
+_GONE = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
+
+
+class StepFunctionsResponder:
+    """Implements ``workflows.shared.waits.TaskResponder``."""
+
+    def __init__(self, client: BaseClient) -> None:
+        self._client = client
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> bool:
+        try:
+            self._client.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _GONE:
+                return False
+            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+                raise TransientError(f"Step Functions is unavailable: {code}") from exc
+            raise
+        except (ConnectionError, ReadTimeoutError) as exc:
+            raise TransientError(f"Step Functions could not be reached: {exc}") from exc
+        return True

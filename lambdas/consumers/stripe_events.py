@@ -1,0 +1,39 @@
+"""EventBridge target for Stripe's events: deduplicate on the event id, resume the waiting workflow."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from lambdas import bootstrap
+from lambdas.observability import logger, metrics, tracer
+from workflows.payments.stripe_events import handle_stripe_event
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+#: Stripe retries deliveries for days; keep the dedupe marker for a week
+DEDUPE_SECONDS = 7 * 24 * 3600
+
+
+def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
+    return handle_stripe_event(
+        stripe_event, bootstrap.waiting_tasks(), bootstrap.task_responder(), now=int(time.time())
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    envelope = parse(event=event, model=EventBridgeModel)
+    logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
+    deliver = bootstrap.idempotent(
+        _deliver, data_keyword="stripe_event", key_jmespath="id", ttl_s=DEDUPE_SECONDS, context=context
+    )
+    result: dict[str, Any] = deliver(stripe_event=envelope.detail)
+    logger.info("stripe event handled", extra={"outcome": result["outcome"]})
+    return result

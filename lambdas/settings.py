@@ -1,0 +1,37 @@
+"""Typed settings, read from the environment once per cold start (nowhere else reads it)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformSettings(BaseSettings):
+    """What every function has: region, stage, the domain bus and the idempotency table."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    #: set only off AWS (the local cloud); boto3 and pynamodb then talk to it
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    stage: str = Field(default="dev", validation_alias="STAGE")
+    event_bus_name: str = Field(validation_alias="EVENT_BUS_NAME")
+    idempotency_table: str = Field(validation_alias="IDEMPOTENCY_TABLE")
+
+
+class WaitsSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    task_tokens_table: str = Field(validation_alias="TASK_TOKENS_TABLE")
+
+
+class DatabaseSettings(BaseSettings):
+    """PostgreSQL and MongoDB: a URL (local, tests) or a Secrets Manager secret (deployed)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    database_secret_arn: str | None = Field(default=None, validation_alias="DATABASE_SECRET_ARN")
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    mongodb_secret_arn: str | None = Field(default=None, validation_alias="MONGODB_SECRET_ARN")
+    mongodb_database: str = Field(default="resale", validation_alias="MONGODB_DATABASE")

@@ -1,0 +1,293 @@
+"""The API Gateway emulator: HTTP on 127.0.0.1 → REST proxy events, exactly as the CDK API declares.
+
+For each route of the topology it does what the deployed REST API does: a Cognito user-pool
+authorizer on non-public routes (the id token's signature checked against the pool's JWKS,
+its expiry, audience, issuer and token use; the claims handed to the function as
+``requestContext.authorizer.claims``), a Lambda proxy integration for function routes, and a
+``StartExecution`` (Standard, 202) or ``StartSyncExecution`` (Express) integration for workflow
+routes. Gateway errors (401, 404, 413) use the API's error shape, as the stack's gateway
+responses configure them. Local-only helpers live under ``/_local/`` and are never deployed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+from stacks.topology import FunctionTarget, Route, StartExecutionTarget
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from local.cloud.aws import LocalAws
+    from local.cloud.provision import Provisioned
+    from stacks.topology import Topology
+
+log = logging.getLogger("resale.local.gateway")
+
+STAGE = "local"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return Response(body, status=status, content_type="application/json")
+
+
+@dataclass(frozen=True)
+class CompiledRoute:
+    route: Route
+    pattern: re.Pattern[str]
+    parameters: tuple[str, ...]
+
+
+def compile_route(route: Route) -> CompiledRoute:
+    """``/listings/{listing_id}`` → a regex with one named group per path parameter."""
+    names: list[str] = []
+
+    def group(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.endswith("+"):
+            names.append(name[:-1])
+            return f"(?P<{name[:-1]}>.+)"
+        names.append(name)
+        return f"(?P<{name}>[^/]+)"
+
+    regex = re.sub(r"\\\{([A-Za-z0-9_+]+)\\\}", group, re.escape(route.path))
+    return CompiledRoute(route, re.compile(f"^{regex}$"), tuple(names))
+
+
+class TokenVerifier:
+    """Verifies Cognito id tokens as the REST API's Cognito authorizer does."""
+
+    def __init__(self, *, jwks_url: str, issuer: str, audience: str, clock: Callable[[], float]) -> None:
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True)
+        self._issuer = issuer
+        self._audience = audience
+        self._clock = clock
+
+    def verify(self, token: str) -> dict[str, Any]:
+        key = self._jwks.get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            audience=self._audience,
+            issuer=self._issuer,
+            options={"require": ["exp", "iat", "sub", "token_use"], "verify_exp": False},
+        )
+        if claims["token_use"] != "id":
+            raise jwt.InvalidTokenError("not an id token")
+        if float(claims["exp"]) <= self._clock():
+            raise jwt.ExpiredSignatureError("token expired")
+        return claims
+
+
+def authorizer_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """Claims as the REST API hands them to a function: every value a string."""
+    out: dict[str, str] = {}
+    for name, value in claims.items():
+        if isinstance(value, list):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+class Gateway:
+    """A WSGI application serving the topology's routes and the local helpers."""
+
+    def __init__(
+        self,
+        aws: LocalAws,
+        topology: Topology,
+        provisioned: Provisioned,
+        *,
+        clock: Callable[[], float] = time.time,
+        local_apps: dict[str, WSGIApplication] | None = None,
+        local_config: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self._aws = aws
+        self._provisioned = provisioned
+        self._routes = [compile_route(r) for r in topology.routes]
+        self._local_apps = local_apps or {}
+        self._local_config = local_config
+        pool_id = provisioned.user_pool_id
+        issuer = f"https://cognito-idp.{aws.region}.amazonaws.com/{pool_id}"
+        self.verifier = TokenVerifier(
+            jwks_url=f"{aws.endpoint_url}/{pool_id}/.well-known/jwks.json",
+            issuer=issuer,
+            audience=provisioned.user_pool_client_id,
+            clock=clock,
+        )
+        self.latencies_ms: list[float] = []
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        started = time.perf_counter()
+        response = self.dispatch(request)
+        self.latencies_ms.append((time.perf_counter() - started) * 1000)
+        return response(environ, start_response)
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path == "/_local/config" and self._local_config is not None:
+            return Response(json.dumps(self._local_config(), indent=2), content_type="application/json")
+        for prefix, app in self._local_apps.items():
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return Response.from_app(app, request.environ)
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            return _error(413, "PAYLOAD_TOO_LARGE", "The request body is larger than 10 MB.")
+        allowed: list[str] = []
+        for compiled in self._routes:
+            match = compiled.pattern.match(path)
+            if match is None:
+                continue
+            if compiled.route.method != request.method:
+                allowed.append(compiled.route.method)
+                continue
+            return self._serve(compiled, match.groupdict(), request)
+        if allowed:
+            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here; use {', '.join(allowed)}.")
+        return _error(404, "ROUTE_NOT_FOUND", f"No route for {request.method} {path}.")
+
+    def _serve(self, compiled: CompiledRoute, path_parameters: dict[str, str], request: Request) -> Response:
+        route = compiled.route
+        claims: dict[str, Any] | None = None
+        if route.auth != "public":
+            header = request.headers.get("Authorization", "")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else header.strip()
+            if not token:
+                return _error(401, "UNAUTHORIZED", "This route needs an 'Authorization: Bearer <id token>' header.")
+            try:
+                claims = self.verifier.verify(token)
+            except jwt.ExpiredSignatureError:
+                return _error(401, "TOKEN_EXPIRED", "The token has expired; log in or refresh it.")
+            except (jwt.PyJWTError, ValueError, KeyError):
+                return _error(401, "UNAUTHORIZED", "The token is not valid for this API.")
+        if isinstance(route.target, FunctionTarget):
+            return self._invoke(route, route.target, path_parameters, request, claims)
+        return self._start_execution(route.target, request, claims)
+
+    # -- integrations ----------------------------------------------------------------------
+
+    def proxy_event(
+        self, route: Route, path_parameters: dict[str, str], request: Request, claims: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        raw = request.get_data()
+        try:
+            body: str | None = raw.decode("utf-8") if raw else None
+            is_base64 = False
+        except UnicodeDecodeError:
+            body, is_base64 = base64.b64encode(raw).decode("ascii"), True
+        headers = {k: v for k, v in request.headers.items()}
+        multi_headers: dict[str, list[str]] = {}
+        for k, v in request.headers.items():
+            multi_headers.setdefault(k, []).append(v)
+        query = {k: request.args.getlist(k)[-1] for k in request.args}
+        multi_query = {k: request.args.getlist(k) for k in request.args}
+        request_id = str(uuid.uuid4())
+        context: dict[str, Any] = {
+            "accountId": self._aws.account_id,
+            "apiId": "local",
+            "resourceId": "local",
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "path": f"/{STAGE}{request.path}",
+            "protocol": "HTTP/1.1",
+            "stage": STAGE,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+        }
+        if claims is not None:
+            context["authorizer"] = {"claims": authorizer_claims(claims)}
+        return {
+            "resource": route.path,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters or None,
+            "stageVariables": None,
+            "requestContext": context,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def _invoke(
+        self,
+        route: Route,
+        target: FunctionTarget,
+        path_parameters: dict[str, str],
+        request: Request,
+        claims: dict[str, Any] | None,
+    ) -> Response:
+        event = self.proxy_event(route, path_parameters, request, claims)
+        result = self._aws.functions.invoke(self._provisioned.physical_name(target.function), event)
+        if result.error_type is not None:
+            log.error("%s raised %s: %s", target.function, result.error_type, result.error_message)
+            return _error(502, "INTERNAL_ERROR", "The service failed to answer; the error was logged.")
+        payload = result.payload
+        if not isinstance(payload, dict) or "statusCode" not in payload:
+            return _error(502, "INTERNAL_ERROR", "The service answered in an unexpected shape.")
+        headers = Headers()
+        for name, value in (payload.get("headers") or {}).items():
+            headers[name] = str(value)
+        for name, values in (payload.get("multiValueHeaders") or {}).items():
+            for value in values:
+                headers.add(name, str(value))
+        body = payload.get("body") or ""
+        data = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode("utf-8")
+        return Response(data, status=int(payload["statusCode"]), headers=headers)
+
+    def _start_execution(
+        self, target: StartExecutionTarget, request: Request, claims: dict[str, Any] | None
+    ) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except json.JSONDecodeError:
+            return _error(400, "INVALID_JSON", "The request body is not valid JSON.")
+        if not isinstance(body, dict):
+            return _error(400, "INVALID_REQUEST", "The request body must be a JSON object.")
+        name = body.get(target.name_from)
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", name):
+            return _error(
+                400, "INVALID_REQUEST", f"'{target.name_from}' must be 1-80 letters, digits, '-' or '_'."
+            )
+        execution_input = json.dumps({"request": body, "caller": authorizer_claims(claims or {})})
+        arn = self._provisioned.state_machine_arn(target.state_machine)
+        sfn = self._aws.client("stepfunctions")
+        sm_type = sfn.describe_state_machine(stateMachineArn=arn)["type"]
+        if sm_type == "EXPRESS":
+            result = sfn.start_sync_execution(stateMachineArn=arn, name=name, input=execution_input)
+            status = 200 if result["status"] == "SUCCEEDED" else 500
+            payload: dict[str, Any] = {"status": result["status"]}
+            if "output" in result:
+                payload["output"] = json.loads(result["output"])
+            if result["status"] != "SUCCEEDED":
+                payload["error"] = {"code": result.get("error", "FAILED"), "message": result.get("cause", "")}
+            return Response(json.dumps(payload), status=status, content_type="application/json")
+        try:
+            started = sfn.start_execution(stateMachineArn=arn, name=name, input=execution_input)
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return _error(409, "ALREADY_STARTED", f"A process named {name!r} already exists with other input.")
+        payload = {"execution_arn": started["executionArn"], "started_at": started["startDate"].isoformat()}
+        return Response(json.dumps(payload), status=202, content_type="application/json")

@@ -1,0 +1,78 @@
+"""Stripe's events, read as outside events that move workflows forward.
+
+Only the fields a workflow needs are kept; the summary never carries card or personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.shared.errors import ContractError
+from workflows.shared.waits import OutsideEvent, TaskResponder, WaitingTasks, deliver_event
+
+#: event type prefix → the kind of object whose id is the correlation key
+_CORRELATED = {
+    "payment_intent.": "payment_intent",
+    "account.": "account",
+    "transfer.": "transfer",
+    "payout.": "payout",
+    "charge.": "payment_intent",  # a charge belongs to its PaymentIntent
+}
+
+
+def to_outside_event(event: dict[str, Any]) -> OutsideEvent | None:
+    """The outside event for a Stripe Event object, or None when no workflow cares about it."""
+    try:
+        event_id = str(event["id"])
+        event_type = str(event["type"])
+        obj: dict[str, Any] = event["data"]["object"]
+        created = int(event["created"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ContractError(f"not a Stripe event: {exc}", code="INVALID_EVENT") from exc
+
+    kind = next((k for prefix, k in _CORRELATED.items() if event_type.startswith(prefix)), None)
+    if kind is None:
+        return None
+    object_id = obj.get("payment_intent") if event_type.startswith("charge.") else obj.get("id")
+    if not object_id:
+        return None
+    summary: dict[str, Any] = {"object_id": obj.get("id"), "status": obj.get("status")}
+    if kind == "payment_intent":
+        summary |= {
+            "payment_intent_id": object_id,
+            "amount": obj.get("amount"),
+            "currency": str(obj.get("currency", "")).upper() or None,
+            "latest_charge": obj.get("latest_charge") if event_type.startswith("payment_intent.") else obj.get("id"),
+            "failure_code": (obj.get("last_payment_error") or {}).get("code"),
+            "failure_message": (obj.get("last_payment_error") or {}).get("message"),
+        }
+    elif kind == "account":
+        requirements = obj.get("requirements") or {}
+        summary |= {
+            "account_id": object_id,
+            "charges_enabled": bool(obj.get("charges_enabled")),
+            "payouts_enabled": bool(obj.get("payouts_enabled")),
+            "details_submitted": bool(obj.get("details_submitted")),
+            "requirements_due": sorted(
+                set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or [])
+            ),
+            "disabled_reason": requirements.get("disabled_reason"),
+        }
+    return OutsideEvent(
+        event_id=event_id,
+        event_type=event_type,
+        correlation_id=f"{kind}:{object_id}",
+        occurred_at=created,
+        summary=summary,
+    )
+
+
+def handle_stripe_event(
+    event: dict[str, Any], waiting: WaitingTasks, responder: TaskResponder, *, now: int
+) -> dict[str, Any]:
+    """Resume the workflow waiting for this Stripe event (or keep the event until it waits)."""
+    outside = to_outside_event(event)
+    if outside is None:
+        return {"event_id": event.get("id"), "outcome": "ignored"}
+    outcome = deliver_event(waiting, responder, outside, now=now)
+    return {"event_id": outside.event_id, "correlation_id": outside.correlation_id, "outcome": outcome}
