@@ -10,6 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.config import Config
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -43,7 +44,9 @@ def database_settings() -> DatabaseSettings:
 def aws_client(service: str) -> BaseClient:
     settings = platform()
     session = boto3.session.Session(region_name=settings.aws_region)
-    client: BaseClient = session.client(service, endpoint_url=settings.aws_endpoint_url)  # type: ignore[call-overload]
+    # an endpoint override (the local cloud) has no per-operation host prefixes like "sync-"
+    config = Config(inject_host_prefix=settings.aws_endpoint_url is None, retries={"mode": "standard"})
+    client: BaseClient = session.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
     return client
 
 

@@ -390,25 +390,42 @@ FUNCTIONS = (
         ),
         service="payments",
     ),
+    Function(
+        "wait-for-event",
+        handler="lambdas.steps.shared.wait_for_event.handler",
+        description="Step: park a task token until the outside event it waits for arrives.",
+        environment={"TASK_TOKENS_TABLE": Ref(Kind.TABLE, "task-tokens")},
+        grants=(
+            Grant(Kind.TABLE, "task-tokens", "read_write"),
+            Grant(Kind.STATE_MACHINE, "*", "task_response"),
+        ),
+        service="workflows",
+    ),
 )
 
 ROUTES = (Route("GET", "/health", "public", FunctionTarget("api-health")),)
 
 STATE_MACHINES: tuple[StateMachine, ...] = ()
 
+#: Stripe event types routed to the stripe-events consumer
+STRIPE_EVENTS_THAT_RESUME = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_intent.amount_capturable_updated",
+    "account.updated",
+    "account.application.deauthorized",
+    "transfer.reversed",
+    "payout.paid",
+    "payout.failed",
+)
+
 RULES = (
     Rule(
         "stripe-events",
         bus="stripe",
-        event_pattern={
-            "detail-type": [
-                {"prefix": "payment_intent."},
-                {"prefix": "account."},
-                {"prefix": "charge."},
-                {"prefix": "transfer."},
-                {"prefix": "payout."},
-            ]
-        },
+        # the types workflows.payments.stripe_events.RESUMING_EVENTS reads (a test keeps them equal)
+        event_pattern={"detail-type": list(STRIPE_EVENTS_THAT_RESUME)},
         targets=(RuleTarget("function", "stripe-events"),),
         description="Stripe events that move a workflow forward.",
     ),

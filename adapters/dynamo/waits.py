@@ -78,6 +78,7 @@ class DynamoWaitingTasks:
                     continue  # someone wrote first: read again
             if item.event is not None:
                 # the event came before the workflow waited: take it (only if it is still there)
+                early = _event_from(item_event(item))
                 try:
                     item.update(
                         actions=[model.event.remove(), model.task_token.remove()],
@@ -85,7 +86,7 @@ class DynamoWaitingTasks:
                     )
                 except UpdateError:
                     continue
-                return _event_from(item_event(item))
+                return early
             try:
                 item.update(
                     actions=[

@@ -1,0 +1,1 @@
+"""MongoDB: the cached client (``client``) and the indexes declared as data (``indexes``)."""

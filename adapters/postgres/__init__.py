@@ -1,0 +1,1 @@
+"""PostgreSQL: the connection pool (``pool``), schema migrations (``migrate``, ``migrations/``)."""

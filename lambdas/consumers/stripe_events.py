@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
@@ -36,4 +37,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     result: dict[str, Any] = deliver(stripe_event=envelope.detail)
     logger.info("stripe event handled", extra={"outcome": result["outcome"]})
+    metrics.add_metric(name=f"StripeEvent{str(result['outcome']).capitalize()}", unit=MetricUnit.Count, value=1)
     return result

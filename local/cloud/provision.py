@@ -240,9 +240,10 @@ def _functions(aws: LocalAws, topology: Topology, out: Provisioned, base_environ
         )
         out.names[(Kind.STATE_MACHINE, sm.name)] = out.physical_name(sm.name)
     for function in topology.functions:
+        # (the deployed stack also sets POWERTOOLS_SERVICE_NAME per function; in-process
+        # functions share one environment, so locally every log line says service "resale")
         environment = {
             **base_environment,
-            "POWERTOOLS_SERVICE_NAME": function.service,
             **{key: out.resolve_value(value) for key, value in function.full_environment.items()},
         }
         arn = aws.create_function(

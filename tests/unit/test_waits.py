@@ -81,9 +81,9 @@ def test_given_an_account_updated_event_then_it_correlates_on_the_account_with_r
     assert translated.summary["payouts_enabled"] is False
 
 
-def test_given_a_charge_event_then_it_correlates_on_its_payment_intent() -> None:
-    translated = to_outside_event(stripe_event("evt_c", "charge.refunded", {"id": "ch_1", "payment_intent": "pi_7"}))
-    assert translated is not None and translated.correlation_id == "payment_intent:pi_7"
+def test_given_a_charge_event_then_it_does_not_resume_a_payment_wait() -> None:
+    # charge.succeeded comes with payment_intent.succeeded; only the latter decides a payment
+    assert to_outside_event(stripe_event("evt_c", "charge.succeeded", {"id": "ch_1", "payment_intent": "pi_7"})) is None
 
 
 def test_given_an_event_no_workflow_needs_then_it_is_ignored() -> None:
@@ -95,3 +95,16 @@ def test_given_an_event_no_workflow_needs_then_it_is_ignored() -> None:
 def test_given_a_malformed_event_then_it_is_a_contract_error() -> None:
     with pytest.raises(ContractError):
         to_outside_event({"id": "evt_1"})
+
+
+def test_given_the_stripe_rule_then_it_routes_exactly_the_events_the_consumer_reads() -> None:
+    from stacks.topology import TOPOLOGY
+    from workflows.payments.stripe_events import RESUMING_EVENTS
+
+    rule = next(r for r in TOPOLOGY.rules if r.name == "stripe-events")
+    assert rule.event_pattern is not None
+    assert set(rule.event_pattern["detail-type"]) == set(RESUMING_EVENTS)  # type: ignore[arg-type]
+
+
+def test_given_a_payment_intent_created_event_then_no_wait_is_resumed() -> None:
+    assert to_outside_event(stripe_event("evt_p", "payment_intent.created", {"id": "pi_1"})) is None

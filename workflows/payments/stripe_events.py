@@ -10,13 +10,18 @@ from typing import Any
 from workflows.shared.errors import ContractError
 from workflows.shared.waits import OutsideEvent, TaskResponder, WaitingTasks, deliver_event
 
-#: event type prefix → the kind of object whose id is the correlation key
-_CORRELATED = {
-    "payment_intent.": "payment_intent",
-    "account.": "account",
-    "transfer.": "transfer",
-    "payout.": "payout",
-    "charge.": "payment_intent",  # a charge belongs to its PaymentIntent
+#: the Stripe event types that decide something a workflow waits for, by the kind of object
+#: whose id is the correlation key (payment_intent.created and the like decide nothing)
+RESUMING_EVENTS: dict[str, str] = {
+    "payment_intent.succeeded": "payment_intent",
+    "payment_intent.payment_failed": "payment_intent",
+    "payment_intent.canceled": "payment_intent",
+    "payment_intent.amount_capturable_updated": "payment_intent",
+    "account.updated": "account",
+    "account.application.deauthorized": "account",
+    "transfer.reversed": "transfer",
+    "payout.paid": "payout",
+    "payout.failed": "payout",
 }
 
 
@@ -30,10 +35,10 @@ def to_outside_event(event: dict[str, Any]) -> OutsideEvent | None:
     except (KeyError, TypeError, ValueError) as exc:
         raise ContractError(f"not a Stripe event: {exc}", code="INVALID_EVENT") from exc
 
-    kind = next((k for prefix, k in _CORRELATED.items() if event_type.startswith(prefix)), None)
+    kind = RESUMING_EVENTS.get(event_type)
     if kind is None:
         return None
-    object_id = obj.get("payment_intent") if event_type.startswith("charge.") else obj.get("id")
+    object_id = obj.get("id")
     if not object_id:
         return None
     summary: dict[str, Any] = {"object_id": obj.get("id"), "status": obj.get("status")}
@@ -42,7 +47,7 @@ def to_outside_event(event: dict[str, Any]) -> OutsideEvent | None:
             "payment_intent_id": object_id,
             "amount": obj.get("amount"),
             "currency": str(obj.get("currency", "")).upper() or None,
-            "latest_charge": obj.get("latest_charge") if event_type.startswith("payment_intent.") else obj.get("id"),
+            "latest_charge": obj.get("latest_charge"),
             "failure_code": (obj.get("last_payment_error") or {}).get("code"),
             "failure_message": (obj.get("last_payment_error") or {}).get("message"),
         }

@@ -1,0 +1,3 @@
+-- Undo 0002.processed-events.
+
+DROP TABLE processed_events;

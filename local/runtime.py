@@ -1,0 +1,276 @@
+"""The local cloud, assembled: databases, AWS stand-in, provider stand-ins, delivery, API.
+
+One object that ``make dev``, ``make demo``, the benchmarks and the test suite's session fixture
+all start the same way. Every part binds 127.0.0.1 on a free port and is stopped by ``stop()``
+(also on an exception half-way through ``start()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from local.cloud.aws import LocalAws
+from local.cloud.clock import ScaledClock, VirtualClock
+from local.cloud.delivery import SqsPoller
+from local.cloud.provision import Provisioned, provision
+from local.console import ConsoleContext, make_console_app
+from local.databases import LocalDatabases
+from local.gateway import Gateway
+from local.http import RunningServer, serve
+from local.providers.outbox import Outbox
+from local.providers.sendgrid import SendGridStandIn
+from local.providers.stripe import StripeStandIn, eventbridge_entry
+from local.providers.twilio import TwilioStandIn
+from local.seed import TokenApp
+from stacks.topology import TOPOLOGY, Topology
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+log = logging.getLogger("resale.local")
+_T = TypeVar("_T")
+
+#: the source Stripe's EventBridge integration puts on its events (the bus is local and custom)
+STRIPE_EVENT_SOURCE = "aws.partner/stripe.com/ed_local"
+SENDER_EMAIL = "no-reply@resale.local"
+SMS_SENDER = "+15005550006"
+
+
+@dataclass
+class LocalCloudConfig:
+    #: "virtual": waits and retries complete at once (tests); "scaled": real time × factor (dev)
+    clock: Literal["virtual", "scaled"] = "virtual"
+    time_factor: float = 1.0
+    stage: str = "local"
+    api_port: int = 0
+    topology: Topology = field(default_factory=lambda: TOPOLOGY)
+    #: poll SQS in a background thread (dev); tests may drain queues explicitly instead
+    poll_queues: bool = True
+    #: databases already running (the test session's); when None, throwaway ones are started
+    postgres_url: str | None = None
+    mongodb_uri: str | None = None
+    mongodb_database: str = "resale"
+
+
+class LocalCloud:
+    def __init__(self, config: LocalCloudConfig | None = None) -> None:
+        self.config = config or LocalCloudConfig()
+        self.clock: VirtualClock | ScaledClock = (
+            VirtualClock() if self.config.clock == "virtual" else ScaledClock(self.config.time_factor)
+        )
+        self.outbox = Outbox(clock=self.clock.now)
+        self.databases: LocalDatabases | None = None
+        self.postgres_url: str | None = None
+        self.mongodb_uri: str | None = None
+        self.aws: LocalAws | None = None
+        self.provisioned: Provisioned | None = None
+        self.stripe: StripeStandIn | None = None
+        self.twilio: TwilioStandIn | None = None
+        self.sendgrid: SendGridStandIn | None = None
+        self.poller: SqsPoller | None = None
+        self.gateway: Gateway | None = None
+        self.api: RunningServer | None = None
+        self.timings: dict[str, float] = {}
+        self._stack = contextlib.ExitStack()
+        self._saved_environ: dict[str, str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _timed(self, name: str, started: float) -> None:
+        self.timings[name] = round(time.perf_counter() - started, 3)
+
+    def _start(self) -> None:
+        t = time.perf_counter()
+        if self.config.postgres_url and self.config.mongodb_uri:
+            self.postgres_url, self.mongodb_uri = self.config.postgres_url, self.config.mongodb_uri
+        else:
+            self.databases = self._stack.enter_context(LocalDatabases())
+            self.postgres_url, self.mongodb_uri = self.databases.postgres_url, self.databases.mongodb_uri
+        self._timed("databases", t)
+
+        t = time.perf_counter()
+        self.aws = LocalAws(clock=self.clock)
+        self.aws.start()
+        self._stack.callback(self.aws.stop)
+        self._timed("aws", t)
+
+        t = time.perf_counter()
+        self.stripe = StripeStandIn(clock=self.clock.now)
+        self.stripe.start()
+        self._stack.callback(self.stripe.stop)
+        self.twilio = TwilioStandIn(self.outbox, clock=self.clock.now)
+        self.twilio.start()
+        self._stack.callback(self.twilio.stop)
+        self.sendgrid = SendGridStandIn(self.outbox, clock=self.clock.now)
+        self.sendgrid.start()
+        self._stack.callback(self.sendgrid.stop)
+        self._timed("providers", t)
+
+        t = time.perf_counter()
+        self._saved_environ = dict(os.environ)
+        os.environ.update(self.process_environment())
+        self.provisioned = provision(
+            self.aws,
+            self.config.topology,
+            stage=self.config.stage,
+            stripe_bus_name=f"resale-{self.config.stage}-stripe-bus",
+            base_environment=self.function_environment(),
+        )
+        self.stripe.add_event_sink(self._stripe_to_eventbridge)
+        self._timed("provision", t)
+
+        self.poller = SqsPoller(
+            self.aws, self.config.topology, self.provisioned, fast_retry=self.config.clock == "virtual"
+        )
+        if self.config.poll_queues:
+            self.poller.start()
+        self._stack.callback(self.poller.stop)
+
+        t = time.perf_counter()
+        console = make_console_app(
+            ConsoleContext(
+                stepfunctions=self.aws.client("stepfunctions"),
+                sqs=self.aws.client("sqs"),
+                outbox=self.outbox,
+                ses_sources=((self.aws.account_id, self.aws.region),),
+                clock=self.clock.now,
+            )
+        )
+        self.gateway = Gateway(
+            self.aws,
+            self.config.topology,
+            self.provisioned,
+            clock=self.clock.now,
+            local_apps={"/_local/console": console, "/_local/outbox": console, "/_local/token": TokenApp(self)},
+            local_config=self.describe,
+        )
+        self.api = serve(self.gateway, "api", port=self.config.api_port)
+        self._stack.callback(self.api.stop)
+        self._timed("api", t)
+
+    def stop(self) -> None:
+        self._stack.close()
+        self._stack = contextlib.ExitStack()
+        if self._saved_environ is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environ)
+            self._saved_environ = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def _require(self, value: _T | None, what: str) -> _T:
+        if value is None:
+            raise RuntimeError(f"the local cloud is not started ({what} missing)")
+        return value
+
+    def process_environment(self) -> dict[str, str]:
+        """What the SDKs in this process need to reach the stand-ins (as a Lambda's env would)."""
+        aws = self._require(self.aws, "aws")
+        return {
+            "AWS_ENDPOINT_URL": aws.endpoint_url,
+            "AWS_REGION": aws.region,
+            "AWS_DEFAULT_REGION": aws.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - the local stand-in's dummy credentials
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": "resale",
+            "POWERTOOLS_METRICS_NAMESPACE": "Resale",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+
+    def function_environment(self) -> dict[str, str]:
+        """What every function gets locally in place of the deployed secrets."""
+        stripe = self._require(self.stripe, "stripe")
+        twilio = self._require(self.twilio, "twilio")
+        sendgrid = self._require(self.sendgrid, "sendgrid")
+        return {
+            "STAGE": self.config.stage,
+            "DATABASE_URL": self._require(self.postgres_url, "postgres"),
+            "MONGODB_URI": self._require(self.mongodb_uri, "mongodb"),
+            "MONGODB_DATABASE": self.config.mongodb_database,
+            "STRIPE_API_BASE": stripe.url,
+            "STRIPE_SECRET_KEY": stripe.secret_key,
+            "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
+            "TWILIO_API_BASE": twilio.url,
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_FROM_NUMBER": SMS_SENDER,
+            "SENDGRID_API_BASE": sendgrid.url,
+            "SENDGRID_API_KEY": sendgrid.api_key,
+            "EMAIL_SENDER": SENDER_EMAIL,
+        }
+
+    def _stripe_to_eventbridge(self, event: dict[str, Any]) -> None:
+        aws, provisioned = self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
+        entry = eventbridge_entry(event, bus_name=provisioned.names[("bus", "stripe")], source=STRIPE_EVENT_SOURCE)
+        result = aws.client("events").put_events(Entries=[entry])
+        if result.get("FailedEntryCount"):
+            log.error("Stripe event %s was not put on the bus: %s", event.get("id"), result["Entries"])
+
+    # -- what people and tests read --------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return self._require(self.api, "api").url
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.api_url}/_local/console"
+
+    def describe(self) -> dict[str, Any]:
+        """``GET /_local/config``: where everything is, and the stand-ins' test keys."""
+        aws = self._require(self.aws, "aws")
+        provisioned = self._require(self.provisioned, "provisioned")
+        stripe = self._require(self.stripe, "stripe")
+        return {
+            "api_url": self.api_url,
+            "console_url": self.console_url,
+            "aws": {
+                "endpoint_url": aws.endpoint_url,
+                "region": aws.region,
+                "account_id": aws.account_id,
+                "user_pool_id": provisioned.user_pool_id,
+                "user_pool_client_id": provisioned.user_pool_client_id,
+                "stripe_event_bus": provisioned.names[("bus", "stripe")],
+            },
+            "stripe": {
+                "api_base": stripe.url,
+                "secret_key": stripe.secret_key,
+                "publishable_key": stripe.publishable_key,
+            },
+            "twilio": {"api_base": self._require(self.twilio, "twilio").url},
+            "sendgrid": {"api_base": self._require(self.sendgrid, "sendgrid").url},
+            "clock": {"mode": self.config.clock, "time_factor": self.config.time_factor},
+            "timings_s": self.timings,
+        }
+
+    def wait_until(self, predicate: Callable[[], bool], *, timeout_s: float = 10.0, what: str = "condition") -> None:
+        """Poll (real time) until ``predicate`` holds; for tests of asynchronous deliveries."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.01)
+        raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
