@@ -46,6 +46,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     with cloud:
         seeded = seed(cloud)
+        assert cloud.scheduler is not None
+        cloud.scheduler.fire("platform-canary")  # a first execution to look at in the console
         elapsed = time.perf_counter() - started
         info = cloud.describe()
         lines = [

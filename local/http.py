@@ -6,10 +6,17 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access-log line per request (the console and the tests say what happened)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
 
 
 @dataclass
@@ -31,7 +38,7 @@ class RunningServer:
 def serve(app: WSGIApplication, name: str, port: int = 0) -> RunningServer:
     """Start ``app`` on 127.0.0.1 (``port`` 0 = a free one); returns once it accepts connections."""
     # threaded=True serves each request on its own daemon thread
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"http-{name}", daemon=True)
     thread.start()
     bound = server.server_port

@@ -18,6 +18,7 @@ from local.cloud.aws import LocalAws
 from local.cloud.clock import ScaledClock, VirtualClock
 from local.cloud.delivery import SqsPoller
 from local.cloud.provision import Provisioned, provision
+from local.cloud.scheduler import Scheduler
 from local.console import ConsoleContext, make_console_app
 from local.databases import LocalDatabases
 from local.gateway import Gateway
@@ -74,6 +75,7 @@ class LocalCloud:
         self.twilio: TwilioStandIn | None = None
         self.sendgrid: SendGridStandIn | None = None
         self.poller: SqsPoller | None = None
+        self.scheduler: Scheduler | None = None
         self.gateway: Gateway | None = None
         self.api: RunningServer | None = None
         self.timings: dict[str, float] = {}
@@ -140,6 +142,12 @@ class LocalCloud:
             self.poller.start()
         self._stack.callback(self.poller.stop)
 
+        # schedule rules fire on their own only at real (scaled) time; tests fire them by hand
+        self.scheduler = Scheduler(self.aws, self.config.topology, self.provisioned, now=self.clock.now)
+        if self.config.clock == "scaled":
+            self.scheduler.start()
+        self._stack.callback(self.scheduler.stop)
+
         t = time.perf_counter()
         console = make_console_app(
             ConsoleContext(
@@ -197,6 +205,8 @@ class LocalCloud:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": "resale",
             "POWERTOOLS_METRICS_NAMESPACE": "Resale",
+            # EMF lines on stdout are CloudWatch's input; locally they would only be noise
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         }
 

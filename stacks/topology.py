@@ -401,11 +401,28 @@ FUNCTIONS = (
         ),
         service="workflows",
     ),
+    Function(
+        "check-dependencies",
+        handler="lambdas.steps.platform.check_dependencies.handler",
+        description="Step of the platform canary: do PostgreSQL and MongoDB answer?",
+        timeout_s=15,
+        uses_postgres=True,
+        uses_mongo=True,
+        service="platform",
+    ),
 )
 
 ROUTES = (Route("GET", "/health", "public", FunctionTarget("api-health")),)
 
-STATE_MACHINES: tuple[StateMachine, ...] = ()
+STATE_MACHINES = (
+    StateMachine(
+        "platform-canary",
+        definition="platform_canary.json",
+        type="STANDARD",
+        substitutions={"CheckDependenciesFunctionArn": Ref(Kind.FUNCTION, "check-dependencies", Attr.ARN)},
+        timeout_s=120,
+    ),
+)
 
 #: Stripe event types routed to the stripe-events consumer
 STRIPE_EVENTS_THAT_RESUME = (
@@ -428,6 +445,12 @@ RULES = (
         event_pattern={"detail-type": list(STRIPE_EVENTS_THAT_RESUME)},
         targets=(RuleTarget("function", "stripe-events"),),
         description="Stripe events that move a workflow forward.",
+    ),
+    Rule(
+        "platform-canary",
+        schedule="rate(5 minutes)",
+        targets=(RuleTarget("state_machine", "platform-canary"),),
+        description="Run the platform canary every five minutes.",
     ),
 )
 
