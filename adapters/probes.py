@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class PostgresProbe:
-    def __init__(self, pool: Callable[[], ConnectionPool]) -> None:
+    def __init__(self, pool: Callable[[], ConnectionPool[Any]]) -> None:
         self._pool = pool
 
     def ping(self) -> None:

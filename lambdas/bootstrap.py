@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import boto3
-from botocore.config import Config
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from botocore.config import Config
 
 from adapters.aws.stepfunctions import StepFunctionsResponder
 from adapters.dynamo.connection import DynamoConnection
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from botocore.client import BaseClient
+    from psycopg import Connection
+    from psycopg.rows import DictRow
     from psycopg_pool import ConnectionPool
     from pymongo.database import Database
 
@@ -60,7 +63,7 @@ def dynamo() -> DynamoConnection:
 def idempotency_layer() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
         table_name=platform().idempotency_table,
-        boto3_client=aws_client("dynamodb"),  # type: ignore[arg-type]
+        boto3_client=aws_client("dynamodb"),
     )
 
 
@@ -90,14 +93,15 @@ def database_url() -> str:
     if not settings.database_secret_arn:
         raise RuntimeError("set DATABASE_URL or DATABASE_SECRET_ARN")
     secret = _secret_json(settings.database_secret_arn)
-    return (
-        f"postgresql://{secret['username']}:{secret['password']}@{secret['host']}:{secret.get('port', 5432)}"
-        f"/{secret.get('dbname', 'resale')}"
-    )
+    host = settings.database_host or secret["host"]
+    port = settings.database_port or int(secret.get("port", 5432))
+    name = settings.database_name or secret.get("dbname", "resale")
+    user, password = quote(str(secret["username"]), safe=""), quote(str(secret["password"]), safe="")
+    return f"postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require"
 
 
 @cache
-def pg_pool() -> ConnectionPool:
+def pg_pool() -> ConnectionPool[Connection[DictRow]]:
     from adapters.postgres.pool import make_pool
 
     return make_pool(database_url())

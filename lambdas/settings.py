@@ -32,6 +32,10 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     database_secret_arn: str | None = Field(default=None, validation_alias="DATABASE_SECRET_ARN")
+    #: set by the stack when an RDS Proxy fronts the cluster (the secret names the cluster itself)
+    database_host: str | None = Field(default=None, validation_alias="DATABASE_HOST")
+    database_port: int | None = Field(default=None, validation_alias="DATABASE_PORT")
+    database_name: str | None = Field(default=None, validation_alias="DATABASE_NAME")
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
     mongodb_secret_arn: str | None = Field(default=None, validation_alias="MONGODB_SECRET_ARN")
     mongodb_database: str = Field(default="resale", validation_alias="MONGODB_DATABASE")

@@ -65,7 +65,7 @@ def main() -> int:
             f"  Demo users (password {DEMO_PASSWORD}):",
             *[f"    {user.email:<28} {', '.join(user.groups)}" for user in DEMO_USERS],
             f"  An id token for one: curl -s -X POST {cloud.api_url}/_local/token "
-            f"-d '{{\"email\": \"{DEMO_USERS[0].email}\", \"password\": \"{DEMO_PASSWORD}\"}}'",
+            f'-d \'{{"email": "{DEMO_USERS[0].email}", "password": "{DEMO_PASSWORD}"}}\'',
             "",
             f"  Seeded: {seeded}",
             "",

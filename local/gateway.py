@@ -6,7 +6,8 @@ its expiry, audience, issuer and token use; the claims handed to the function as
 ``requestContext.authorizer.claims``), a Lambda proxy integration for function routes, and a
 ``StartExecution`` (Standard, 202) or ``StartSyncExecution`` (Express) integration for workflow
 routes. Gateway errors (401, 404, 413) use the API's error shape, as the stack's gateway
-responses configure them. Local-only helpers live under ``/_local/`` and are never deployed.
+responses configure them (``stacks/constructs/api.py`` ``GATEWAY_RESPONSES``). Local-only
+helpers live under ``/_local/`` and are never deployed.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class TokenVerifier:
             issuer=self._issuer,
             options={"require": ["exp", "iat", "sub", "token_use"], "verify_exp": False},
         )
-        if claims["token_use"] != "id":
+        if claims["token_use"] != "id":  # noqa: S105 - a claim value, not a secret
             raise jwt.InvalidTokenError("not an id token")
         if float(claims["exp"]) <= self._clock():
             raise jwt.ExpiredSignatureError("token expired")
@@ -160,9 +161,10 @@ class Gateway:
                 allowed.append(compiled.route.method)
                 continue
             return self._serve(compiled, match.groupdict(), request)
-        if allowed:
-            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here; use {', '.join(allowed)}.")
-        return _error(404, "ROUTE_NOT_FOUND", f"No route for {request.method} {path}.")
+        # API Gateway answers an unknown method like an unknown path (MISSING_AUTHENTICATION_TOKEN,
+        # which the stack's gateway responses turn into this 404)
+        hint = f" This path takes {', '.join(sorted(set(allowed)))}." if allowed else ""
+        return _error(404, "ROUTE_NOT_FOUND", f"No route for {request.method} {path}.{hint}")
 
     def _serve(self, compiled: CompiledRoute, path_parameters: dict[str, str], request: Request) -> Response:
         route = compiled.route
@@ -171,11 +173,13 @@ class Gateway:
             header = request.headers.get("Authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else header.strip()
             if not token:
-                return _error(401, "UNAUTHORIZED", "This route needs an 'Authorization: Bearer <id token>' header.")
+                return _error(
+                    401, "UNAUTHORIZED", "This route needs an 'Authorization: Bearer <id token>' header."
+                )
             try:
                 claims = self.verifier.verify(token)
             except jwt.ExpiredSignatureError:
-                return _error(401, "TOKEN_EXPIRED", "The token has expired; log in or refresh it.")
+                return _error(401, "UNAUTHORIZED", "The incoming token has expired; log in or refresh it.")
             except (jwt.PyJWTError, ValueError, KeyError):
                 return _error(401, "UNAUTHORIZED", "The token is not valid for this API.")
         if isinstance(route.target, FunctionTarget):
@@ -193,7 +197,7 @@ class Gateway:
             is_base64 = False
         except UnicodeDecodeError:
             body, is_base64 = base64.b64encode(raw).decode("ascii"), True
-        headers = {k: v for k, v in request.headers.items()}
+        headers = dict(request.headers.items())
         multi_headers: dict[str, list[str]] = {}
         for k, v in request.headers.items():
             multi_headers.setdefault(k, []).append(v)
@@ -213,7 +217,10 @@ class Gateway:
             "extendedRequestId": request_id,
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "identity": {
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
         }
         if claims is not None:
             context["authorizer"] = {"claims": authorizer_claims(claims)}
@@ -258,9 +265,11 @@ class Gateway:
         data = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode("utf-8")
         return Response(data, status=int(payload["statusCode"]), headers=headers)
 
-    def _start_execution(
-        self, target: StartExecutionTarget, request: Request, claims: dict[str, Any] | None
-    ) -> Response:
+    @staticmethod
+    def _execution_request(
+        target: StartExecutionTarget, request: Request
+    ) -> tuple[str, dict[str, Any]] | Response:
+        """(execution name, body) of a StartExecution route, or the 400 that refuses it."""
         try:
             body = json.loads(request.get_data() or b"{}")
         except json.JSONDecodeError:
@@ -272,22 +281,28 @@ class Gateway:
             return _error(
                 400, "INVALID_REQUEST", f"'{target.name_from}' must be 1-80 letters, digits, '-' or '_'."
             )
-        execution_input = json.dumps({"request": body, "caller": authorizer_claims(claims or {})})
+        return name, body
+
+    def _start_execution(
+        self, target: StartExecutionTarget, request: Request, claims: dict[str, Any] | None
+    ) -> Response:
+        parsed = self._execution_request(target, request)
+        if isinstance(parsed, Response):
+            return parsed
+        name, body = parsed
+        # the same input the stack's StartExecution request template builds
+        execution_input = json.dumps({"body": body, "claims": authorizer_claims(claims or {})})
         arn = self._provisioned.state_machine_arn(target.state_machine)
         sfn = self._aws.client("stepfunctions")
         sm_type = sfn.describe_state_machine(stateMachineArn=arn)["type"]
         if sm_type == "EXPRESS":
             result = sfn.start_sync_execution(stateMachineArn=arn, name=name, input=execution_input)
-            status = 200 if result["status"] == "SUCCEEDED" else 500
-            payload: dict[str, Any] = {"status": result["status"]}
-            if "output" in result:
-                payload["output"] = json.loads(result["output"])
-            if result["status"] != "SUCCEEDED":
-                payload["error"] = {"code": result.get("error", "FAILED"), "message": result.get("cause", "")}
-            return Response(json.dumps(payload), status=status, content_type="application/json")
+            if result["status"] == "SUCCEEDED":
+                return Response(result.get("output", "null"), status=200, content_type="application/json")
+            return _error(502, "WORKFLOW_FAILED", result.get("error", "the workflow failed"))
         try:
             started = sfn.start_execution(stateMachineArn=arn, name=name, input=execution_input)
-        except sfn.exceptions.ExecutionAlreadyExists:
-            return _error(409, "ALREADY_STARTED", f"A process named {name!r} already exists with other input.")
+        except sfn.exceptions.ExecutionAlreadyExists as exc:
+            return _error(400, "WORKFLOW_REJECTED", str(exc.response.get("Error", {}).get("Message", exc)))
         payload = {"execution_arn": started["executionArn"], "started_at": started["startDate"].isoformat()}
         return Response(json.dumps(payload), status=202, content_type="application/json")

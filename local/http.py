@@ -39,7 +39,9 @@ def serve(app: WSGIApplication, name: str, port: int = 0) -> RunningServer:
     """Start ``app`` on 127.0.0.1 (``port`` 0 = a free one); returns once it accepts connections."""
     # threaded=True serves each request on its own daemon thread
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"http-{name}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"http-{name}", daemon=True
+    )
     thread.start()
     bound = server.server_port
     return RunningServer(name, f"http://127.0.0.1:{bound}", bound, server, thread)

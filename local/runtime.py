@@ -45,7 +45,7 @@ SMS_SENDER = "+15005550006"
 
 @dataclass
 class LocalCloudConfig:
-    #: "virtual": waits and retries complete at once (tests); "scaled": real time × factor (dev)
+    #: "virtual": waits and retries complete at once (tests); "scaled": real time times a factor (dev)
     clock: Literal["virtual", "scaled"] = "virtual"
     time_factor: float = 1.0
     stage: str = "local"
@@ -163,7 +163,11 @@ class LocalCloud:
             self.config.topology,
             self.provisioned,
             clock=self.clock.now,
-            local_apps={"/_local/console": console, "/_local/outbox": console, "/_local/token": TokenApp(self)},
+            local_apps={
+                "/_local/console": console,
+                "/_local/outbox": console,
+                "/_local/token": TokenApp(self),
+            },
             local_config=self.describe,
         )
         self.api = serve(self.gateway, "api", port=self.config.api_port)
@@ -201,7 +205,7 @@ class LocalCloud:
             "AWS_REGION": aws.region,
             "AWS_DEFAULT_REGION": aws.region,
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - the local stand-in's dummy credentials
+            "AWS_SECRET_ACCESS_KEY": "local",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": "resale",
             "POWERTOOLS_METRICS_NAMESPACE": "Resale",
@@ -223,23 +227,29 @@ class LocalCloud:
             "STRIPE_API_BASE": stripe.url,
             "STRIPE_SECRET_KEY": stripe.secret_key,
             "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
-            "TWILIO_API_BASE": twilio.url,
+            "TWILIO_API_BASE": self._require(twilio.url, "twilio"),
             "TWILIO_ACCOUNT_SID": twilio.account_sid,
             "TWILIO_AUTH_TOKEN": twilio.auth_token,
             "TWILIO_FROM_NUMBER": SMS_SENDER,
-            "SENDGRID_API_BASE": sendgrid.url,
+            "SENDGRID_API_BASE": self._require(sendgrid.url, "sendgrid"),
             "SENDGRID_API_KEY": sendgrid.api_key,
             "EMAIL_SENDER": SENDER_EMAIL,
         }
 
     def _stripe_to_eventbridge(self, event: dict[str, Any]) -> None:
         aws, provisioned = self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
-        entry = eventbridge_entry(event, bus_name=provisioned.names[("bus", "stripe")], source=STRIPE_EVENT_SOURCE)
+        entry = eventbridge_entry(
+            event, bus_name=provisioned.names[("bus", "stripe")], source=STRIPE_EVENT_SOURCE
+        )
         result = aws.client("events").put_events(Entries=[entry])
         if result.get("FailedEntryCount"):
             log.error("Stripe event %s was not put on the bus: %s", event.get("id"), result["Entries"])
 
     # -- what people and tests read --------------------------------------------------------
+
+    def started(self) -> tuple[LocalAws, Provisioned]:
+        """The AWS stand-in and what was provisioned in it; raises unless the cloud is started."""
+        return self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
 
     @property
     def api_url(self) -> str:
@@ -276,7 +286,9 @@ class LocalCloud:
             "timings_s": self.timings,
         }
 
-    def wait_until(self, predicate: Callable[[], bool], *, timeout_s: float = 10.0, what: str = "condition") -> None:
+    def wait_until(
+        self, predicate: Callable[[], bool], *, timeout_s: float = 10.0, what: str = "condition"
+    ) -> None:
         """Poll (real time) until ``predicate`` holds; for tests of asynchronous deliveries."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -33,9 +33,9 @@ DEMO_USERS = (
 
 def seed(cloud: LocalCloud) -> str:
     """Create the demo users (confirmed, with their groups); returns a one-line summary."""
-    assert cloud.aws is not None and cloud.provisioned is not None
-    cognito = cloud.aws.client("cognito-idp")
-    pool_id = cloud.provisioned.user_pool_id
+    aws, provisioned = cloud.started()
+    cognito = aws.client("cognito-idp")
+    pool_id = provisioned.user_pool_id
     for user in DEMO_USERS:
         cognito.admin_create_user(
             UserPoolId=pool_id,
@@ -47,7 +47,9 @@ def seed(cloud: LocalCloud) -> str:
             ],
             MessageAction="SUPPRESS",
         )
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=user.email, Password=DEMO_PASSWORD, Permanent=True)
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=user.email, Password=DEMO_PASSWORD, Permanent=True
+        )
         for group in user.groups:
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.email, GroupName=group)
     return f"{len(DEMO_USERS)} demo users"
@@ -55,9 +57,9 @@ def seed(cloud: LocalCloud) -> str:
 
 def login(cloud: LocalCloud, email: str, password: str) -> dict[str, Any]:
     """Cognito's USER_PASSWORD_AUTH against the local pool: id, access and refresh tokens."""
-    assert cloud.aws is not None and cloud.provisioned is not None
-    result = cloud.aws.client("cognito-idp").initiate_auth(
-        ClientId=cloud.provisioned.user_pool_client_id,
+    aws, provisioned = cloud.started()
+    result = aws.client("cognito-idp").initiate_auth(
+        ClientId=provisioned.user_pool_client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )["AuthenticationResult"]
@@ -88,12 +90,13 @@ class TokenApp:
             email, password = str(body["email"]), str(body["password"])
         except (json.JSONDecodeError, KeyError, TypeError):
             return _json({"error": {"code": "INVALID_REQUEST", "message": "Send {email, password}."}}, 400)
-        assert self._cloud.aws is not None
-        cognito = self._cloud.aws.client("cognito-idp")
+        cognito = self._cloud.started()[0].client("cognito-idp")
         try:
             return _json(login(self._cloud, email, password), 200)
         except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
-            return _json({"error": {"code": "INVALID_CREDENTIALS", "message": "Wrong email or password."}}, 401)
+            return _json(
+                {"error": {"code": "INVALID_CREDENTIALS", "message": "Wrong email or password."}}, 401
+            )
 
 
 def _json(body: dict[str, Any], status: int) -> Response:

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMACHINES_DIR = ROOT / "statemachines"
@@ -248,9 +251,8 @@ class Topology:
     def queue(self, name: str) -> Queue:
         return _by_name(self.queues, name, "queue")
 
-    def validate(self) -> None:
-        """Fail loudly on a dangling reference: every name used must be declared."""
-        declared: dict[str, set[str]] = {
+    def _declared(self) -> dict[str, set[str]]:
+        return {
             Kind.FUNCTION: {f.name for f in self.functions},
             Kind.STATE_MACHINE: {s.name for s in self.state_machines},
             Kind.TABLE: {t.name for t in self.tables},
@@ -262,42 +264,62 @@ class Topology:
             Kind.USER_POOL_CLIENT: {"users"},
             Kind.SECRET: {"stripe", "twilio", "sendgrid", "database", "mongodb"},
         }
-        problems: list[str] = []
 
-        def check(kind: str, name: str, where: str) -> None:
-            if name != "*" and name not in declared.get(kind, set()):
-                problems.append(f"{where}: unknown {kind} {name!r}")
-
+    def _references(self) -> Iterator[tuple[str, str, str]]:  # noqa: PLR0912 - one branch per kind
+        """Every (kind, name, where) the declaration refers to."""
         for fn in self.functions:
             for value in fn.environment.values():
                 if isinstance(value, Ref):
-                    check(value.kind, value.name, f"function {fn.name} environment")
+                    yield value.kind, value.name, f"function {fn.name} environment"
             for grant in fn.grants:
-                if grant.kind in declared:
-                    check(grant.kind, grant.name, f"function {fn.name} grant")
+                yield grant.kind, grant.name, f"function {fn.name} grant"
         for route in self.routes:
+            where = f"route {route.method} {route.path}"
             if isinstance(route.target, FunctionTarget):
-                check(Kind.FUNCTION, route.target.function, f"route {route.method} {route.path}")
+                yield Kind.FUNCTION, route.target.function, where
             else:
-                check(Kind.STATE_MACHINE, route.target.state_machine, f"route {route.method} {route.path}")
+                yield Kind.STATE_MACHINE, route.target.state_machine, where
         for sm in self.state_machines:
-            if not sm.path.is_file():
-                problems.append(f"state machine {sm.name}: missing {sm.path}")
             for ref in sm.substitutions.values():
-                check(ref.kind, ref.name, f"state machine {sm.name}")
+                yield ref.kind, ref.name, f"state machine {sm.name}"
         for queue in self.queues:
             if queue.consumer:
-                check(Kind.FUNCTION, queue.consumer.function, f"queue {queue.name}")
+                yield Kind.FUNCTION, queue.consumer.function, f"queue {queue.name}"
         for sub in self.subscriptions:
-            check(Kind.TOPIC, sub.topic, "subscription")
-            check(Kind.QUEUE, sub.queue, "subscription")
+            yield Kind.TOPIC, sub.topic, "subscription"
+            yield Kind.QUEUE, sub.queue, "subscription"
         for rule in self.rules:
             if rule.bus:
-                check(Kind.BUS, rule.bus, f"rule {rule.name}")
-            if (rule.event_pattern is None) == (rule.schedule is None):
-                problems.append(f"rule {rule.name}: give exactly one of event_pattern and schedule")
+                yield Kind.BUS, rule.bus, f"rule {rule.name}"
             for target in rule.targets:
-                check(target.kind, target.name, f"rule {rule.name}")
+                yield target.kind, target.name, f"rule {rule.name}"
+
+    def validate(self) -> None:
+        """Fail loudly on a dangling reference or a setting that cannot work as declared."""
+        declared = self._declared()
+        problems = [
+            f"{where}: unknown {kind} {name!r}"
+            for kind, name, where in self._references()
+            if kind in declared and name != "*" and name not in declared[kind]
+        ]
+        problems += [
+            f"state machine {sm.name}: missing {sm.path}"
+            for sm in self.state_machines
+            if not sm.path.is_file()
+        ]
+        problems += [
+            f"rule {rule.name}: give exactly one of event_pattern and schedule"
+            for rule in self.rules
+            if (rule.event_pattern is None) == (rule.schedule is None)
+        ]
+        # Lambda's advice: a queue's visibility timeout at least six times its consumer's timeout
+        problems += [
+            f"queue {q.name}: visibility timeout {q.visibility_timeout_s}s is under 6x its consumer's timeout"
+            for q in self.queues
+            if q.consumer
+            and q.consumer.function in declared[Kind.FUNCTION]
+            and q.visibility_timeout_s < 6 * self.function(q.consumer.function).timeout_s
+        ]
         if problems:
             raise ValueError("topology is inconsistent:\n  " + "\n  ".join(problems))
 

@@ -7,14 +7,23 @@ code and words a client developer understands. Never a stack trace, never a 500 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from lambdas.observability import logger
-from workflows.shared.errors import Conflict, ContractError, DomainError, NotFound, ResaleError, TransientError
+from workflows.shared.errors import (
+    Conflict,
+    ContractError,
+    DomainError,
+    NotFound,
+    ResaleError,
+    TransientError,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 #: exception class → HTTP status; the most specific class listed first wins
 STATUS_BY_ERROR: tuple[tuple[type[ResaleError], HTTPStatus], ...] = (
@@ -43,14 +52,14 @@ def status_for(error: ResaleError) -> HTTPStatus:
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
-    @app.exception_handler(ResaleError)
+    @app.exception_handler(ResaleError)  # type: ignore[untyped-decorator]
     def _resale_error(error: ResaleError) -> Response[Any]:
         status = status_for(error)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.exception("request failed", extra={"code": error.code})
         return error_response(status, error.code, error.message, error.details)
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(error: RequestValidationError) -> Response[Any]:
         fields = [
             {
@@ -60,7 +69,10 @@ def make_resolver() -> APIGatewayRestResolver:
             for item in error.errors()
         ]
         return error_response(
-            HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "The request is not valid; see details.", {"fields": fields}
+            HTTPStatus.BAD_REQUEST,
+            "INVALID_REQUEST",
+            "The request is not valid; see details.",
+            {"fields": fields},
         )
 
     @app.not_found

@@ -16,6 +16,13 @@ from workflows.payments.stripe_events import handle_stripe_event
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+
+class StripeEventEnvelope(EventBridgeModel):
+    """Stripe's EventBridge shape: ``detail`` is the full Stripe Event object."""
+
+    detail: dict[str, Any]
+
+
 #: Stripe retries deliveries for days; keep the dedupe marker for a week
 DEDUPE_SECONDS = 7 * 24 * 3600
 
@@ -30,12 +37,14 @@ def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=EventBridgeModel)
+    envelope = parse(event=event, model=StripeEventEnvelope)
     logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
     deliver = bootstrap.idempotent(
         _deliver, data_keyword="stripe_event", key_jmespath="id", ttl_s=DEDUPE_SECONDS, context=context
     )
     result: dict[str, Any] = deliver(stripe_event=envelope.detail)
     logger.info("stripe event handled", extra={"outcome": result["outcome"]})
-    metrics.add_metric(name=f"StripeEvent{str(result['outcome']).capitalize()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name=f"StripeEvent{str(result['outcome']).capitalize()}", unit=MetricUnit.Count, value=1
+    )
     return result

@@ -44,7 +44,9 @@ class DeliveryStats:
 class SqsPoller:
     """Polls every queue that has a consumer and invokes the consumer's handler in-process."""
 
-    def __init__(self, aws: LocalAws, topology: Topology, provisioned: Provisioned, *, fast_retry: bool) -> None:
+    def __init__(
+        self, aws: LocalAws, topology: Topology, provisioned: Provisioned, *, fast_retry: bool
+    ) -> None:
         self._aws = aws
         self._fast_retry = fast_retry
         self._mappings = [
@@ -124,7 +126,9 @@ class SqsPoller:
         failed_ids: set[str]
         if result.error_type is not None:
             failed_ids = {m["MessageId"] for m in messages}
-            log.warning("%s failed its batch: %s: %s", mapping.function, result.error_type, result.error_message)
+            log.warning(
+                "%s failed its batch: %s: %s", mapping.function, result.error_type, result.error_message
+            )
         else:
             payload = result.payload if isinstance(result.payload, dict) else {}
             failed_ids = {str(f["itemIdentifier"]) for f in payload.get("batchItemFailures", [])}
@@ -138,7 +142,9 @@ class SqsPoller:
             for message in messages:
                 if message["MessageId"] in failed_ids:
                     sqs.change_message_visibility(
-                        QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        QueueUrl=mapping.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
                     )
         self.stats.batches += 1
         self.stats.delivered += len(done)

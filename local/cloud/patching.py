@@ -75,7 +75,7 @@ def original(dotted: str) -> Any:
     """moto's own value of ``dotted``, even while a running local cloud has replaced it."""
     owner, attribute = resolve(dotted)
     for patches in _ACTIVE:
-        for saved in patches._saved:  # noqa: SLF001 - same module
+        for saved in patches._saved:
             if saved.owner is owner and saved.attribute == attribute:
                 if not saved.existed:
                     # an inherited attribute was shadowed: the original lives on a base class

@@ -118,7 +118,9 @@ def _tables(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
                 {
                     "IndexName": index.name,
                     "KeySchema": [{"AttributeName": index.partition_key.name, "KeyType": "HASH"}]
-                    + ([{"AttributeName": index.sort_key.name, "KeyType": "RANGE"}] if index.sort_key else []),
+                    + (
+                        [{"AttributeName": index.sort_key.name, "KeyType": "RANGE"}] if index.sort_key else []
+                    ),
                     "Projection": {"ProjectionType": "ALL"},
                 }
                 for index in table.indexes
@@ -139,7 +141,10 @@ def _queues(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
         retention = str(queue.retention_days * 86_400)
         for logical, attributes in (
             (queue.dlq_name, {"MessageRetentionPeriod": str(14 * 86_400)}),
-            (queue.name, {"MessageRetentionPeriod": retention, "VisibilityTimeout": str(queue.visibility_timeout_s)}),
+            (
+                queue.name,
+                {"MessageRetentionPeriod": retention, "VisibilityTimeout": str(queue.visibility_timeout_s)},
+            ),
         ):
             if logical == queue.name:
                 attributes["RedrivePolicy"] = json.dumps(
@@ -150,7 +155,9 @@ def _queues(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
                 )
             name = out.physical_name(logical)
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             out.names[(Kind.QUEUE, logical)] = name
             out.urls[(Kind.QUEUE, logical)] = url
             out.arns[(Kind.QUEUE, logical)] = arn
@@ -210,7 +217,11 @@ def _identity(aws: LocalAws, out: Provisioned) -> None:
         UserPoolId=pool["Id"],
         ClientName=out.physical_name("api"),
         GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+        ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        ],
     )["UserPoolClient"]
     for group in GROUPS:
         cognito.create_group(GroupName=group, UserPoolId=pool["Id"])
@@ -272,7 +283,11 @@ def _rules(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
     events = aws.client("events")
     for rule in topology.rules:
         bus = out.names[(Kind.BUS, rule.bus)] if rule.bus else "default"
-        request: dict[str, Any] = {"Name": out.physical_name(rule.name), "EventBusName": bus, "State": "ENABLED"}
+        request: dict[str, Any] = {
+            "Name": out.physical_name(rule.name),
+            "EventBusName": bus,
+            "State": "ENABLED",
+        }
         if rule.event_pattern is not None:
             request["EventPattern"] = json.dumps(rule.event_pattern)
         else:

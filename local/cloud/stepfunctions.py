@@ -116,7 +116,7 @@ SYNC_POLL_SECONDS = 0.005
 _EXPRESS_ARN = r"(?P<account_id>[0-9]{12}):(execution|express):.+"
 
 
-class StateMachineTypeNotSupported(AWSError):  # noqa: N818 - AWS's error name
+class StateMachineTypeNotSupported(AWSError):
     TYPE = "StateMachineTypeNotSupported"
     STATUS = 400
 

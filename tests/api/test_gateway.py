@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import pytest
 import requests
@@ -10,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from local.gateway import compile_route
 from local.runtime import LocalCloud
 from local.seed import DEMO_PASSWORD, DEMO_USERS, login, seed
-from stacks.topology import FunctionTarget, Route
+from stacks.topology import FunctionTarget, Route, StartExecutionTarget
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +42,9 @@ def private_route(cloud: LocalCloud, echo_function: str):
     """A non-public route to a test echo function, added for the test and removed after it."""
     assert cloud.gateway is not None
     compiled = compile_route(Route("GET", "/_test/items/{item_id}", "user", FunctionTarget(echo_function)))
-    cloud.gateway._routes.append(compiled)  # noqa: SLF001 - test-only route
+    cloud.gateway._routes.append(compiled)
     yield f"{cloud.api_url}/_test/items/abc-1"
-    cloud.gateway._routes.remove(compiled)  # noqa: SLF001
+    cloud.gateway._routes.remove(compiled)
 
 
 def test_given_the_public_health_route_when_called_then_both_databases_answer(cloud: LocalCloud) -> None:
@@ -59,9 +61,12 @@ def test_given_an_unknown_path_then_404_in_the_api_error_shape(cloud: LocalCloud
     assert response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
 
 
-def test_given_a_wrong_method_then_405_names_the_allowed_one(cloud: LocalCloud) -> None:
+def test_given_a_wrong_method_then_404_as_api_gateway_answers_but_naming_the_right_one(
+    cloud: LocalCloud,
+) -> None:
     response = requests.delete(f"{cloud.api_url}/health", timeout=10)
-    assert response.status_code == 405
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
     assert "GET" in response.json()["error"]["message"]
 
 
@@ -99,12 +104,16 @@ def test_given_an_access_token_instead_of_an_id_token_then_401(
 
 def test_given_a_tampered_token_then_401(cloud: LocalCloud, private_route: str, demo_tokens: dict) -> None:
     header, payload, signature = demo_tokens["id_token"].split(".")
-    forged = ".".join([header, payload, signature[:-4] + ("AAAA" if not signature.endswith("AAAA") else "BBBB")])
+    forged = ".".join(
+        [header, payload, signature[:-4] + ("AAAA" if not signature.endswith("AAAA") else "BBBB")]
+    )
     response = requests.get(private_route, headers={"Authorization": f"Bearer {forged}"}, timeout=10)
     assert response.status_code == 401
 
 
-def test_given_a_token_signed_by_another_key_then_401(cloud: LocalCloud, private_route: str, demo_tokens: dict) -> None:
+def test_given_a_token_signed_by_another_key_then_401(
+    cloud: LocalCloud, private_route: str, demo_tokens: dict
+) -> None:
     # a token with the right claims, kid and audience, but from another pool's key
     claims = jwt.decode(demo_tokens["id_token"], options={"verify_signature": False})
     kid = jwt.get_unverified_header(demo_tokens["id_token"])["kid"]
@@ -114,7 +123,9 @@ def test_given_a_token_signed_by_another_key_then_401(cloud: LocalCloud, private
     assert response.status_code == 401
 
 
-def test_given_a_token_for_another_pool_then_401(cloud: LocalCloud, private_route: str, demo_tokens: dict) -> None:
+def test_given_a_token_for_another_pool_then_401(
+    cloud: LocalCloud, private_route: str, demo_tokens: dict
+) -> None:
     assert cloud.aws is not None
     cognito = cloud.aws.client("cognito-idp")
     pool = cognito.create_user_pool(PoolName="someone-elses-pool")["UserPool"]
@@ -122,7 +133,9 @@ def test_given_a_token_for_another_pool_then_401(cloud: LocalCloud, private_rout
         UserPoolId=pool["Id"], ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]
     cognito.admin_create_user(UserPoolId=pool["Id"], Username="mallory@example.com", MessageAction="SUPPRESS")
-    cognito.admin_set_user_password(UserPoolId=pool["Id"], Username="mallory@example.com", Password="Passw0rd!Passw0rd", Permanent=True)
+    cognito.admin_set_user_password(
+        UserPoolId=pool["Id"], Username="mallory@example.com", Password="Passw0rd!Passw0rd", Permanent=True
+    )
     token = cognito.initiate_auth(
         ClientId=client["ClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
@@ -132,22 +145,25 @@ def test_given_a_token_for_another_pool_then_401(cloud: LocalCloud, private_rout
     assert response.status_code == 401
 
 
-def test_given_an_expired_token_then_401_token_expired(cloud: LocalCloud, private_route: str, demo_tokens: dict) -> None:
+def test_given_an_expired_token_then_401_token_expired(
+    cloud: LocalCloud, private_route: str, demo_tokens: dict
+) -> None:
     # Given a valid token; When the clock moves past its expiry
     assert cloud.gateway is not None
     expiry = jwt.decode(demo_tokens["id_token"], options={"verify_signature": False})["exp"]
     verifier = cloud.gateway.verifier
-    original = verifier._clock  # noqa: SLF001
-    verifier._clock = lambda: float(expiry) + 1  # noqa: SLF001
+    original = verifier._clock
+    verifier._clock = lambda: float(expiry) + 1
     try:
         response = requests.get(
             private_route, headers={"Authorization": f"Bearer {demo_tokens['id_token']}"}, timeout=10
         )
     finally:
-        verifier._clock = original  # noqa: SLF001
+        verifier._clock = original
     # Then it is refused as expired
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == "TOKEN_EXPIRED"
+    assert response.json()["error"]["code"] == "UNAUTHORIZED"
+    assert "expired" in response.json()["error"]["message"]
 
 
 def test_given_the_local_config_then_it_names_every_endpoint(cloud: LocalCloud) -> None:
@@ -157,11 +173,93 @@ def test_given_the_local_config_then_it_names_every_endpoint(cloud: LocalCloud) 
     assert config["stripe"]["secret_key"].startswith("sk_test_")
 
 
-def test_given_demo_credentials_when_asking_the_local_token_helper_then_tokens_come_back(cloud: LocalCloud, demo_tokens: dict) -> None:
+def test_given_demo_credentials_when_asking_the_local_token_helper_then_tokens_come_back(
+    cloud: LocalCloud, demo_tokens: dict
+) -> None:
     response = requests.post(
-        f"{cloud.api_url}/_local/token", json={"email": DEMO_USERS[0].email, "password": DEMO_PASSWORD}, timeout=10
+        f"{cloud.api_url}/_local/token",
+        json={"email": DEMO_USERS[0].email, "password": DEMO_PASSWORD},
+        timeout=10,
     )
     assert response.status_code == 200
     assert set(response.json()) >= {"id_token", "access_token", "expires_in"}
-    wrong = requests.post(f"{cloud.api_url}/_local/token", json={"email": DEMO_USERS[0].email, "password": "nope"}, timeout=10)
+    wrong = requests.post(
+        f"{cloud.api_url}/_local/token", json={"email": DEMO_USERS[0].email, "password": "nope"}, timeout=10
+    )
     assert wrong.status_code == 401
+
+
+@pytest.fixture
+def workflow_routes(cloud: LocalCloud, unique: str):
+    """A Standard (the canary) and an Express test machine behind StartExecution routes."""
+    assert cloud.aws is not None and cloud.provisioned is not None and cloud.gateway is not None
+    express_arn = cloud.aws.client("stepfunctions").create_state_machine(
+        name=f"test-echo-{unique}",
+        type="EXPRESS",
+        roleArn="arn:aws:iam::123456789012:role/test",
+        definition=json.dumps(
+            {
+                "StartAt": "Echo",
+                "States": {
+                    "Echo": {
+                        "Type": "Pass",
+                        "Parameters": {"quote_id.$": "$.body.quote_id", "user.$": "$.claims.sub"},
+                        "End": True,
+                    }
+                },
+            }
+        ),
+    )["stateMachineArn"]
+    cloud.provisioned.arns[("state_machine", "test-echo")] = express_arn
+    routes = [
+        compile_route(
+            Route("POST", "/_test/checks", "user", StartExecutionTarget("platform-canary", "check_id"))
+        ),
+        compile_route(Route("POST", "/_test/quotes", "user", StartExecutionTarget("test-echo", "quote_id"))),
+    ]
+    cloud.gateway._routes.extend(routes)
+    yield cloud.api_url
+    for route in routes:
+        cloud.gateway._routes.remove(route)
+    del cloud.provisioned.arns[("state_machine", "test-echo")]
+
+
+def test_given_a_standard_workflow_route_then_202_with_the_execution_named_by_the_business_id(
+    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
+) -> None:
+    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
+    response = requests.post(
+        f"{workflow_routes}/_test/checks", json={"check_id": f"chk-{unique}"}, headers=auth, timeout=10
+    )
+    assert response.status_code == 202, response.text
+    arn = response.json()["execution_arn"]
+    assert arn.endswith(f":chk-{unique}")
+    assert cloud.aws is not None
+    execution = cloud.aws.wait_for_execution(arn)
+    # the input is what the deployed request template builds: the body and the caller's claims
+    started_with = json.loads(execution["input"])
+    assert started_with["body"] == {"check_id": f"chk-{unique}"}
+    assert started_with["claims"]["email"] == DEMO_USERS[0].email
+
+
+def test_given_a_workflow_route_without_its_business_id_then_400(
+    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict
+) -> None:
+    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
+    response = requests.post(f"{workflow_routes}/_test/checks", json={"other": 1}, headers=auth, timeout=10)
+    assert response.status_code == 400
+    assert "check_id" in response.json()["error"]["message"]
+    bad_json = requests.post(f"{workflow_routes}/_test/checks", data="{nope", headers=auth, timeout=10)
+    assert bad_json.status_code == 400 and bad_json.json()["error"]["code"] == "INVALID_JSON"
+
+
+def test_given_an_express_workflow_route_then_it_answers_synchronously_with_the_output(
+    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
+) -> None:
+    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
+    response = requests.post(
+        f"{workflow_routes}/_test/quotes", json={"quote_id": f"q-{unique}"}, headers=auth, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(demo_tokens["id_token"], options={"verify_signature": False})
+    assert response.json() == {"quote_id": f"q-{unique}", "user": claims["sub"]}

@@ -31,7 +31,8 @@ def main() -> int:
     startup_s = time.perf_counter() - started
     try:
         assert cloud.aws is not None and cloud.scheduler is not None
-        print(f"local cloud start-up: {startup_s:.2f} s  ({', '.join(f'{k} {v:.2f}' for k, v in cloud.timings.items())})")
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in cloud.timings.items())
+        print(f"local cloud start-up: {startup_s:.2f} s  ({parts})")
 
         costs = measure_step_cost(aws=cloud.aws)
         for name, value in costs.items():
@@ -44,7 +45,10 @@ def main() -> int:
             result = cloud.aws.wait_for_execution(arn)
             canary.append((time.perf_counter() - t) * 1000)
             assert result["status"] == "SUCCEEDED", result
-        print(f"platform canary end to end (50 runs): p50 {percentile(canary, 50):.1f} ms, p95 {percentile(canary, 95):.1f} ms")
+        print(
+            f"platform canary end to end (50 runs): p50 {percentile(canary, 50):.1f} ms, "
+            f"p95 {percentile(canary, 95):.1f} ms"
+        )
 
         session = requests.Session()
         url = f"{cloud.api_url}/health"

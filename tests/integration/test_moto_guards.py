@@ -99,17 +99,27 @@ def test_the_interpreter_sleeps_and_times_where_the_clock_hooks_expect() -> None
     import moto.stepfunctions.parser.asl.component.state.exec.execute_state as execute_state
     import moto.stepfunctions.parser.asl.eval.callback.callback as callback
 
-    retrier_module, execute_module, callback_module = retrier.__name__, execute_state.__name__, callback.__name__
+    retrier_module, execute_module, callback_module = (
+        retrier.__name__,
+        execute_state.__name__,
+        callback.__name__,
+    )
     # (original(): moto's own values, even while the session's local cloud has them hooked)
-    assert original(f"{retrier_module}:time") is time, _where("retrier_decl no longer imports the time module")
+    assert original(f"{retrier_module}:time") is time, _where(
+        "retrier_decl no longer imports the time module"
+    )
     assert "time.sleep(interval_seconds)" in inspect.getsource(retrier.RetrierDecl._eval_body), _where(
         "RetrierDecl._eval_body no longer sleeps with time.sleep"
     )
-    assert original(f"{execute_module}:threading") is threading, _where("execute_state no longer imports threading")
+    assert original(f"{execute_module}:threading") is threading, _where(
+        "execute_state no longer imports threading"
+    )
     assert "threading.Event()" in inspect.getsource(execute_state.ExecutionState._evaluate_with_timeout), (
         _where("ExecutionState._evaluate_with_timeout no longer times tasks with threading.Event")
     )
-    assert original(f"{callback_module}:Event") is threading.Event, _where("callback.Event is no longer threading.Event")
+    assert original(f"{callback_module}:Event") is threading.Event, _where(
+        "callback.Event is no longer threading.Event"
+    )
     assert isinstance(original(sfn_module.SYNC_POLL_DELAY), float), _where(sfn_module.SYNC_POLL_DELAY)
 
 
@@ -242,7 +252,7 @@ def local_aws() -> Iterator[LocalAws]:
         aws.stop()
 
 
-class Boom(Exception):  # noqa: N818 - an error name as a handler would raise it
+class Boom(Exception):
     pass
 
 

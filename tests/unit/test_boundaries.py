@@ -12,7 +12,17 @@ SDKS_AND_DRIVERS = {
     "boto3", "botocore", "psycopg", "psycopg_pool", "pymongo", "bson", "pynamodb",
     "stripe", "twilio", "sendgrid", "aws_lambda_powertools", "yoyo", "moto", "jwt",
 }  # fmt: skip
-HANDLER_FORBIDDEN = {"boto3", "botocore", "psycopg", "psycopg_pool", "pymongo", "pynamodb", "stripe", "twilio", "sendgrid"}
+HANDLER_FORBIDDEN = {
+    "boto3",
+    "botocore",
+    "psycopg",
+    "psycopg_pool",
+    "pymongo",
+    "pynamodb",
+    "stripe",
+    "twilio",
+    "sendgrid",
+}
 LAYER_ORDER = ("workflows", "adapters", "lambdas")  # a layer never imports one to its right
 
 

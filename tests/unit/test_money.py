@@ -41,8 +41,10 @@ def test_given_three_equal_weights_when_allocating_100_then_the_extra_cent_goes_
 
 
 @given(
-    amount=st.integers(min_value=-10**12, max_value=10**12),
-    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(lambda w: sum(w) > 0),
+    amount=st.integers(min_value=-(10**12), max_value=10**12),
+    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(
+        lambda w: sum(w) > 0
+    ),
 )
 def test_given_any_amount_and_weights_when_allocated_then_parts_sum_exactly_and_are_fair(
     amount: int, weights: list[int]

@@ -15,12 +15,17 @@ def stripe_event(event_id: str, event_type: str, obj: dict, created: int = 1_700
 
 
 def outside(event_id: str = "evt_1", occurred_at: int = 100) -> OutsideEvent:
-    return OutsideEvent(event_id, "payment_intent.succeeded", "payment_intent:pi_1", occurred_at, {"status": "ok"})
+    return OutsideEvent(
+        event_id, "payment_intent.succeeded", "payment_intent:pi_1", occurred_at, {"status": "ok"}
+    )
 
 
 def test_given_a_waiting_task_when_its_event_arrives_then_it_is_resumed_with_the_summary() -> None:
     waiting, responder = InMemoryWaitingTasks(), RecordingResponder()
-    assert wait_for_event(waiting, responder, correlation_id="payment_intent:pi_1", task_token="tok", now=0) == "parked"
+    assert (
+        wait_for_event(waiting, responder, correlation_id="payment_intent:pi_1", task_token="tok", now=0)
+        == "parked"
+    )
     assert deliver_event(waiting, responder, outside(), now=1) == "resumed"
     assert responder.resumed == [("tok", outside().task_output())]
 
@@ -28,7 +33,10 @@ def test_given_a_waiting_task_when_its_event_arrives_then_it_is_resumed_with_the
 def test_given_an_event_before_the_wait_when_the_task_waits_then_it_resumes_at_once() -> None:
     waiting, responder = InMemoryWaitingTasks(), RecordingResponder()
     assert deliver_event(waiting, responder, outside(), now=1) == "parked"
-    assert wait_for_event(waiting, responder, correlation_id="payment_intent:pi_1", task_token="tok", now=2) == "resumed"
+    assert (
+        wait_for_event(waiting, responder, correlation_id="payment_intent:pi_1", task_token="tok", now=2)
+        == "resumed"
+    )
     assert responder.resumed[0][0] == "tok"
     assert waiting.events == {}
 
@@ -56,7 +64,11 @@ def test_given_a_payment_failed_event_then_the_summary_says_why_without_card_dat
             "status": "requires_payment_method",
             "amount": 2599,
             "currency": "usd",
-            "last_payment_error": {"code": "card_declined", "message": "Your card was declined.", "payment_method": {"card": {"last4": "0002"}}},
+            "last_payment_error": {
+                "code": "card_declined",
+                "message": "Your card was declined.",
+                "payment_method": {"card": {"last4": "0002"}},
+            },
         },
     )
     translated = to_outside_event(event)
@@ -71,8 +83,12 @@ def test_given_an_account_updated_event_then_it_correlates_on_the_account_with_r
     event = stripe_event(
         "evt_a",
         "account.updated",
-        {"id": "acct_1", "charges_enabled": True, "payouts_enabled": False,
-         "requirements": {"currently_due": ["external_account"], "past_due": [], "disabled_reason": None}},
+        {
+            "id": "acct_1",
+            "charges_enabled": True,
+            "payouts_enabled": False,
+            "requirements": {"currently_due": ["external_account"], "past_due": [], "disabled_reason": None},
+        },
     )
     translated = to_outside_event(event)
     assert translated is not None
@@ -83,12 +99,17 @@ def test_given_an_account_updated_event_then_it_correlates_on_the_account_with_r
 
 def test_given_a_charge_event_then_it_does_not_resume_a_payment_wait() -> None:
     # charge.succeeded comes with payment_intent.succeeded; only the latter decides a payment
-    assert to_outside_event(stripe_event("evt_c", "charge.succeeded", {"id": "ch_1", "payment_intent": "pi_7"})) is None
+    assert (
+        to_outside_event(stripe_event("evt_c", "charge.succeeded", {"id": "ch_1", "payment_intent": "pi_7"}))
+        is None
+    )
 
 
 def test_given_an_event_no_workflow_needs_then_it_is_ignored() -> None:
     waiting, responder = InMemoryWaitingTasks(), RecordingResponder()
-    result = handle_stripe_event(stripe_event("evt_x", "customer.created", {"id": "cus_1"}), waiting, responder, now=0)
+    result = handle_stripe_event(
+        stripe_event("evt_x", "customer.created", {"id": "cus_1"}), waiting, responder, now=0
+    )
     assert result["outcome"] == "ignored"
 
 

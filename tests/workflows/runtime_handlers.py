@@ -30,7 +30,7 @@ class FlakyError(TransientError):
     """Fails the first two attempts per order, then works."""
 
 
-class ReservationRejected(DomainError):  # noqa: N818 - the error name the state machine catches
+class ReservationRejected(DomainError):
     """The item is already sold: caught and compensated, never retried."""
 
 

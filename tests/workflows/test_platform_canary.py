@@ -49,13 +49,22 @@ def test_given_a_database_that_does_not_answer_then_the_canary_fails_as_degraded
 
 @pytest.mark.parametrize(
     ("expression", "seconds"),
-    [("rate(5 minutes)", 300), ("rate(1 hour)", 3600), ("rate(2 days)", 172_800), ("cron(0 3 * * ? *)", None)],
+    [
+        ("rate(5 minutes)", 300),
+        ("rate(1 hour)", 3600),
+        ("rate(2 days)", 172_800),
+        ("cron(0 3 * * ? *)", None),
+    ],
 )
-def test_given_schedule_expressions_then_their_periods_are_understood(expression: str, seconds: int | None) -> None:
+def test_given_schedule_expressions_then_their_periods_are_understood(
+    expression: str, seconds: int | None
+) -> None:
     assert rate_seconds(expression) == seconds
 
 
-@pytest.mark.parametrize("expression", ["rate(1 minutes)", "rate(5 minute)", "every 5 minutes", "rate(0 hours)"])
+@pytest.mark.parametrize(
+    "expression", ["rate(1 minutes)", "rate(5 minute)", "every 5 minutes", "rate(0 hours)"]
+)
 def test_given_malformed_schedules_then_they_are_refused(expression: str) -> None:
     with pytest.raises(ValueError):
         rate_seconds(expression)

@@ -30,7 +30,10 @@ def await_payment(cloud: LocalCloud) -> str:
         source=MACHINE.name,
     )
     return cloud.aws.client("stepfunctions").create_state_machine(
-        name="test-await-payment", definition=definition, roleArn="arn:aws:iam::123456789012:role/test", type="STANDARD"
+        name="test-await-payment",
+        definition=definition,
+        roleArn="arn:aws:iam::123456789012:role/test",
+        type="STANDARD",
     )["stateMachineArn"]
 
 
@@ -52,7 +55,9 @@ def _start(cloud: LocalCloud, machine: str, name: str, payment_intent_id: str) -
 def _finished(cloud: LocalCloud, arn: str) -> dict[str, Any]:
     assert cloud.aws is not None
     sfn = cloud.aws.client("stepfunctions")
-    cloud.wait_until(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", what=f"{arn} to end")
+    cloud.wait_until(
+        lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", what=f"{arn} to end"
+    )
     return sfn.describe_execution(executionArn=arn)
 
 
@@ -92,7 +97,9 @@ def test_given_a_declined_card_then_the_execution_learns_the_payment_failed(
     arn = _start(cloud, await_payment, f"declined-{unique}", intent.id)
     _waiting(cloud, arn)
     with pytest.raises(stripe.CardError):
-        stripe_client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_chargeDeclined"})
+        stripe_client.v1.payment_intents.confirm(
+            intent.id, params={"payment_method": "pm_card_chargeDeclined"}
+        )
     result = _finished(cloud, arn)
     assert result["status"] == "FAILED"
     assert result["error"] == "PaymentFailed"
@@ -121,7 +128,8 @@ def test_given_the_same_event_delivered_twice_then_it_has_one_effect(
     stripe_client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
     assert _finished(cloud, first)["status"] == "SUCCEEDED"
     succeeded = next(
-        e for e in stripe_client.v1.events.list(params={"type": "payment_intent.succeeded", "limit": 20}).data
+        e
+        for e in stripe_client.v1.events.list(params={"type": "payment_intent.succeeded", "limit": 20}).data
         if e.data.object["id"] == intent.id
     )
     # When a second execution waits on the same key and the SAME event is delivered again
@@ -130,7 +138,9 @@ def test_given_the_same_event_delivered_twice_then_it_has_one_effect(
     from local.providers.stripe import eventbridge_entry
 
     entry = eventbridge_entry(
-        succeeded.to_dict(), bus_name=cloud.provisioned.names[("bus", "stripe")], source="aws.partner/stripe.com/ed_local"
+        succeeded.to_dict(),
+        bus_name=cloud.provisioned.names[("bus", "stripe")],
+        source="aws.partner/stripe.com/ed_local",
     )
     consumer = cloud.provisioned.names[("function", "stripe-events")]
     calls_before = len(cloud.aws.functions.calls(consumer))

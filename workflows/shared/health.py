@@ -41,6 +41,10 @@ def check(probes: Mapping[str, Probe]) -> HealthReport:
                 error=type(exc).__name__,
             )
             continue
-        results[name] = DependencyStatus(status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2))
-    overall = "ok" if all(r.status == "ok" for r in results.values()) else "degraded"
+        results[name] = DependencyStatus(
+            status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2)
+        )
+    overall: Literal["ok", "degraded"] = (
+        "ok" if all(r.status == "ok" for r in results.values()) else "degraded"
+    )
     return HealthReport(status=overall, dependencies=results)

@@ -86,7 +86,9 @@ def wait_for_event(
     return "resumed" if responder.succeed(task_token, early.task_output()) else "stale"
 
 
-def deliver_event(waiting: WaitingTasks, responder: TaskResponder, event: OutsideEvent, *, now: int) -> Outcome:
+def deliver_event(
+    waiting: WaitingTasks, responder: TaskResponder, event: OutsideEvent, *, now: int
+) -> Outcome:
     """An outside event arrived: resume whoever waits for it, or keep it for when they do."""
     token = waiting.take_token_or_park_event(event, now + PARK_SECONDS)
     if token is None:

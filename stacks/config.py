@@ -1,0 +1,180 @@
+"""Typed stage settings: what differs between ``dev``, ``staging`` and ``prod``.
+
+A stage is chosen with CDK context (``cdk synth -c stage=prod``). Each known stage starts from
+the presets below; any field can then be overridden from context, either one key at a time
+(``-c log_retention_days=30``) or as a mapping under ``stage_settings`` in ``cdk.json``
+(``{"context": {"stage_settings": {"prod": {"alarm_email": "ops@example.com"}}}}``).
+Values arrive from the CLI as strings; pydantic converts and validates them, so a typo fails the
+synth with a message instead of deploying something surprising.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: log retention periods CloudWatch Logs accepts
+ALLOWED_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+_PARTNER_SOURCE = re.compile(r"^aws\.partner/stripe\.com/ed_[A-Za-z0-9_\-]+$")
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
+
+RemovalPolicyName = Literal["destroy", "retain", "snapshot"]
+Architecture = Literal["x86_64", "arm64"]
+PythonRuntime = Literal["python3.12", "python3.13"]
+
+
+class StageConfig(BaseModel):
+    """Everything a stage may set. Frozen: built once from context, then only read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str = "dev"
+    #: AWS account and region; ``None`` = environment-agnostic (taken from the CLI's credentials)
+    account: str | None = None
+    region: str | None = None
+
+    log_retention_days: int = 14
+    removal_policy: RemovalPolicyName = "destroy"
+
+    # PostgreSQL: Aurora Serverless v2 unless an existing server's secret is given
+    aurora_min_acu: float = Field(default=0.5, ge=0, le=256)
+    aurora_max_acu: float = Field(default=2, ge=1, le=256)
+    aurora_reader: bool = False
+    nat_gateways: int = Field(default=1, ge=0, le=3)
+    #: ARN of a Secrets Manager secret (host, port, username, password, dbname) of a
+    #: self-managed PostgreSQL; when set, no VPC, cluster or proxy is created
+    existing_database_secret_arn: str | None = None
+    database_name: str = "resale"
+
+    #: name of the Secrets Manager secret holding the MongoDB URI (Atlas or DocumentDB)
+    mongodb_uri_secret_name: str = "resale/dev/mongodb-uri"  # noqa: S105 - a name, not a secret
+    #: Stripe's partner event source for this stage's Stripe account (Stripe dashboard →
+    #: Amazon EventBridge); the placeholder below must be replaced before a real deploy
+    stripe_partner_event_source: str = "aws.partner/stripe.com/ed_test_resale_dev"
+
+    alarm_email: str | None = None
+
+    lambda_architecture: Architecture = "x86_64"
+    lambda_runtime: PythonRuntime = "python3.12"
+    #: Powertools for AWS Lambda (Python) v3 layer: the release whose published SSM parameter
+    #: gives the layer ARN, or an explicit layer version number of the public layer
+    powertools_version: str = "3.37.0"
+    powertools_layer_version: int | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    api_throttle_rate_limit: float = Field(default=50, gt=0)
+    api_throttle_burst_limit: int = Field(default=100, gt=0)
+    #: browser origins allowed to call the API and to upload images with presigned URLs
+    cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
+    #: images uploaded under this prefix are deleted unless confirmed (moved) within the window
+    unconfirmed_upload_prefix: str = "uploads/"
+    unconfirmed_upload_expiry_days: int = Field(default=1, ge=1)
+
+    @field_validator("stage")
+    @classmethod
+    def _stage_name(cls, value: str) -> str:
+        if not _STAGE_NAME.match(value):
+            raise ValueError("a stage name is 2-12 lowercase letters or digits, starting with a letter")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in ALLOWED_RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs accepts retention days in {sorted(ALLOWED_RETENTION_DAYS)}")
+        return value
+
+    @field_validator("stripe_partner_event_source")
+    @classmethod
+    def _partner_source(cls, value: str) -> str:
+        if not _PARTNER_SOURCE.match(value):
+            raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
+        return value
+
+    @field_validator("existing_database_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("arn:") and ":secretsmanager:" in value):
+            raise ValueError("existing_database_secret_arn must be a Secrets Manager secret ARN")
+        return value or None
+
+    @field_validator("unconfirmed_upload_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value or value.startswith("/") or not value.endswith("/"):
+            raise ValueError("the upload prefix is a key prefix like 'uploads/'")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> StageConfig:
+        if self.aurora_min_acu > self.aurora_max_acu:
+            raise ValueError("aurora_min_acu must not exceed aurora_max_acu")
+        return self
+
+    @property
+    def uses_aurora(self) -> bool:
+        return self.existing_database_secret_arn is None
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every physical name in this stage: ``resale-dev``."""
+        return f"resale-{self.stage}"
+
+
+#: presets per known stage; an unknown stage name starts from ``dev``'s
+STAGE_PRESETS: dict[str, dict[str, Any]] = {
+    "dev": {},
+    "staging": {
+        "log_retention_days": 30,
+        "removal_policy": "snapshot",
+        "aurora_max_acu": 4,
+    },
+    "prod": {
+        "log_retention_days": 365,
+        "removal_policy": "retain",
+        "aurora_min_acu": 0.5,
+        "aurora_max_acu": 16,
+        "aurora_reader": True,
+        "nat_gateways": 2,
+        "api_throttle_rate_limit": 500,
+        "api_throttle_burst_limit": 1000,
+        "cors_allowed_origins": ("https://resale.example.com",),
+    },
+}
+
+
+def load_stage(context: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> StageConfig:
+    """Build the stage's settings from CDK context (and the CLI's default account/region).
+
+    ``context`` is what ``app.node.try_get_context`` sees: ``stage``, any field of
+    :class:`StageConfig`, and ``stage_settings: {<stage>: {<field>: value}}``.
+    """
+    env = os.environ if environ is None else environ
+    stage = str(context.get("stage") or "dev")
+    values: dict[str, Any] = {
+        "stage": stage,
+        "mongodb_uri_secret_name": f"resale/{stage}/mongodb-uri",
+        "stripe_partner_event_source": f"aws.partner/stripe.com/ed_test_resale_{stage}",
+        "account": env.get("CDK_DEFAULT_ACCOUNT"),
+        "region": env.get("CDK_DEFAULT_REGION"),
+    }
+    values.update(STAGE_PRESETS.get(stage, {}))
+    per_stage = context.get("stage_settings") or {}
+    if not isinstance(per_stage, Mapping):
+        raise TypeError("context 'stage_settings' must map a stage name to its settings")
+    values.update(per_stage.get(stage, {}))
+    for name in StageConfig.model_fields:
+        if name != "stage" and context.get(name) is not None:
+            values[name] = context[name]
+    if isinstance(values.get("cors_allowed_origins"), str):
+        values["cors_allowed_origins"] = tuple(values["cors_allowed_origins"].split(","))
+    if values.get("existing_database_secret_arn") == "":
+        values["existing_database_secret_arn"] = None
+    return StageConfig.model_validate(values)

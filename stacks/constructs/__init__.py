@@ -1,0 +1,1 @@
+"""One Construct per capability; the stacks in ``stacks/`` compose them."""

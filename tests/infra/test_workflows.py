@@ -1,0 +1,320 @@
+"""State machines, StartExecution routes, consumers and rule targets, from a fixture topology.
+
+The real topology has no state machine yet; the fixture adds a Standard workflow that nests an
+Express one, both kinds of StartExecution route, an SQS consumer and rules with every target.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match
+
+from stacks.constructs.workflows import Workflows, placeholders
+from tests.infra.fixtures.topology import FIXTURE_TOPOLOGY
+from tests.infra.synth import (
+    api_routes,
+    function_id,
+    function_named,
+    resources,
+    synthesize,
+    tagged_id,
+    unresolved,
+)
+
+STATE_MACHINES = FIXTURE_TOPOLOGY.state_machines
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    # Given the fixture topology on the dev stage
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), topology=FIXTURE_TOPOLOGY, stage="dev")
+
+
+def state_machine(synth, name):
+    found = synth.stateless.find_resources(
+        "AWS::StepFunctions::StateMachine", {"Properties": {"StateMachineName": f"resale-dev-{name}"}}
+    )
+    assert len(found) == 1
+    return next(iter(found.items()))
+
+
+@pytest.mark.parametrize("spec", STATE_MACHINES, ids=lambda s: s.name)
+def test_every_placeholder_is_substituted_with_a_resource_reference(synth, spec):
+    _, machine = state_machine(synth, spec.name)
+    props = machine["Properties"]
+    definition = props["DefinitionString"]
+    # the ASL is inlined verbatim; CloudFormation fills in DefinitionSubstitutions at deploy time
+    assert isinstance(definition, str)
+    assert json.loads(definition) == json.loads(spec.path.read_text())
+    assert placeholders(definition)
+    assert placeholders(definition) == set(props["DefinitionSubstitutions"])
+    assert unresolved(props["DefinitionSubstitutions"]) == []
+    for key, value in props["DefinitionSubstitutions"].items():
+        assert isinstance(value, dict) or value.startswith("resale-dev-"), f"{key} = {value!r}"
+
+
+@pytest.mark.parametrize("spec", STATE_MACHINES, ids=lambda s: s.name)
+def test_state_machine_type_logging_and_tracing(synth, spec):
+    _, machine = state_machine(synth, spec.name)
+    props = machine["Properties"]
+    assert props["StateMachineType"] == spec.type
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == ("ALL" if spec.type == "EXPRESS" else "ERROR")
+    synth.stateless.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": f"/aws/vendedlogs/states/resale-dev-{spec.name}", "RetentionInDays": 14},
+    )
+
+
+def role_statements(synth, role_ref):
+    role_id = role_ref["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in resources(synth.stateless, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_workflow_role_invokes_exactly_its_functions_and_starts_the_nested_machine(synth):
+    _, machine = state_machine(synth, "order-flow")
+    statements = role_statements(synth, machine["Properties"]["RoleArn"])
+    invoke = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    invoked = json.dumps(invoke)
+    assert function_id(synth.stateless, "resale-dev-reserve-items") in invoked
+    assert function_id(synth.stateless, "resale-dev-calculate-fees") not in invoked
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {
+        "states:StartExecution",
+        "states:StartSyncExecution",
+        "sns:Publish",
+        "events:PutEvents",
+    } <= actions
+    assert "dynamodb:PutItem" in actions
+    start = next(s for s in statements if "states:StartExecution" in json.dumps(s["Action"]))
+    assert json.dumps(start["Resource"]).endswith(':stateMachine:resale-dev-fees"]]}')
+
+
+def test_standard_start_execution_route_names_the_execution_and_answers_202(synth):
+    method = api_routes(synth.stateless)[("POST", "/checkout")]["Properties"]
+    assert method["AuthorizationType"] == "COGNITO_USER_POOLS"
+    integration = method["Integration"]
+    assert integration["Type"] == "AWS"
+    assert ":states:action/StartExecution" in json.dumps(integration["Uri"])
+    template = json.dumps(integration["RequestTemplates"]["application/json"])
+    assert "$.order_id" in template
+    assert "$context.authorizer.claims" in template
+    assert "$input.json('$')" in template
+    machine_id, _ = state_machine(synth, "order-flow")
+    assert machine_id in template
+    assert integration["IntegrationResponses"][0]["StatusCode"] == "202"
+    assert [r["StatusCode"] for r in method["MethodResponses"]] == ["202", "400", "500"]
+
+
+def test_express_start_execution_route_runs_synchronously(synth):
+    method = api_routes(synth.stateless)[("POST", "/fees/quote")]["Properties"]
+    integration = method["Integration"]
+    assert ":states:action/StartSyncExecution" in json.dumps(integration["Uri"])
+    assert "$.quote_id" in json.dumps(integration["RequestTemplates"])
+    assert integration["IntegrationResponses"][0]["StatusCode"] == "200"
+
+
+def _escape_javascript(text: str) -> str:
+    """What API Gateway's $util.escapeJavaScript does (Commons Lang escapeJavaScript)."""
+    specials = {'"': '\\"', "'": "\\'", "\\": "\\\\", "/": "\\/", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    return "".join(specials.get(ch, ch if ord(ch) < 0x7F else f"\\u{ord(ch):04X}") for ch in text)
+
+
+def _render(template: str, body: dict, claims: dict) -> str:
+    """A tiny evaluator for exactly the VTL the template uses."""
+    values: list[str] = []
+
+    def marker(value: str) -> str:
+        values.append(value)
+        return f"\x00{len(values) - 1}\x00"
+
+    def expand_claims(match: re.Match) -> str:
+        parts = [
+            match.group(1).replace("$claims.get($key)", marker(value)).replace("$key", key)
+            for key, value in claims.items()
+        ]
+        return ",".join(parts)
+
+    text = re.sub(r"#set\(.*?\)\n", "", template)
+    text = re.sub(
+        r"#foreach\(\$key in \$claims\.keySet\(\)\)(.*?)#if\(\$foreach\.hasNext\),#end#end",
+        expand_claims,
+        text,
+    )
+    text = text.replace("$input.json('$')", marker(json.dumps(body)))
+    text = text.replace("$input.path('$.order_id')", marker(body["order_id"]))
+    escape = re.compile('\\$util\\.escapeJavaScript\\(\x00(\\d+)\x00\\)\\.replaceAll\\("\\\\\\\\\'", "\'"\\)')
+    while escape.search(text):
+        text = escape.sub(
+            lambda m: marker(_escape_javascript(values[int(m.group(1))]).replace("\\'", "'")), text
+        )
+    return re.sub("\x00(\\d+)\x00", lambda m: values[int(m.group(1))], text)
+
+
+def test_start_execution_request_template_passes_body_and_claims_intact():
+    from stacks.constructs.api import start_execution_template
+
+    # Given a body and claims full of characters that need escaping
+    body = {"order_id": "ord-1", "note": 'say "hi" it\'s/ok\\ café'}
+    claims = {"sub": "u-1", "name": 'O\'Brien "Bob"', "cognito:groups": "buyer,seller"}
+    # When the request template is rendered as API Gateway would
+    rendered = _render(
+        start_execution_template("arn:aws:states:eu-west-1:1:stateMachine:x", "order_id"), body, claims
+    )
+    # Then StartExecution gets valid JSON, named by the business id, with body and claims as input
+    request = json.loads(rendered)
+    assert request["stateMachineArn"].endswith(":stateMachine:x")
+    assert request["name"] == "ord-1"
+    assert json.loads(request["input"]) == {"body": body, "claims": claims}
+
+
+def test_start_execution_role_may_start_only_those_machines(synth):
+    roles = synth.stateless.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})]
+                }
+            }
+        },
+    )
+    start_roles = [
+        role_id
+        for role_id, role in roles.items()
+        if "StartExecution" in json.dumps(role["Properties"].get("Description", ""))
+    ]
+    assert len(start_roles) == 1
+    statements = role_statements(synth, {"Fn::GetAtt": [start_roles[0], "Arn"]})
+    assert {json.dumps(s["Action"]) for s in statements} == {
+        '"states:StartExecution"',
+        '"states:StartSyncExecution"',
+    }
+
+
+def test_authorized_function_route_uses_the_cognito_authorizer(synth):
+    method = api_routes(synth.stateless)[("GET", "/orders/{order_id}")]["Properties"]
+    assert method["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert "AuthorizerId" in method
+    synth.stateless.resource_count_is("AWS::ApiGateway::Authorizer", 1)
+    synth.stateless.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
+
+
+def test_sqs_consumers_report_batch_item_failures(synth):
+    consumers = [q for q in FIXTURE_TOPOLOGY.queues if q.consumer]
+    assert consumers
+    for queue in consumers:
+        synth.stateless.has_resource_properties(
+            "AWS::Lambda::EventSourceMapping",
+            {
+                "EventSourceArn": {
+                    "Fn::GetAtt": [tagged_id(synth.stateless, "AWS::SQS::Queue", queue.name), "Arn"]
+                },
+                "FunctionName": {
+                    "Ref": function_id(synth.stateless, f"resale-dev-{queue.consumer.function}")
+                },
+                "BatchSize": queue.consumer.batch_size,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            },
+        )
+    mappings = resources(synth.stateless, "AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == len(consumers)
+
+
+def test_function_env_refers_to_a_state_machine_by_its_stage_arn(synth):
+    variables = function_named(synth.stateless, "resale-dev-api-orders")["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert json.dumps(variables["ORDER_FLOW_ARN"]).endswith(':stateMachine:resale-dev-order-flow"]]}')
+    assert unresolved(variables) == []
+
+
+def test_secret_refs_and_ses_and_cognito_grants(synth):
+    statements = role_statements(
+        synth, function_named(synth.stateless, "resale-dev-send-email")["Properties"]["Role"]
+    )
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {
+        "ses:SendEmail",
+        "secretsmanager:GetSecretValue",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    } <= actions
+    statements = role_statements(
+        synth, function_named(synth.stateless, "resale-dev-api-orders")["Properties"]["Role"]
+    )
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert {"cognito-idp:AdminAddUserToGroup", "states:StartExecution"} <= actions
+
+
+def test_rules_target_queue_state_machine_and_function_each_with_a_dlq(synth):
+    queue_rule = synth.stateless.find_resources(
+        "AWS::Events::Rule", {"Properties": {"Name": "resale-dev-orders-to-queue"}}
+    )
+    (props,) = [r["Properties"] for r in queue_rule.values()]
+    assert props["EventPattern"] == {"source": ["resale.orders"], "detail-type": [{"prefix": "Order"}]}
+    scheduled = synth.stateless.find_resources(
+        "AWS::Events::Rule", {"Properties": {"Name": "resale-dev-nightly-fees"}}
+    )
+    (props,) = [r["Properties"] for r in scheduled.values()]
+    assert props["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    assert "EventBusName" not in props
+    assert len(props["Targets"]) == 2
+    assert all("DeadLetterConfig" in t for t in props["Targets"])
+    assert any("RoleArn" in t for t in props["Targets"])  # the state-machine target assumes a role
+
+
+@pytest.mark.parametrize("spec", STATE_MACHINES, ids=lambda s: s.name)
+def test_each_state_machine_has_failure_and_timeout_alarms(synth, spec):
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
+        synth.monitoring.has_resource_properties(
+            "AWS::CloudWatch::Alarm", {"MetricName": metric, "Namespace": "AWS/States", "Threshold": 0}
+        )
+    synth.monitoring.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"AlarmName": f"resale-dev-{spec.name}-executions-failed"}
+    )
+
+
+def test_a_missing_substitution_fails_the_synth():
+    # Given the Express fixture without its substitutions, When the construct is built alone
+    fees = next(sm for sm in STATE_MACHINES if sm.name == "fees")
+    broken = replace(fees, substitutions={})
+    with pytest.raises(ValueError, match="no substitution for \\['CalculateFunctionArn'\\]"):
+        Workflows(
+            cdk.Stack(cdk.App(), "Bare"),
+            "Workflows",
+            state_machines=(broken,),
+            resolve=lambda ref: "unused",
+            name_of=lambda name: name,
+            log_retention_days=14,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+
+def test_cfn_lint_finds_no_problem_in_any_template(synth):
+    assert synth.lint() == []
+
+
+def test_a_group_restricted_start_execution_route_is_flagged_at_synth(synth):
+    from aws_cdk.assertions import Annotations
+
+    # Given POST /fees/quote needs the seller group but starts the workflow without a Lambda
+    Annotations.from_stack(synth.stage.stateless).has_warning(
+        "/Resale-dev-Stateless/Api", Match.string_like_regexp("POST /fees/quote .*cognito:groups")
+    )
