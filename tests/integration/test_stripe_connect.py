@@ -398,19 +398,24 @@ def test_given_an_application_fee_when_refunded_directly_then_the_connected_acco
         client.v1.application_fees.refunds.create(pi.latest_charge.application_fee, {"amount": 251})
 
 
-def test_given_charge_and_separate_transfer_when_refunded_with_reverse_transfer_then_it_reverses_pro_rata(
+def test_given_charge_and_separate_transfer_when_refunded_with_reverse_transfer_then_it_is_refused_as_on_stripe(
     client: stripe.StripeClient,
 ) -> None:
+    # Given a charge whose money went to a seller by a separate transfer
     seller = onboarded_seller(client)
     pi = pay(client, 10_000, transfer_group="order_7")
     transfer = client.v1.transfers.create(
         {"amount": 8_000, "currency": "usd", "destination": seller, "source_transaction": pi.latest_charge,
          "transfer_group": "order_7"}
     )  # fmt: skip
-    refund = client.v1.refunds.create({"payment_intent": pi.id, "amount": 2_500, "reverse_transfer": True})
-    reversal = client.v1.transfers.reversals.retrieve(transfer.id, refund.transfer_reversal)
+    # When the platform asks the refund to reverse the transfer, Stripe refuses (destination charges only)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.refunds.create({"payment_intent": pi.id, "amount": 2_500, "reverse_transfer": True})
+    assert raised.value.param == "reverse_transfer"
+    # Then the platform refunds and reverses the transfer itself
+    client.v1.refunds.create({"payment_intent": pi.id, "amount": 2_500})
+    reversal = client.v1.transfers.reversals.create(transfer.id, {"amount": 2_000})
     assert reversal.amount == 2_000
-    assert reversal.source_refund == refund.id
     assert balance_total(client, seller) == 6_000
 
 
@@ -492,12 +497,13 @@ def test_given_a_marketplace_day_then_the_books_add_up_across_platform_and_selle
         pi = pay(client, amount, transfer_group=f"order_{i}", expand=["latest_charge.balance_transaction"])
         charged += amount
         fees += pi.latest_charge.balance_transaction.fee
-        client.v1.transfers.create(
+        transfer = client.v1.transfers.create(
             {"amount": amount * 9 // 10, "currency": "usd", "destination": sellers[i % 2],
              "source_transaction": pi.latest_charge.id, "transfer_group": f"order_{i}"}
         )  # fmt: skip
         if i == 1:
-            client.v1.refunds.create({"payment_intent": pi.id, "amount": 789, "reverse_transfer": True})
+            client.v1.refunds.create({"payment_intent": pi.id, "amount": 789})
+            client.v1.transfers.reversals.create(transfer.id, {"amount": 710})
             refunded += 789
     # a destination charge with an application fee, partly refunded with its fee
     pi = pay(

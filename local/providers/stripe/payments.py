@@ -991,11 +991,13 @@ def create_refund(ctx: Ctx) -> dict[str, Any]:
         )
     reverse_transfer = p.flag("reverse_transfer")
     refund_fee = p.flag("refund_application_fee")
-    linked = connect.transfers_of_charge(ctx, charge)
+    # as on Stripe, reverse_transfer reverses a destination charge's own transfer only; with
+    # separate charges and transfers the platform reverses its transfers itself
+    linked = connect.transfers_of_charge(ctx, charge) if charge["transfer"] is not None else []
     if reverse_transfer and not linked:
         raise invalid(
-            "reverse_transfer can only be used for a charge with a transfer (a destination charge, or a "
-            "transfer made with this charge as its source_transaction).",
+            "reverse_transfer can only be used for a destination charge (one made with "
+            "transfer_data[destination]); reverse separate transfers with /v1/transfers/{id}/reversals.",
             param="reverse_transfer",
         )
     if refund_fee and charge["application_fee"] is None:
