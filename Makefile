@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: help dev test test-fast synth lint format bench demo migrate lock clean
+.PHONY: help dev test test-fast synth lint format bench migrate lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,10 +24,10 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-dev: $(INSTALLED)  ## run the local cloud: API, console, stand-ins, seeded demo data
+dev: $(INSTALLED) $(NODE_INSTALLED)  ## run the local cloud: API, console, stand-ins, seeded demo data
 	$(PY) -m local.dev
 
-test: $(INSTALLED)  ## run the whole test suite (unit, integration, workflows, api, infra)
+test: $(INSTALLED) $(NODE_INSTALLED)  ## run the whole test suite (unit, integration, workflows, api, infra)
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED)  ## unit tests only
