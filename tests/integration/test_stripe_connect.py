@@ -398,7 +398,7 @@ def test_given_an_application_fee_when_refunded_directly_then_the_connected_acco
         client.v1.application_fees.refunds.create(pi.latest_charge.application_fee, {"amount": 251})
 
 
-def test_given_charge_and_separate_transfer_when_refunded_with_reverse_transfer_then_it_is_refused_as_on_stripe(
+def test_given_a_separate_transfer_when_refunded_with_reverse_transfer_then_it_is_refused_as_on_stripe(
     client: stripe.StripeClient,
 ) -> None:
     # Given a charge whose money went to a seller by a separate transfer

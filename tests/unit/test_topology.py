@@ -45,3 +45,11 @@ def test_given_a_queue_whose_visibility_is_shorter_than_six_consumer_timeouts_th
     broken = dataclasses.replace(TOPOLOGY, queues=(queue, *TOPOLOGY.queues[1:]))
     with pytest.raises(ValueError, match="under 6x"):
         broken.validate()
+
+
+def test_given_two_capabilities_declaring_the_same_route_then_composing_them_fails() -> None:
+    from stacks.topology import Capability, compose
+
+    route = Route("GET", "/same", "public", FunctionTarget("api-health"))
+    with pytest.raises(ValueError, match="routes declared twice"):
+        compose(Capability("a", routes=(route,)), Capability("b", routes=(route,)))

@@ -1,0 +1,1 @@
+"""Each capability's resources, one module each; ``stacks/topology.py`` composes them."""

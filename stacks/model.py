@@ -1,0 +1,387 @@
+"""The vocabulary of the topology: plain dataclasses, no ``aws_cdk`` import.
+
+``stacks/capabilities/`` declares each capability's resources with these; ``stacks/topology.py``
+composes them into :data:`~stacks.topology.TOPOLOGY`.
+
+Names here are *logical* (``task-tokens``, ``stripe-events``). Each platform turns them into
+physical names its own way; environment values are :class:`Ref` objects that each platform
+resolves (a table's name, a queue's URL, a state machine's ARN, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+STATEMACHINES_DIR = ROOT / "statemachines"
+
+
+class Kind(StrEnum):
+    """Kinds of resources a :class:`Ref` or :class:`Grant` can point at."""
+
+    TABLE = "table"
+    QUEUE = "queue"
+    TOPIC = "topic"
+    BUS = "bus"
+    STATE_MACHINE = "state_machine"
+    FUNCTION = "function"
+    BUCKET = "bucket"
+    USER_POOL = "user_pool"
+    USER_POOL_CLIENT = "user_pool_client"
+    SECRET = "secret"  # noqa: S105 - a resource kind, not a password
+
+
+class Attr(StrEnum):
+    """Which attribute of a resource a :class:`Ref` resolves to."""
+
+    NAME = "name"
+    ARN = "arn"
+    URL = "url"
+    ID = "id"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to another resource's attribute, resolved per platform."""
+
+    kind: Kind
+    name: str
+    attr: Attr = Attr.NAME
+
+
+Access = Literal["read", "write", "read_write", "publish", "consume", "start", "task_response", "send"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A permission a function needs on one resource (``*`` = every resource of that kind)."""
+
+    kind: Kind | Literal["ses", "cognito_admin"]
+    name: str
+    access: Access = "read_write"
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function. ``handler`` is the dotted path of the handler callable."""
+
+    name: str
+    handler: str
+    description: str
+    memory_mb: int = 256
+    timeout_s: int = 10
+    environment: dict[str, str | Ref] = field(default_factory=dict)
+    grants: tuple[Grant, ...] = ()
+    uses_postgres: bool = False
+    uses_mongo: bool = False
+    service: str = "resale"
+
+    @property
+    def full_environment(self) -> dict[str, str | Ref]:
+        """The function's own environment over what every function gets."""
+        return {**COMMON_ENVIRONMENT, **self.environment}
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+Auth = Literal["public", "user", "seller", "admin"]
+
+
+@dataclass(frozen=True)
+class FunctionTarget:
+    function: str
+
+
+@dataclass(frozen=True)
+class StartExecutionTarget:
+    """A route that starts a state machine, as API Gateway's AWS integration would.
+
+    ``name_from`` is the request-body field used as the execution name (the business id).
+    Standard state machines answer 202 with the execution; Express ones run synchronously.
+    """
+
+    state_machine: str
+    name_from: str
+
+
+@dataclass(frozen=True)
+class Route:
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str
+    auth: Auth
+    target: FunctionTarget | StartExecutionTarget
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """An ASL file in ``statemachines/``; ``${Key}`` placeholders resolved from ``substitutions``."""
+
+    name: str
+    definition: str
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    substitutions: dict[str, Ref] = field(default_factory=dict)
+    timeout_s: int = 86_400
+
+    @property
+    def path(self) -> Path:
+        return STATEMACHINES_DIR / self.definition
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: Literal["S", "N"] = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """An SQS event-source mapping: batches of messages to a function, partial failures reported."""
+
+    function: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A queue, always with a dead-letter queue (``<name>-dlq``) after ``max_receive_count``."""
+
+    name: str
+    visibility_timeout_s: int = 60
+    max_receive_count: int = 5
+    retention_days: int = 4
+    consumer: Consumer | None = None
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Topic → queue, raw delivery, with an optional filter policy on message attributes."""
+
+    topic: str
+    queue: str
+    filter_policy: dict[str, list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+
+
+@dataclass(frozen=True)
+class Bus:
+    """An event bus. ``partner`` buses are a SaaS partner's event source when deployed."""
+
+    name: str
+    partner: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RuleTarget:
+    kind: Literal["function", "queue", "state_machine"]
+    name: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An EventBridge rule: a pattern on a bus, or a schedule (on the default bus)."""
+
+    name: str
+    targets: tuple[RuleTarget, ...]
+    bus: str | None = None
+    event_pattern: dict[str, object] | None = None
+    schedule: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Topology:
+    functions: tuple[Function, ...]
+    routes: tuple[Route, ...]
+    state_machines: tuple[StateMachine, ...]
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    topics: tuple[Topic, ...]
+    subscriptions: tuple[Subscription, ...]
+    buses: tuple[Bus, ...]
+    rules: tuple[Rule, ...]
+
+    def function(self, name: str) -> Function:
+        return _by_name(self.functions, name, "function")
+
+    def state_machine(self, name: str) -> StateMachine:
+        return _by_name(self.state_machines, name, "state machine")
+
+    def table(self, name: str) -> Table:
+        return _by_name(self.tables, name, "table")
+
+    def queue(self, name: str) -> Queue:
+        return _by_name(self.queues, name, "queue")
+
+    def _declared(self) -> dict[str, set[str]]:
+        return {
+            Kind.FUNCTION: {f.name for f in self.functions},
+            Kind.STATE_MACHINE: {s.name for s in self.state_machines},
+            Kind.TABLE: {t.name for t in self.tables},
+            Kind.QUEUE: {q.name for q in self.queues} | {q.dlq_name for q in self.queues},
+            Kind.TOPIC: {t.name for t in self.topics},
+            Kind.BUS: {b.name for b in self.buses},
+            Kind.BUCKET: {"images"},
+            Kind.USER_POOL: {"users"},
+            Kind.USER_POOL_CLIENT: {"users"},
+            Kind.SECRET: {"stripe", "twilio", "sendgrid", "database", "mongodb"},
+        }
+
+    def _references(self) -> Iterator[tuple[str, str, str]]:  # noqa: PLR0912 - one branch per kind
+        """Every (kind, name, where) the declaration refers to."""
+        for fn in self.functions:
+            for value in fn.environment.values():
+                if isinstance(value, Ref):
+                    yield value.kind, value.name, f"function {fn.name} environment"
+            for grant in fn.grants:
+                yield grant.kind, grant.name, f"function {fn.name} grant"
+        for route in self.routes:
+            where = f"route {route.method} {route.path}"
+            if isinstance(route.target, FunctionTarget):
+                yield Kind.FUNCTION, route.target.function, where
+            else:
+                yield Kind.STATE_MACHINE, route.target.state_machine, where
+        for sm in self.state_machines:
+            for ref in sm.substitutions.values():
+                yield ref.kind, ref.name, f"state machine {sm.name}"
+        for queue in self.queues:
+            if queue.consumer:
+                yield Kind.FUNCTION, queue.consumer.function, f"queue {queue.name}"
+        for sub in self.subscriptions:
+            yield Kind.TOPIC, sub.topic, "subscription"
+            yield Kind.QUEUE, sub.queue, "subscription"
+        for rule in self.rules:
+            if rule.bus:
+                yield Kind.BUS, rule.bus, f"rule {rule.name}"
+            for target in rule.targets:
+                yield target.kind, target.name, f"rule {rule.name}"
+
+    def validate(self) -> None:
+        """Fail loudly on a dangling reference or a setting that cannot work as declared."""
+        declared = self._declared()
+        problems = [
+            f"{where}: unknown {kind} {name!r}"
+            for kind, name, where in self._references()
+            if kind in declared and name != "*" and name not in declared[kind]
+        ]
+        problems += [
+            f"state machine {sm.name}: missing {sm.path}"
+            for sm in self.state_machines
+            if not sm.path.is_file()
+        ]
+        problems += [
+            f"rule {rule.name}: give exactly one of event_pattern and schedule"
+            for rule in self.rules
+            if (rule.event_pattern is None) == (rule.schedule is None)
+        ]
+        # Lambda's advice: a queue's visibility timeout at least six times its consumer's timeout
+        problems += [
+            f"queue {q.name}: visibility timeout {q.visibility_timeout_s}s is under 6x its consumer's timeout"
+            for q in self.queues
+            if q.consumer
+            and q.consumer.function in declared[Kind.FUNCTION]
+            and q.visibility_timeout_s < 6 * self.function(q.consumer.function).timeout_s
+        ]
+        if problems:
+            raise ValueError("topology is inconsistent:\n  " + "\n  ".join(problems))
+
+
+_Named = TypeVar("_Named", Function, StateMachine, Table, Queue)
+
+
+def _by_name(items: tuple[_Named, ...], name: str, what: str) -> _Named:
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(f"no {what} named {name!r} in the topology")
+
+
+#: environment every function gets (each platform adds its own: endpoints, stage, log level)
+COMMON_ENVIRONMENT: dict[str, str | Ref] = {
+    "EVENT_BUS_NAME": Ref(Kind.BUS, "domain"),
+    "IDEMPOTENCY_TABLE": Ref(Kind.TABLE, "idempotency"),
+}
+
+
+@dataclass(frozen=True)
+class Capability:
+    """The resources of one capability (accounts, catalog, ...), composed into the topology."""
+
+    name: str
+    functions: tuple[Function, ...] = ()
+    routes: tuple[Route, ...] = ()
+    state_machines: tuple[StateMachine, ...] = ()
+    tables: tuple[Table, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    buses: tuple[Bus, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+def _identity(item: object) -> object:
+    """What makes a declaration unique: a route's method and path, a subscription's ends, a name."""
+    if isinstance(item, Route):
+        return (item.method, item.path)
+    if isinstance(item, Subscription):
+        return (item.topic, item.queue)
+    return getattr(item, "name")  # noqa: B009 - every other declaration has a name
+
+
+def compose(*capabilities: Capability) -> Topology:
+    """One topology from several capabilities (a thing declared twice is an error)."""
+    merged = Topology(
+        functions=tuple(x for c in capabilities for x in c.functions),
+        routes=tuple(x for c in capabilities for x in c.routes),
+        state_machines=tuple(x for c in capabilities for x in c.state_machines),
+        tables=tuple(x for c in capabilities for x in c.tables),
+        queues=tuple(x for c in capabilities for x in c.queues),
+        topics=tuple(x for c in capabilities for x in c.topics),
+        subscriptions=tuple(x for c in capabilities for x in c.subscriptions),
+        buses=tuple(x for c in capabilities for x in c.buses),
+        rules=tuple(x for c in capabilities for x in c.rules),
+    )
+    for kind, items in vars(merged).items():
+        keys = [_identity(item) for item in items]
+        duplicates = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"{kind} declared twice: {duplicates}")
+    return merged
