@@ -18,10 +18,12 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from botocore.config import Config
 
+from adapters.aws.events import EventBridgePublisher
+from adapters.aws.sns import SnsNotificationPublisher
 from adapters.aws.stepfunctions import StepFunctionsResponder
 from adapters.dynamo.connection import DynamoConnection
 from adapters.dynamo.waits import DynamoWaitingTasks
-from lambdas.settings import DatabaseSettings, PlatformSettings, WaitsSettings
+from lambdas.settings import DatabaseSettings, NotificationsSettings, PlatformSettings, WaitsSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,6 +122,17 @@ def mongo_db() -> Database[dict[str, Any]]:
     return mongo_database(uri, settings.mongodb_database)
 
 
+@cache
+def event_publisher() -> EventBridgePublisher:
+    return EventBridgePublisher(aws_client("events"), platform().event_bus_name)
+
+
+@cache
+def notification_publisher() -> SnsNotificationPublisher:
+    settings = NotificationsSettings()  # type: ignore[call-arg]  # filled from the environment
+    return SnsNotificationPublisher(aws_client("sns"), settings.notifications_topic_arn)
+
+
 _CACHED = (
     platform,
     database_settings,
@@ -129,6 +142,8 @@ _CACHED = (
     waiting_tasks,
     task_responder,
     mongo_db,
+    event_publisher,
+    notification_publisher,
 )
 
 

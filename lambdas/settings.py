@@ -39,3 +39,9 @@ class DatabaseSettings(BaseSettings):
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
     mongodb_secret_arn: str | None = Field(default=None, validation_alias="MONGODB_SECRET_ARN")
     mongodb_database: str = Field(default="resale", validation_alias="MONGODB_DATABASE")
+
+
+class NotificationsSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    notifications_topic_arn: str = Field(validation_alias="NOTIFICATIONS_TOPIC_ARN")

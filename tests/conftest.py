@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.cloud"]
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.cloud", "tests.fixtures.users"]

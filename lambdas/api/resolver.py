@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from lambdas.api.auth import Unauthenticated
 from lambdas.observability import logger
 from workflows.shared.errors import (
     Conflict,
@@ -19,8 +20,10 @@ from workflows.shared.errors import (
     DomainError,
     NotFound,
     ResaleError,
+    TooManyAttempts,
     TransientError,
 )
+from workflows.shared.identity import Forbidden
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
 #: exception class → HTTP status; the most specific class listed first wins
 STATUS_BY_ERROR: tuple[tuple[type[ResaleError], HTTPStatus], ...] = (
     (NotFound, HTTPStatus.NOT_FOUND),
+    (Forbidden, HTTPStatus.FORBIDDEN),
+    (Unauthenticated, HTTPStatus.UNAUTHORIZED),
+    (TooManyAttempts, HTTPStatus.TOO_MANY_REQUESTS),
     (Conflict, HTTPStatus.CONFLICT),
     (ContractError, HTTPStatus.BAD_REQUEST),
     (DomainError, HTTPStatus.CONFLICT),

@@ -51,3 +51,9 @@ class Conflict(DomainError):
     """The request conflicts with the current state."""
 
     code = "CONFLICT"
+
+
+class TooManyAttempts(ResaleError):
+    """Too many tries of something guarded (a code, a login): wait before trying again (429)."""
+
+    code = "TOO_MANY_ATTEMPTS"
