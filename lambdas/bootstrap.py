@@ -23,7 +23,13 @@ from adapters.aws.sns import SnsNotificationPublisher
 from adapters.aws.stepfunctions import StepFunctionsResponder
 from adapters.dynamo.connection import DynamoConnection
 from adapters.dynamo.waits import DynamoWaitingTasks
-from lambdas.settings import DatabaseSettings, NotificationsSettings, PlatformSettings, WaitsSettings
+from lambdas.settings import (
+    DatabaseSettings,
+    NotificationsSettings,
+    PlatformSettings,
+    ProviderSettings,
+    WaitsSettings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +39,9 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
     from psycopg_pool import ConnectionPool
     from pymongo.database import Database
+    from sendgrid import SendGridAPIClient
+    from stripe import StripeClient
+    from twilio.rest import Client as TwilioClient
 
 
 @cache
@@ -133,7 +142,7 @@ def notification_publisher() -> SnsNotificationPublisher:
     return SnsNotificationPublisher(aws_client("sns"), settings.notifications_topic_arn)
 
 
-_CACHED = (
+_CACHED: tuple[Any, ...] = (
     platform,
     database_settings,
     aws_client,
@@ -174,3 +183,50 @@ def health_probes() -> dict[str, Any]:
     from adapters.probes import MongoProbe, PostgresProbe
 
     return {"postgres": PostgresProbe(pg_pool), "mongodb": MongoProbe(mongo_db)}
+
+
+# -- providers (Stripe, Twilio, SendGrid): keys from the environment locally, secrets when deployed
+
+
+@cache
+def provider_settings() -> ProviderSettings:
+    return ProviderSettings()
+
+
+def _secret_value(arn: str | None, key: str, plain: str | None, what: str) -> str:
+    if plain:
+        return plain
+    if not arn:
+        raise RuntimeError(f"no {what}: set it, or the ARN of the secret holding it")
+    return str(_secret_json(arn)[key])
+
+
+@cache
+def stripe() -> StripeClient:
+    from adapters.providers import stripe_client
+
+    s = provider_settings()
+    key = _secret_value(s.stripe_secret_arn, "secret_key", s.stripe_secret_key, "Stripe secret key")
+    return stripe_client(key, api_base=s.stripe_api_base)
+
+
+@cache
+def twilio() -> TwilioClient:
+    from adapters.providers import twilio_client
+
+    s = provider_settings()
+    sid = _secret_value(s.twilio_secret_arn, "account_sid", s.twilio_account_sid, "Twilio account SID")
+    token = _secret_value(s.twilio_secret_arn, "auth_token", s.twilio_auth_token, "Twilio auth token")
+    return twilio_client(sid, token, api_base=s.twilio_api_base)
+
+
+@cache
+def sendgrid() -> SendGridAPIClient:
+    from adapters.providers import sendgrid_client
+
+    s = provider_settings()
+    key = _secret_value(s.sendgrid_secret_arn, "api_key", s.sendgrid_api_key, "SendGrid API key")
+    return sendgrid_client(key, api_base=s.sendgrid_api_base)
+
+
+_CACHED += (provider_settings, stripe, twilio, sendgrid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,3 +47,24 @@ class NotificationsSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     notifications_topic_arn: str = Field(validation_alias="NOTIFICATIONS_TOPIC_ARN")
+
+
+class ProviderSettings(BaseSettings):
+    """Keys of Stripe, Twilio and SendGrid: plain values locally, Secrets Manager ARNs when deployed."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stripe_secret_key: str | None = Field(default=None, validation_alias="STRIPE_SECRET_KEY")
+    stripe_secret_arn: str | None = Field(default=None, validation_alias="STRIPE_SECRET_ARN")
+    stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
+    twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_secret_arn: str | None = Field(default=None, validation_alias="TWILIO_SECRET_ARN")
+    twilio_api_base: str | None = Field(default=None, validation_alias="TWILIO_API_BASE")
+    twilio_from_number: str | None = Field(default=None, validation_alias="TWILIO_FROM_NUMBER")
+    twilio_verify_service_sid: str | None = Field(default=None, validation_alias="TWILIO_VERIFY_SERVICE_SID")
+    sendgrid_api_key: str | None = Field(default=None, validation_alias="SENDGRID_API_KEY")
+    sendgrid_secret_arn: str | None = Field(default=None, validation_alias="SENDGRID_SECRET_ARN")
+    sendgrid_api_base: str | None = Field(default=None, validation_alias="SENDGRID_API_BASE")
+    email_provider: Literal["sendgrid", "ses"] = Field(default="sendgrid", validation_alias="EMAIL_PROVIDER")
+    email_sender: str = Field(default="no-reply@resale.example", validation_alias="EMAIL_SENDER")

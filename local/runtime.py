@@ -81,6 +81,7 @@ class LocalCloud:
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self._saved_environ: dict[str, str] | None = None
+        self._verify_sid: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -231,10 +232,22 @@ class LocalCloud:
             "TWILIO_ACCOUNT_SID": twilio.account_sid,
             "TWILIO_AUTH_TOKEN": twilio.auth_token,
             "TWILIO_FROM_NUMBER": SMS_SENDER,
+            "TWILIO_VERIFY_SERVICE_SID": self._verify_service_sid(),
             "SENDGRID_API_BASE": self._require(sendgrid.url, "sendgrid"),
             "SENDGRID_API_KEY": sendgrid.api_key,
             "EMAIL_SENDER": SENDER_EMAIL,
+            "EMAIL_PROVIDER": os.environ.get("EMAIL_PROVIDER", "sendgrid"),
         }
+
+    def _verify_service_sid(self) -> str:
+        """The Twilio Verify service phone checks use (created once in the stand-in)."""
+        if self._verify_sid is None:
+            from adapters.providers import twilio_client
+
+            twilio = self._require(self.twilio, "twilio")
+            client = twilio_client(twilio.account_sid, twilio.auth_token, api_base=twilio.url)
+            self._verify_sid = str(client.verify.v2.services.create(friendly_name="Resale").sid)
+        return self._verify_sid
 
     def _stripe_to_eventbridge(self, event: dict[str, Any]) -> None:
         aws, provisioned = self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
