@@ -21,6 +21,14 @@ class PlatformSettings(BaseSettings):
     idempotency_table: str = Field(validation_alias="IDEMPOTENCY_TABLE")
 
 
+class OpenApiSettings(BaseSettings):
+    """The routes that need no token (the topology gives them to the OpenAPI function)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    public_routes: list[tuple[str, str]] = Field(default_factory=list, validation_alias="PUBLIC_ROUTES")
+
+
 class WaitsSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 

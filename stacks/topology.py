@@ -12,6 +12,9 @@ resolves (a table's name, a queue's URL, a state machine's ARN, ...).
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from stacks.capabilities.accounts import ACCOUNTS
 from stacks.capabilities.catalog import CATALOG
 from stacks.capabilities.notifications import NOTIFICATIONS
@@ -49,7 +52,20 @@ from stacks.model import (
 
 CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG)
 
-TOPOLOGY = compose(*CAPABILITIES)
+
+def _tell_openapi_the_public_routes(topology: Topology) -> Topology:
+    """The OpenAPI function marks every route but these as needing a token."""
+    public = json.dumps(sorted([r.method, r.path] for r in topology.routes if r.auth == "public"))
+    functions = tuple(
+        dataclasses.replace(f, environment={**f.environment, "PUBLIC_ROUTES": public})
+        if f.name == "api-openapi"
+        else f
+        for f in topology.functions
+    )
+    return dataclasses.replace(topology, functions=functions)
+
+
+TOPOLOGY = _tell_openapi_the_public_routes(compose(*CAPABILITIES))
 
 __all__ = [
     "CAPABILITIES",

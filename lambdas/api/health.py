@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
+
 from lambdas import bootstrap
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
@@ -15,10 +17,27 @@ if TYPE_CHECKING:
 app = make_resolver()
 
 
-@app.get("/health")
-def health() -> tuple[dict[str, Any], int]:
-    report: HealthReport = check(bootstrap.health_probes())
-    return report.model_dump(mode="json"), 200 if report.status == "ok" else 503
+@app.get(
+    "/health",
+    summary="Readiness of the databases",
+    responses={
+        200: {
+            "description": "Every dependency answers",
+            "content": {"application/json": {"model": HealthReport}},
+        },
+        503: {
+            "description": "A dependency does not answer",
+            "content": {"application/json": {"model": HealthReport}},
+        },
+    },
+)
+def health() -> Response[HealthReport]:
+    report = check(bootstrap.health_probes())
+    return Response(
+        status_code=200 if report.status == "ok" else 503,
+        content_type=content_types.APPLICATION_JSON,
+        body=report,
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,4 +3,7 @@ generated from all of them. Add a module here when you add one."""
 
 from __future__ import annotations
 
-API_MODULES: tuple[str, ...] = ("lambdas.api.health",)
+API_MODULES: tuple[str, ...] = (
+    "lambdas.api.health",
+    "lambdas.api.openapi",
+)

@@ -64,6 +64,14 @@ PLATFORM = Capability(
             service="platform",
         ),
         Function(
+            "api-openapi",
+            handler="lambdas.api.openapi.handler",
+            description="GET /openapi.json: the API's OpenAPI document, generated from the handlers.",
+            timeout_s=10,
+            service="platform",
+            # PUBLIC_ROUTES is filled in from the composed topology (stacks/topology.py)
+        ),
+        Function(
             "check-dependencies",
             handler="lambdas.steps.platform.check_dependencies.handler",
             description="Step of the platform canary: do PostgreSQL and MongoDB answer?",
@@ -73,7 +81,10 @@ PLATFORM = Capability(
             service="platform",
         ),
     ),
-    routes=(Route("GET", "/health", "public", FunctionTarget("api-health")),),
+    routes=(
+        Route("GET", "/health", "public", FunctionTarget("api-health")),
+        Route("GET", "/openapi.json", "public", FunctionTarget("api-openapi")),
+    ),
     state_machines=(
         StateMachine(
             "platform-canary",

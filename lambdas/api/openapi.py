@@ -1,0 +1,116 @@
+"""GET /openapi.json: one OpenAPI document generated from every API module's resolver.
+
+Each module in ``lambdas.api.modules.API_MODULES`` has a Powertools resolver that knows its
+routes and pydantic models; their documents are merged, and the error responses every route
+can give (the API's error shape, never Powertools' default 422) are written in.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from lambdas.api.modules import API_MODULES
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger
+from lambdas.settings import OpenApiSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+TITLE = "Resale API"
+VERSION = "1.0.0"
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "Stable, machine-readable (e.g. LISTING_NOT_AVAILABLE)",
+                },
+                "message": {"type": "string", "description": "What was wrong, for a client developer"},
+                "details": {"type": "object", "description": "Optional, e.g. field errors"},
+            },
+        }
+    },
+}
+
+#: status → when it happens; every operation may answer these
+COMMON_ERRORS = {
+    "400": "Invalid input (code INVALID_REQUEST, INVALID_JSON, or a route-specific code)",
+    "401": "No token, or a token that is not valid for this API (code UNAUTHORIZED)",
+    "404": "Not found, also for someone else's private resource",
+    "429": "Too many requests or attempts",
+}
+PRIVATE_ONLY = {"401"}
+
+app = make_resolver()
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def merge(resolvers: dict[str, APIGatewayRestResolver], public_paths: set[tuple[str, str]]) -> dict[str, Any]:
+    """One document from several resolvers' documents."""
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION},
+        "paths": {},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": {
+                "cognito": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (Cognito id token)"}
+            },
+        },
+    }
+    for module, resolver in resolvers.items():
+        part = resolver.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        for path, operations in part.get("paths", {}).items():
+            merged = document["paths"].setdefault(path, {})
+            for method, operation in operations.items():
+                if method in merged:
+                    raise ValueError(f"{method.upper()} {path} is served by two modules (one is {module})")
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)  # validation errors are 400s in the API's error shape
+                for status, description in COMMON_ERRORS.items():
+                    if status in PRIVATE_ONLY and (method.upper(), path) in public_paths:
+                        continue
+                    responses.setdefault(status, _error_response(description))
+                if (method.upper(), path) not in public_paths:
+                    operation["security"] = [{"cognito": []}]
+                merged[method] = operation
+        for name, schema in part.get("components", {}).get("schemas", {}).items():
+            if name in {"HTTPValidationError", "ValidationError", "ResponseValidationError"}:
+                continue
+            document["components"]["schemas"].setdefault(name, schema)
+    return document
+
+
+@cache
+def document() -> dict[str, Any]:
+    resolvers = {name: importlib.import_module(name).app for name in API_MODULES}
+    public = {(method, path) for method, path in OpenApiSettings().public_routes}
+    return merge(resolvers, public)
+
+
+@app.get("/openapi.json")
+def openapi() -> dict[str, Any]:
+    return document()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
