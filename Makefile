@@ -45,8 +45,8 @@ format: $(INSTALLED)  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(INSTALLED)  ## benchmarks (not part of make test)
-	$(PY) -m tests.bench
+bench: $(INSTALLED)  ## benchmarks (not part of make test); ONLY=<capability> runs one
+	ONLY=$(ONLY) $(PY) -m tests.bench
 
 migrate: $(INSTALLED)  ## apply PostgreSQL migrations to DATABASE_URL
 	$(PY) -m adapters.postgres.migrate

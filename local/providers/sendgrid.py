@@ -44,20 +44,18 @@ import html as html_lib
 import json
 import re
 import secrets
-import threading
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from local.http import serve
+from local.providers.base import StandInServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from wsgiref.types import StartResponse, WSGIEnvironment
 
-    from local.http import RunningServer
     from local.providers.outbox import Outbox
 
 DEFAULT_API_KEY = "SG.local-stand-in.0000000000000000000000000000000000000000000"
@@ -262,11 +260,13 @@ def _metadata(
     return metadata
 
 
-class SendGridStandIn:
+class SendGridStandIn(StandInServer):
     """SendGrid v3 mail/send on 127.0.0.1; emails go to ``outbox``.
 
     ``clock`` returns seconds since the epoch (``time.time`` or a virtual clock).
     """
+
+    server_name = "sendgrid"
 
     def __init__(
         self,
@@ -278,54 +278,7 @@ class SendGridStandIn:
         self.outbox = outbox
         self.api_key = api_key
         self._clock = clock
-        self._lock = threading.Lock()
-        self._fail_next: list[int] = []
-        self._outage = False
-        self._server: RunningServer | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------------
-
-    def start(self) -> str:
-        """Serve on a free 127.0.0.1 port; returns the base URL (no trailing slash)."""
-        if self._server is None:
-            self._server = serve(self.app, "sendgrid")
-        return self._server.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def url(self) -> str | None:
-        return self._server.url if self._server else None
-
-    def __enter__(self) -> SendGridStandIn:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    # --- failure injection ---------------------------------------------------------------------
-
-    def fail_next(self, n: int = 1, status: int = 503) -> None:
-        """Make the next ``n`` requests fail with ``status``."""
-        with self._lock:
-            self._fail_next.extend([status] * n)
-
-    def set_outage(self, on: bool) -> None:
-        """While on, every request fails with 503."""
-        with self._lock:
-            self._outage = on
-
-    def _injected_status(self) -> int | None:
-        with self._lock:
-            if self._outage:
-                return 503
-            if self._fail_next:
-                return self._fail_next.pop(0)
-            return None
+        super().__init__()
 
     # --- WSGI ------------------------------------------------------------------------------------
 

@@ -52,7 +52,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,13 +62,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.http import serve
+from local.providers.base import StandInServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from wsgiref.types import StartResponse, WSGIEnvironment
 
-    from local.http import RunningServer
     from local.providers.outbox import Outbox
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 24 + "10ca1c10"
@@ -154,11 +152,13 @@ def _segments(body: str) -> int:
     return -(-len(body) // multi)
 
 
-class TwilioStandIn:
+class TwilioStandIn(StandInServer):
     """Twilio Messages + Verify v2 on 127.0.0.1; SMS go to ``outbox``.
 
     ``clock`` returns seconds since the epoch (``time.time`` or a virtual clock).
     """
+
+    server_name = "twilio"
 
     def __init__(
         self,
@@ -174,13 +174,10 @@ class TwilioStandIn:
         self.auth_token = auth_token
         self.verify_sender = verify_sender
         self._clock = clock
-        self._lock = threading.RLock()
+        super().__init__()
         self._messages: dict[str, dict[str, Any]] = {}
         self._services: dict[str, _Service] = {}
         self._verifications: dict[tuple[str, str], _Verification] = {}
-        self._fail_next: list[int] = []
-        self._outage = False
-        self._server: RunningServer | None = None
         self._routes = Map(
             [
                 Rule("/2010-04-01/Accounts/<account>/Messages.json", endpoint="messages"),
@@ -194,50 +191,10 @@ class TwilioStandIn:
             strict_slashes=False,
         )
 
-    # --- lifecycle -------------------------------------------------------------------------------
-
-    def start(self) -> str:
-        """Serve on a free 127.0.0.1 port; returns the base URL (no trailing slash)."""
-        if self._server is None:
-            self._server = serve(self.app, "twilio")
-        return self._server.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    @property
-    def url(self) -> str | None:
-        return self._server.url if self._server else None
-
-    def __enter__(self) -> TwilioStandIn:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    # --- failure injection ---------------------------------------------------------------------
-
-    def fail_next(self, n: int = 1, status: int = 503) -> None:
-        """Make the next ``n`` requests fail with ``status`` (a Twilio error body)."""
-        with self._lock:
-            self._fail_next.extend([status] * n)
-
-    def set_outage(self, on: bool) -> None:
-        """While on, every request fails with 503."""
-        with self._lock:
-            self._outage = on
-
     def _injected_failure(self) -> TwilioError | None:
-        with self._lock:
-            if self._outage:
-                status = 503
-            elif self._fail_next:
-                status = self._fail_next.pop(0)
-            else:
-                return None
+        status = self._injected_status()
+        if status is None:
+            return None
         code = 20000 + status if status in (429, 500, 503) else status
         return TwilioError(status, code, "Service unavailable (injected by the local Twilio stand-in)")
 

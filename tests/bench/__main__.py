@@ -1,4 +1,8 @@
-"""``make bench``: the local cloud's own costs, measured (not part of ``make test``).
+"""``make bench``: measured costs and latencies (not part of ``make test``).
+
+Capability benchmarks live beside this module (``tests/bench/<capability>.py``, each with
+``run(cloud) -> list[str]``) and run after the platform's own figures; ``make bench ONLY=catalog``
+runs one of them.
 
 - start-up of the whole local cloud (what ``make dev`` waits for), per part;
 - cost per Lambda step and per state transition in the Step Functions interpreter;
@@ -8,6 +12,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import statistics
 import sys
 import time
@@ -16,6 +22,8 @@ import requests
 
 from local.cloud.measure import measure_step_cost
 from local.runtime import LocalCloud, LocalCloudConfig
+
+CAPABILITY_BENCHMARKS = ("accounts", "catalog")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -63,6 +71,12 @@ def main() -> int:
             f"GET /health through the gateway (200 calls): p50 {percentile(latencies, 50):.2f} ms, "
             f"p95 {percentile(latencies, 95):.2f} ms, mean {statistics.fmean(latencies):.2f} ms"
         )
+        for name in CAPABILITY_BENCHMARKS:
+            if os.environ.get("ONLY") not in (None, "", name):
+                continue
+            print(f"\n== {name} ==", flush=True)
+            for line in importlib.import_module(f"tests.bench.{name}").run(cloud):
+                print(line, flush=True)
     finally:
         cloud.stop()
     return 0

@@ -17,26 +17,11 @@ from twilio.rest import Client
 from local.providers.outbox import Outbox, ses_messages
 from local.providers.sendgrid import SendGridStandIn
 from local.providers.twilio import TwilioStandIn
+from tests.fakes.clock import FakeClock
 
 BUYER_PHONE = "+447700900123"
 SHOP_PHONE = "+15005550006"
 CODE = re.compile(r"verification code is: (\d{6})$")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

@@ -8,45 +8,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 import stripe
 from werkzeug.test import Client
 
 from local.providers.stripe import StripeStandIn
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_790_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def events() -> list[dict[str, Any]]:
-    return []
-
-
-@pytest.fixture
-def standin(clock: FakeClock, events: list[dict[str, Any]]) -> Iterator[StripeStandIn]:
-    server = StripeStandIn(clock=clock, event_sinks=[events.append])
-    server.start()
-    yield server
-    server.stop()
+from tests.fakes.clock import FakeClock
 
 
 def make_client(standin: StripeStandIn, key: str | None = None, retries: int = 0) -> stripe.StripeClient:
