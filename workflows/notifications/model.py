@@ -37,3 +37,10 @@ class NotificationPublisher(Protocol):
     """Port: hand a notification to the pipeline (the SNS topic)."""
 
     def publish(self, notification: Notification) -> None: ...
+
+
+class NotificationMessage(Notification):
+    """The body of one queue message: the notification plus the channel it is published for
+    (what :class:`NotificationPublisher` implementations put on the topic)."""
+
+    channel: Channel
