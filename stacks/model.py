@@ -342,6 +342,20 @@ COMMON_ENVIRONMENT: dict[str, str | Ref] = {
 
 
 @dataclass(frozen=True)
+class PasswordPolicy:
+    """The user pool's password policy (the deployed pool and the local one both use it)."""
+
+    min_length: int = 12
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_digits: bool = True
+    require_symbols: bool = True
+
+
+PASSWORD_POLICY = PasswordPolicy()
+
+
+@dataclass(frozen=True)
 class Capability:
     """The resources of one capability (accounts, catalog, ...), composed into the topology."""
 

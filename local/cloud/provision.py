@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from stacks.model import PASSWORD_POLICY
 from stacks.topology import Attr, Kind, Ref, Topology
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def provision(
     _buses(aws, topology, out, stripe_bus_name)
     _identity(aws, out)
     _bucket(aws, out)
+    _secrets(aws, topology, out)
     _functions(aws, topology, out, base_environment or {})
     _state_machines(aws, topology, out)
     _rules(aws, topology, out)
@@ -197,14 +199,13 @@ def _identity(aws: LocalAws, out: Provisioned) -> None:
     pool = cognito.create_user_pool(
         PoolName=out.physical_name("users"),
         UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
         Policies={
             "PasswordPolicy": {
-                "MinimumLength": 10,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
+                "MinimumLength": PASSWORD_POLICY.min_length,
+                "RequireUppercase": PASSWORD_POLICY.require_uppercase,
+                "RequireLowercase": PASSWORD_POLICY.require_lowercase,
+                "RequireNumbers": PASSWORD_POLICY.require_digits,
+                "RequireSymbols": PASSWORD_POLICY.require_symbols,
             }
         },
         Schema=[
@@ -236,6 +237,18 @@ def _bucket(aws: LocalAws, out: Provisioned) -> None:
     aws.client("ses").verify_email_identity(EmailAddress="no-reply@resale.local")
     out.names[(Kind.BUCKET, "images")] = name
     out.arns[(Kind.BUCKET, "images")] = f"arn:aws:s3:::{name}"
+
+
+def _secrets(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
+    """The secrets functions refer to (``Ref(Kind.SECRET, ...)``), empty: locally the plain keys
+    in the environment (``SENDGRID_API_KEY``, ...) take precedence over a secret's ARN."""
+    refs = (value for function in topology.functions for value in function.environment.values())
+    names = sorted({ref.name for ref in refs if isinstance(ref, Ref) and ref.kind == Kind.SECRET})
+    for name in names:
+        physical = out.physical_name(name)
+        created = aws.client("secretsmanager").create_secret(Name=physical, SecretString="{}")
+        out.names[(Kind.SECRET, name)] = physical
+        out.arns[(Kind.SECRET, name)] = created["ARN"]
 
 
 def _functions(aws: LocalAws, topology: Topology, out: Provisioned, base_environment: dict[str, str]) -> None:

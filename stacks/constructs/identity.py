@@ -6,6 +6,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from stacks.model import PASSWORD_POLICY
+
 #: the user pool's groups; API routes with ``seller``/``admin`` auth check membership
 GROUPS = ("buyer", "seller", "admin")
 
@@ -30,20 +32,19 @@ class Identity(Construct):
             self_sign_up_enabled=True,
             sign_in_aliases=cognito.SignInAliases(email=True),
             sign_in_case_sensitive=False,
-            auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            user_verification=cognito.UserVerificationConfig(
-                email_style=cognito.VerificationEmailStyle.CODE,
-            ),
+            # the platform sends and checks its own confirmation codes through its notification
+            # pipeline (workflows/accounts); Cognito must not email codes of its own
+            auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True),
                 phone_number=cognito.StandardAttribute(required=False, mutable=True),
             ),
             password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
+                min_length=PASSWORD_POLICY.min_length,
+                require_lowercase=PASSWORD_POLICY.require_lowercase,
+                require_uppercase=PASSWORD_POLICY.require_uppercase,
+                require_digits=PASSWORD_POLICY.require_digits,
+                require_symbols=PASSWORD_POLICY.require_symbols,
                 temp_password_validity=Duration.days(3),
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,

@@ -1,0 +1,3 @@
+-- Undo 0010.email-confirmations.
+
+DROP TABLE email_confirmations;

@@ -1,0 +1,85 @@
+"""The caller's saved cards: ``/me/payment-methods`` (Stripe SetupIntents and PaymentMethods)."""
+
+# Powertools reads the request and response models from the annotations at run time.
+# ruff: noqa: TC001
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from lambdas import bootstrap
+from lambdas.api.accounts_docs import error_responses
+from lambdas.api.auth import caller
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger, tracer
+from workflows.accounts.model import PaymentMethodPage, SetupIntentResult
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from workflows.shared.identity import Caller
+
+app = make_resolver()
+
+_COMMON = {
+    400: "INVALID_REQUEST (field details)",
+    401: "UNAUTHORIZED (no or bad token)",
+    503: "TEMPORARILY_UNAVAILABLE (the payment provider did not answer)",
+}
+
+
+def _me() -> Caller:
+    who = caller(app)
+    logger.append_keys(user_id=who.user_id)
+    return who
+
+
+@app.post(
+    "/me/payment-methods/setup",
+    summary="Start saving a card: a SetupIntent whose client_secret the client app confirms with Stripe",
+    responses={201: {"description": "SetupIntent created"}, **error_responses(_COMMON)},
+    tags=["payment methods"],
+)
+def setup() -> Response[SetupIntentResult]:
+    result = bootstrap.payment_methods_service().setup(_me())
+    return Response(status_code=HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=result)
+
+
+@app.get(
+    "/me/payment-methods",
+    summary="The caller's saved cards",
+    responses=error_responses(_COMMON),
+    tags=["payment methods"],
+)
+def list_payment_methods(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+) -> PaymentMethodPage:
+    return bootstrap.payment_methods_service().list(_me(), limit=limit, cursor=cursor)
+
+
+@app.delete(
+    "/me/payment-methods/<payment_method_id>",
+    summary="Remove a saved card",
+    responses={
+        204: {"description": "Removed"},
+        **error_responses({**_COMMON, 404: "PAYMENT_METHOD_NOT_FOUND"}),
+    },
+    tags=["payment methods"],
+)
+def delete_payment_method(
+    payment_method_id: Annotated[str, Path(pattern=r"^pm_[A-Za-z0-9_]{1,250}$")],
+) -> Response[None]:
+    bootstrap.payment_methods_service().delete(_me(), payment_method_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
+
+
+# card details in the responses: never captured in traces
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

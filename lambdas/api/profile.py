@@ -1,0 +1,191 @@
+"""The caller's profile, addresses and phone verification: ``/me``, ``/me/addresses``, ``/me/phone``.
+
+Every route acts on the verified caller only; someone else's address is a 404.
+"""
+
+# Powertools reads the request and response models from the annotations at run time.
+# ruff: noqa: TC001
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
+from lambdas import bootstrap
+from lambdas.api.accounts_docs import error_responses
+from lambdas.api.auth import caller
+from lambdas.api.resolver import error_response, make_resolver
+from lambdas.observability import logger, tracer
+from workflows.accounts.errors import IdempotencyKeyReused
+from workflows.accounts.model import (
+    Address,
+    AddressInput,
+    AddressPage,
+    PhoneCheckRequest,
+    PhoneVerificationStarted,
+    PhoneVerified,
+    Profile,
+    ProfileUpdate,
+)
+from workflows.shared.ids import derived_id, new_id
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from workflows.shared.identity import Caller
+
+app = make_resolver()
+
+_COMMON = {
+    400: "INVALID_REQUEST (field details)",
+    401: "UNAUTHORIZED (no or bad token)",
+    503: "TEMPORARILY_UNAVAILABLE",
+}
+_ADDRESS_ID = Annotated[str, Path(min_length=1, max_length=64, description="The address's id")]
+
+
+@app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
+def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
+
+
+def _me() -> Caller:
+    who = caller(app)
+    logger.append_keys(user_id=who.user_id)
+    return who
+
+
+def _json(status: HTTPStatus, body: Any) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+
+@app.get("/me", summary="The caller's profile", responses=error_responses(_COMMON), tags=["profile"])
+def get_me() -> Profile:
+    return bootstrap.profile_service().get(_me())
+
+
+@app.patch(
+    "/me",
+    summary="Change name and/or phone (a new phone number is unverified); roles cannot be changed",
+    responses=error_responses(_COMMON),
+    tags=["profile"],
+)
+def patch_me(change: ProfileUpdate) -> Profile:
+    return bootstrap.profile_service().update(_me(), change)
+
+
+# -- addresses ---------------------------------------------------------------------------------
+
+
+@app.post(
+    "/me/addresses",
+    summary="Add an address (the first one is the default)",
+    responses={
+        201: {"description": "Created (200: a repeat with the same Idempotency-Key and body)"},
+        **error_responses(
+            {
+                **_COMMON,
+                409: "TOO_MANY_ADDRESSES",
+                422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
+            }
+        ),
+    },
+    tags=["addresses"],
+)
+def add_address(
+    data: AddressInput,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> Response[Address]:
+    me = _me()
+    address_id = derived_id("address", me.user_id, idempotency_key) if idempotency_key else new_id()
+    address, created = bootstrap.profile_service().add_address(me, data, address_id=address_id)
+    return _json(HTTPStatus.CREATED if created else HTTPStatus.OK, address)
+
+
+@app.get(
+    "/me/addresses",
+    summary="The caller's addresses, oldest first",
+    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    tags=["addresses"],
+)
+def list_addresses(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> AddressPage:
+    return bootstrap.profile_service().list_addresses(_me(), limit=limit, cursor=cursor)
+
+
+@app.put(
+    "/me/addresses/<address_id>",
+    summary="Replace an address; is_default true makes it the default",
+    responses=error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"}),
+    tags=["addresses"],
+)
+def replace_address(address_id: _ADDRESS_ID, data: AddressInput) -> Address:
+    return bootstrap.profile_service().replace_address(_me(), address_id, data)
+
+
+@app.delete(
+    "/me/addresses/<address_id>",
+    summary="Delete an address (deleting the default leaves none)",
+    responses={204: {"description": "Deleted"}, **error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"})},
+    tags=["addresses"],
+)
+def delete_address(address_id: _ADDRESS_ID) -> Response[None]:
+    bootstrap.profile_service().delete_address(_me(), address_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
+
+
+# -- phone verification ------------------------------------------------------------------------
+
+
+@app.post(
+    "/me/phone/verification",
+    summary="Send a verification code by SMS to the profile's phone number",
+    responses={
+        202: {"description": "Code sent"},
+        **error_responses(
+            {
+                **_COMMON,
+                400: "INVALID_PHONE",
+                409: "NO_PHONE, PHONE_ALREADY_VERIFIED",
+                429: "TOO_MANY_CODES_SENT",
+            }
+        ),
+    },
+    tags=["profile"],
+)
+def start_phone_verification() -> Response[PhoneVerificationStarted]:
+    return _json(HTTPStatus.ACCEPTED, bootstrap.profile_service().start_phone_verification(_me()))
+
+
+@app.post(
+    "/me/phone/verification/check",
+    summary="Check the SMS code; the phone number is then verified",
+    responses=error_responses(
+        {
+            **_COMMON,
+            400: "INVALID_REQUEST, CODE_MISMATCH, CODE_EXPIRED (no code pending)",
+            409: "NO_PHONE, PHONE_CHANGED",
+            429: "TOO_MANY_ATTEMPTS",
+        }
+    ),
+    tags=["profile"],
+)
+def check_phone_verification(request: PhoneCheckRequest) -> PhoneVerified:
+    return bootstrap.profile_service().check_phone_verification(_me(), request.code)
+
+
+# personal data in the responses: never captured in traces
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
