@@ -230,3 +230,257 @@ def sendgrid() -> SendGridAPIClient:
 
 
 _CACHED += (provider_settings, stripe, twilio, sendgrid)
+
+
+# -- notifications: delivery ports (email by SendGrid or SES, SMS by Twilio; log, preferences
+# and profiles in PostgreSQL). Imports are local: a function that never sends loads none of it.
+
+if TYPE_CHECKING:
+    from adapters.postgres.notifications import (
+        PostgresDeliveryLog,
+        PostgresPreferenceStore,
+        PostgresRecipientDirectory,
+    )
+    from adapters.twilio.sms import TwilioSmsSender
+    from lambdas.settings import NotificationDeliverySettings
+    from workflows.notifications.delivery import DeliveryPorts
+    from workflows.notifications.model import Channel
+    from workflows.notifications.ports import MessageSender
+
+
+@cache
+def notification_delivery_settings() -> NotificationDeliverySettings:
+    from lambdas.settings import NotificationDeliverySettings
+
+    return NotificationDeliverySettings()
+
+
+@cache
+def email_sender() -> MessageSender:
+    """SendGrid, or SES when ``EMAIL_PROVIDER=ses``."""
+    s = provider_settings()
+    name = notification_delivery_settings().email_sender_name
+    if s.email_provider == "ses":
+        from adapters.ses.mail import SesMailSender
+
+        return SesMailSender(aws_client("ses"), s.email_sender, sender_name=name)
+    from adapters.sendgrid.mail import SendGridMailSender
+
+    return SendGridMailSender(sendgrid(), s.email_sender, sender_name=name)
+
+
+@cache
+def sms_sender() -> TwilioSmsSender:
+    from adapters.twilio.sms import TwilioSmsSender
+
+    s = provider_settings()
+    number = _secret_value(s.twilio_secret_arn, "from_number", s.twilio_from_number, "Twilio sender number")
+    return TwilioSmsSender(twilio(), number)
+
+
+@cache
+def delivery_log() -> PostgresDeliveryLog:
+    from adapters.postgres.notifications import PostgresDeliveryLog
+
+    return PostgresDeliveryLog(pg_pool())
+
+
+@cache
+def notification_preferences() -> PostgresPreferenceStore:
+    from adapters.postgres.notifications import PostgresPreferenceStore
+
+    return PostgresPreferenceStore(pg_pool())
+
+
+@cache
+def recipient_directory() -> PostgresRecipientDirectory:
+    from adapters.postgres.notifications import PostgresRecipientDirectory
+
+    return PostgresRecipientDirectory(pg_pool())
+
+
+@cache
+def delivery_ports(channel: Channel) -> DeliveryPorts:
+    """What ``workflows.notifications.deliver`` needs for one channel's consumer."""
+    from datetime import timedelta
+
+    from workflows.notifications.delivery import DeliveryPorts
+    from workflows.shared.clock import SystemClock
+
+    sender = email_sender() if channel == "email" else sms_sender()
+    return DeliveryPorts(
+        directory=recipient_directory(),
+        preferences=notification_preferences(),
+        log=delivery_log(),
+        senders={channel: sender},
+        clock=SystemClock(),
+        claim_stale_after=timedelta(seconds=notification_delivery_settings().claim_stale_after_s),
+    )
+
+
+_CACHED += (
+    notification_delivery_settings,
+    email_sender,
+    sms_sender,
+    delivery_log,
+    notification_preferences,
+    recipient_directory,
+    delivery_ports,
+)
+
+
+# -- accounts: identity (Cognito), profiles and addresses (PostgreSQL), phone verification
+# (Twilio Verify), saved cards (Stripe). Imports are local: a function loads only what it uses.
+
+if TYPE_CHECKING:
+    from adapters.aws.cognito import CognitoDirectory
+    from lambdas.settings import AccountsSettings
+    from workflows.accounts.identity import IdentityService
+    from workflows.accounts.payment_methods import PaymentMethodsService
+    from workflows.accounts.ports import UnitOfWork
+    from workflows.accounts.profile import ProfileService
+
+
+@cache
+def accounts_settings() -> AccountsSettings:
+    from lambdas.settings import AccountsSettings
+
+    return AccountsSettings()  # type: ignore[call-arg]  # filled from the environment
+
+
+def accounts_uow() -> UnitOfWork:
+    """A new unit of work (one transaction) over the accounts tables."""
+    from adapters.postgres.accounts import PostgresAccounts
+
+    return PostgresAccounts(pg_pool())
+
+
+@cache
+def cognito_directory() -> CognitoDirectory:
+    from adapters.aws.cognito import CognitoDirectory
+
+    s = accounts_settings()
+    return CognitoDirectory(
+        aws_client("cognito-idp"), user_pool_id=s.user_pool_id, client_id=s.user_pool_client_id
+    )
+
+
+@cache
+def identity_service() -> IdentityService:
+    from datetime import timedelta
+
+    from workflows.accounts.identity import ConfirmationPolicy, IdentityService
+    from workflows.shared.clock import SystemClock
+
+    s = accounts_settings()
+    policy = ConfirmationPolicy(
+        code_ttl=timedelta(minutes=s.confirmation_code_ttl_minutes),
+        max_attempts=s.confirmation_max_attempts,
+        max_sends=s.confirmation_max_sends_per_hour,
+        send_window=timedelta(hours=1),
+    )
+    return IdentityService(
+        directory=cognito_directory(),
+        uow=accounts_uow,
+        notifications=notification_publisher(),
+        clock=SystemClock(),
+        policy=policy,
+    )
+
+
+@cache
+def profile_service() -> ProfileService:
+    from adapters.twilio.verify import TwilioPhoneVerifier
+    from workflows.accounts.profile import ProfileService
+    from workflows.shared.clock import SystemClock
+
+    return ProfileService(
+        uow=accounts_uow,
+        directory=cognito_directory(),
+        # the Twilio client and secret are read on the first phone verification, not for every call
+        phone_verifier=TwilioPhoneVerifier(twilio, twilio_verify_service_sid),
+        notifications=notification_publisher(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def twilio_verify_service_sid() -> str:
+    s = provider_settings()
+    return _secret_value(
+        s.twilio_secret_arn, "verify_service_sid", s.twilio_verify_service_sid, "Twilio Verify service SID"
+    )
+
+
+@cache
+def payment_methods_service() -> PaymentMethodsService:
+    from adapters.stripe.customers import StripeCardVault
+    from workflows.accounts.payment_methods import PaymentMethodsService
+
+    return PaymentMethodsService(uow=accounts_uow, vault=StripeCardVault(stripe()))
+
+
+_CACHED += (
+    accounts_settings,
+    cognito_directory,
+    identity_service,
+    profile_service,
+    twilio_verify_service_sid,
+    payment_methods_service,
+)
+
+
+# -- catalog (categories, listings, images, search, deals; watchlists and saved searches)
+
+if TYPE_CHECKING:
+    from workflows.catalog.alerts import Alerts
+    from workflows.catalog.service import Catalog
+
+
+@cache
+def catalog_db() -> Database[dict[str, Any]]:
+    """The catalog's database, its indexes ensured once per cold start (idempotent)."""
+    from adapters.mongo.indexes import CATALOG_INDEXES, ensure_indexes
+
+    db = mongo_db()
+    ensure_indexes(db, CATALOG_INDEXES)
+    return db
+
+
+@cache
+def catalog() -> Catalog:
+    from adapters.aws.s3 import S3ImageStore
+    from adapters.mongo.catalog import MongoCategories, MongoListings
+    from lambdas.settings import CatalogSettings
+    from workflows.catalog.service import Catalog
+    from workflows.shared.clock import SystemClock
+
+    db = catalog_db()
+    return Catalog(
+        categories=MongoCategories(db),
+        listings=MongoListings(db),
+        events=event_publisher(),
+        clock=SystemClock(),
+        images=S3ImageStore(aws_client("s3"), CatalogSettings().images_bucket),  # type: ignore[call-arg]
+    )
+
+
+@cache
+def catalog_alerts() -> Alerts:
+    from adapters.dynamo.watchlist import DynamoSavedSearches, DynamoWatchlists
+    from adapters.mongo.catalog import MongoListings
+    from lambdas.settings import WatchlistSettings
+    from workflows.catalog.alerts import Alerts
+    from workflows.shared.clock import SystemClock
+
+    settings = WatchlistSettings()  # type: ignore[call-arg]  # filled from the environment
+    return Alerts(
+        watchlists=DynamoWatchlists(dynamo(), settings.watchlists_table),
+        saved_searches=DynamoSavedSearches(dynamo(), settings.saved_searches_table),
+        listings=MongoListings(catalog_db()),
+        notifications=notification_publisher(),
+        clock=SystemClock(),
+    )
+
+
+_CACHED += (catalog_db, catalog, catalog_alerts)

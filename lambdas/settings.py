@@ -76,3 +76,58 @@ class ProviderSettings(BaseSettings):
     sendgrid_api_base: str | None = Field(default=None, validation_alias="SENDGRID_API_BASE")
     email_provider: Literal["sendgrid", "ses"] = Field(default="sendgrid", validation_alias="EMAIL_PROVIDER")
     email_sender: str = Field(default="no-reply@resale.example", validation_alias="EMAIL_SENDER")
+
+
+# -- notifications
+
+
+class NotificationDeliverySettings(BaseSettings):
+    """How the notification consumers deliver (the providers' keys are in :class:`ProviderSettings`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    #: a "sending" claim older than this is taken over by a retry (must exceed the consumer's timeout)
+    claim_stale_after_s: int = Field(default=120, ge=1, validation_alias="NOTIFICATIONS_CLAIM_STALE_AFTER_S")
+    #: the display name emails are sent from (the address is EMAIL_SENDER)
+    email_sender_name: str = Field(default="Resale", validation_alias="EMAIL_SENDER_NAME")
+
+
+# -- accounts
+
+
+class AccountsSettings(BaseSettings):
+    """The user pool and app client of sign-up and login, and the confirmation-code policy."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    user_pool_id: str = Field(validation_alias="USER_POOL_ID")
+    user_pool_client_id: str = Field(validation_alias="USER_POOL_CLIENT_ID")
+    confirmation_code_ttl_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, validation_alias="CONFIRMATION_CODE_TTL_MINUTES"
+    )
+    #: wrong codes before a confirmation code is locked (a resend issues a new one)
+    confirmation_max_attempts: int = Field(default=5, ge=1, validation_alias="CONFIRMATION_MAX_ATTEMPTS")
+    #: confirmation codes sent per user per hour
+    confirmation_max_sends_per_hour: int = Field(
+        default=5, ge=1, validation_alias="CONFIRMATION_MAX_SENDS_PER_HOUR"
+    )
+
+
+# -- catalog
+
+
+class CatalogSettings(BaseSettings):
+    """The images bucket of listing photos."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    images_bucket: str = Field(validation_alias="IMAGES_BUCKET")
+
+
+class WatchlistSettings(BaseSettings):
+    """The DynamoDB tables of watchlists and saved searches."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    watchlists_table: str = Field(validation_alias="WATCHLISTS_TABLE")
+    saved_searches_table: str = Field(validation_alias="SAVED_SEARCHES_TABLE")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from local.catalog_seed import seed_catalog
 from local.runtime import LocalCloud, LocalCloudConfig
 from local.seed import DEMO_PASSWORD, DEMO_USERS, seed
 
@@ -45,7 +46,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     with cloud:
-        seeded = seed(cloud)
+        seeded = f"{seed(cloud)}; {seed_catalog(cloud)}"
         assert cloud.scheduler is not None
         cloud.scheduler.fire("platform-canary")  # a first execution to look at in the console
         elapsed = time.perf_counter() - started

@@ -1,14 +1,16 @@
 """MongoDB indexes, declared as data and created idempotently.
 
-Document shapes these indexes assume (the catalog and messaging adapters follow them):
+Document shapes these indexes assume (``adapters/mongo/catalog.py`` and the messaging adapter
+follow them):
 
-- ``listings``: ``seller_id``, ``status``, ``category_id``, ``price`` as
-  ``{"amount_minor": Int64, "currency": "EUR"}``, ``title``, ``description``,
-  ``item_specifics`` as ``[{"name": "Brand", "value": "Trek"}, ...]``, ``created_at``;
-- ``categories``: ``slug`` (unique), ``parent_id`` (None at the root);
+- ``listings``: ``seller_id``, ``status``, ``category_id``, ``category_path`` (ancestry),
+  ``price`` as ``{"amount_minor": Int64, "currency": "EUR"}``, ``item_specifics`` as
+  ``[{"name": "Brand", "value": "Trek"}, ...]``, ``promotion`` and ``deal`` embedded, and the
+  derived ``search_text`` (words + filter tokens: the one text index answers words and filters),
+  ``sort_price`` and ``sort_newest`` (unique keyset keys);
+- ``categories``: ``slug`` (unique), ``parent_id`` (None at the root), ``path``;
 - ``conversations``: ``listing_id``, ``buyer_id``, ``participant_ids``, ``last_message_at``;
-- ``messages``: ``conversation_id``, ``created_at``;
-- ``deals``: ``seller_id``, ``status``, ``starts_at``, ``ends_at``, ``listing_ids``.
+- ``messages``: ``conversation_id``, ``created_at``.
 
 Every index has a stable name: MongoDB treats re-creating an index with the same name, keys and
 options as a no-op, so :func:`ensure_indexes` can run on every start. Changing an index means a
@@ -25,6 +27,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+from pymongo.errors import OperationFailure
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -38,27 +41,20 @@ class Index(NamedTuple):
 
 
 INDEXES: tuple[Index, ...] = (
-    # the catalog: listings
+    # the catalog: listings (see adapters/mongo/catalog.py for why search rides the text index)
+    Index(
+        "listings",
+        (("search_text", TEXT),),
+        {"name": "listings_search_text", "default_language": "none"},
+    ),
+    Index("listings", (("sort_price", ASCENDING),), {"name": "listings_sort_price"}),
+    Index("listings", (("sort_newest", DESCENDING),), {"name": "listings_sort_newest"}),
     Index(
         "listings",
         (("seller_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)),
         {"name": "listings_seller_status"},
     ),
-    Index(
-        "listings",
-        (("category_id", ASCENDING), ("status", ASCENDING), ("price.amount_minor", ASCENDING)),
-        {"name": "listings_category_status_price"},
-    ),
-    Index(
-        "listings",
-        (("title", TEXT), ("description", TEXT), ("item_specifics.value", TEXT)),
-        {
-            "name": "listings_text",
-            "weights": {"title": 10, "item_specifics.value": 5, "description": 1},
-            "default_language": "english",
-        },
-    ),
-    Index("listings", (("created_at", DESCENDING),), {"name": "listings_created_at"}),
+    Index("listings", (("category_id", ASCENDING),), {"name": "listings_category"}),
     # the catalog: categories
     Index("categories", (("parent_id", ASCENDING),), {"name": "categories_parent"}),
     Index("categories", (("slug", ASCENDING),), {"name": "categories_slug", "unique": True}),
@@ -82,15 +78,11 @@ INDEXES: tuple[Index, ...] = (
         (("conversation_id", ASCENDING), ("created_at", ASCENDING)),
         {"name": "messages_conversation_created"},
     ),
-    # deals and promotions
-    Index(
-        "deals",
-        (("status", ASCENDING), ("starts_at", ASCENDING), ("ends_at", ASCENDING)),
-        {"name": "deals_status_window"},
-    ),
-    Index("deals", (("seller_id", ASCENDING), ("status", ASCENDING)), {"name": "deals_seller_status"}),
-    Index("deals", (("listing_ids", ASCENDING),), {"name": "deals_listings"}),
 )
+
+
+#: the catalog's own indexes (its functions ensure them once per cold start)
+CATALOG_INDEXES: tuple[Index, ...] = tuple(i for i in INDEXES if i.collection in ("listings", "categories"))
 
 
 def ensure_indexes(db: Database[Any], indexes: tuple[Index, ...] = INDEXES) -> list[str]:
@@ -99,8 +91,20 @@ def ensure_indexes(db: Database[Any], indexes: tuple[Index, ...] = INDEXES) -> l
     Returns ``"<collection>.<name>"`` of every index ensured, in declaration order.
     """
     by_collection: dict[str, list[IndexModel]] = defaultdict(list)
+    text_indexes: list[Index] = []
     for index in indexes:
+        if any(direction == TEXT for _, direction in index.keys):
+            text_indexes.append(index)
+            continue
         by_collection[index.collection].append(IndexModel(list(index.keys), **index.options))
     for collection, models in by_collection.items():
         db[collection].create_indexes(models)
+    for index in text_indexes:
+        try:
+            db[index.collection].create_indexes([IndexModel(list(index.keys), **index.options)])
+        except OperationFailure as exc:
+            # nx-27017 re-fills an existing text index's FTS table on a second create, which fails
+            # with "constraint failed" once the collection has documents: the index is there
+            if "constraint failed" not in str(exc):
+                raise
     return [f"{index.collection}.{index.options['name']}" for index in indexes]

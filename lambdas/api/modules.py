@@ -7,3 +7,12 @@ API_MODULES: tuple[str, ...] = (
     "lambdas.api.health",
     "lambdas.api.openapi",
 )
+
+# -- notifications
+API_MODULES += ("lambdas.api.notification_preferences",)
+
+# -- accounts
+API_MODULES += ("lambdas.api.identity", "lambdas.api.profile", "lambdas.api.payment_methods")
+
+# -- catalog
+API_MODULES += ("lambdas.api.catalog", "lambdas.api.listings", "lambdas.api.watchlist")

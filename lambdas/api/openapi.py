@@ -54,6 +54,14 @@ PRIVATE_ONLY = {"401"}
 app = make_resolver()
 
 
+def _is_default_validation_error(response: dict[str, Any] | None) -> bool:
+    """Powertools' own 422 (its validation error model), not a route's documented 422."""
+    if response is None:
+        return False
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return str(schema.get("$ref", "")).endswith("/HTTPValidationError")
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -84,7 +92,8 @@ def merge(resolvers: dict[str, APIGatewayRestResolver], public_paths: set[tuple[
                 if method in merged:
                     raise ValueError(f"{method.upper()} {path} is served by two modules (one is {module})")
                 responses = operation.setdefault("responses", {})
-                responses.pop("422", None)  # validation errors are 400s in the API's error shape
+                if _is_default_validation_error(responses.get("422")):
+                    del responses["422"]  # validation errors are 400s in the API's error shape
                 for status, description in COMMON_ERRORS.items():
                     if status in PRIVATE_ONLY and (method.upper(), path) in public_paths:
                         continue

@@ -35,13 +35,16 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-#: what a Cognito "admin" grant allows: group membership and attribute upkeep, nothing else
+#: what a Cognito "admin" grant allows: group membership, attribute upkeep, confirming a sign-up
+#: (the API checks its own emailed code first) and reading the pool's password policy
 COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:AdminGetUser",
     "cognito-idp:AdminAddUserToGroup",
     "cognito-idp:AdminRemoveUserFromGroup",
     "cognito-idp:AdminListGroupsForUser",
     "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminConfirmSignUp",
+    "cognito-idp:DescribeUserPool",
 )
 
 

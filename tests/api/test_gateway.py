@@ -18,7 +18,10 @@ from stacks.topology import FunctionTarget, Route, StartExecutionTarget
 @pytest.fixture(scope="module")
 def demo_tokens(cloud: LocalCloud) -> dict:
     assert cloud.aws is not None and cloud.provisioned is not None
-    users = cloud.aws.client("cognito-idp").list_users(UserPoolId=cloud.provisioned.user_pool_id)["Users"]
+    # filtered: an unfiltered first page (60 users) may not hold the demo user in a busy session
+    users = cloud.aws.client("cognito-idp").list_users(
+        UserPoolId=cloud.provisioned.user_pool_id, Filter=f'email = "{DEMO_USERS[0].email}"'
+    )["Users"]
     if not any(u["Username"] == DEMO_USERS[0].email or _email(u) == DEMO_USERS[0].email for u in users):
         seed(cloud)
     return login(cloud, DEMO_USERS[0].email, DEMO_PASSWORD)

@@ -112,26 +112,29 @@ def test_given_the_poller_thread_when_started_then_messages_are_delivered_withou
 def test_given_the_notification_topic_then_messages_reach_the_queue_of_their_channel_only(
     cloud: LocalCloud,
 ) -> None:
-    # SNS → SQS with the topology's filter policies (raw delivery)
+    # SNS → SQS with the topology's filter policies (raw delivery). The queues have consumers now:
+    # hold the poller's lock so that its background thread cannot take the message first.
     aws, provisioned = cloud.started()
-    topic = provisioned.arns[("topic", "notifications")]
-    aws.client("sns").publish(
-        TopicArn=topic,
-        Message=json.dumps({"kind": "test-sms"}),
-        MessageAttributes={"channel": {"DataType": "String", "StringValue": "sms"}},
-    )
-    sms = aws.client("sqs").receive_message(
-        QueueUrl=provisioned.queue_url("notifications-sms"), WaitTimeSeconds=0
-    )
-    email = aws.client("sqs").receive_message(
-        QueueUrl=provisioned.queue_url("notifications-email"), WaitTimeSeconds=0
-    )
-    assert [json.loads(m["Body"]) for m in sms.get("Messages", [])] == [{"kind": "test-sms"}]
-    assert email.get("Messages", []) == []
-    for message in sms["Messages"]:
-        aws.client("sqs").delete_message(
-            QueueUrl=provisioned.queue_url("notifications-sms"), ReceiptHandle=message["ReceiptHandle"]
+    assert cloud.poller is not None
+    with cloud.poller._lock:
+        topic = provisioned.arns[("topic", "notifications")]
+        aws.client("sns").publish(
+            TopicArn=topic,
+            Message=json.dumps({"kind": "test-sms"}),
+            MessageAttributes={"channel": {"DataType": "String", "StringValue": "sms"}},
         )
+        sms = aws.client("sqs").receive_message(
+            QueueUrl=provisioned.queue_url("notifications-sms"), WaitTimeSeconds=0
+        )
+        email = aws.client("sqs").receive_message(
+            QueueUrl=provisioned.queue_url("notifications-email"), WaitTimeSeconds=0
+        )
+        assert [json.loads(m["Body"]) for m in sms.get("Messages", [])] == [{"kind": "test-sms"}]
+        assert email.get("Messages", []) == []
+        for message in sms["Messages"]:
+            aws.client("sqs").delete_message(
+                QueueUrl=provisioned.queue_url("notifications-sms"), ReceiptHandle=message["ReceiptHandle"]
+            )
 
 
 def test_given_the_topology_queues_then_each_has_its_dead_letter_queue_after_the_declared_receives(

@@ -1,0 +1,75 @@
+"""Categories: ``GET /categories`` (public, the whole tree); create, change, delete (admins)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from lambdas import bootstrap
+from lambdas.api.auth import caller
+from lambdas.api.catalog_docs import errors
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger, tracer
+from workflows.catalog.commands import CreateCategory, UpdateCategory  # noqa: TC001 - parsed at runtime
+from workflows.catalog.views import CategoryTree, CategoryView  # noqa: TC001 - read at runtime (OpenAPI)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+app = make_resolver()
+
+_CATEGORY_ID = Annotated[str, Path(min_length=1, max_length=64, description="The category's id")]
+_ADMIN = {
+    400: "INVALID_REQUEST, INVALID_CATEGORY",
+    401: "UNAUTHORIZED",
+    403: "ADMIN_ONLY",
+    404: "CATEGORY_NOT_FOUND",
+}
+
+
+@app.get(
+    "/categories", summary="The whole category tree, with item specifics and conditions", tags=["catalog"]
+)
+def get_categories() -> CategoryTree:
+    return bootstrap.catalog().category_tree()
+
+
+@app.post(
+    "/categories",
+    summary="Add a category (admins)",
+    responses=errors({**_ADMIN, 409: "CATEGORY_EXISTS (the slug is taken)"}),
+    tags=["catalog"],
+)
+def post_category(command: CreateCategory) -> Response[CategoryView]:
+    created = bootstrap.catalog().create_category(caller(app), command)
+    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=created)
+
+
+@app.patch(
+    "/categories/<category_id>",
+    summary="Change a category (admins)",
+    responses=errors(_ADMIN),
+    tags=["catalog"],
+)
+def patch_category(category_id: _CATEGORY_ID, command: UpdateCategory) -> CategoryView:
+    return bootstrap.catalog().update_category(caller(app), category_id, command)
+
+
+@app.delete(
+    "/categories/<category_id>",
+    summary="Delete a category without subcategories or listings (admins)",
+    responses=errors({**_ADMIN, 409: "CATEGORY_IN_USE"}),
+    tags=["catalog"],
+)
+def delete_category(category_id: _CATEGORY_ID) -> Response[None]:
+    bootstrap.catalog().delete_category(caller(app), category_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,224 @@
+"""Listings: create, read, change, end; images; promotion and deal; search; deals; a seller's listings."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
+from lambdas import bootstrap
+from lambdas.api.auth import caller
+from lambdas.api.catalog_docs import errors
+from lambdas.api.resolver import error_response, make_resolver
+from lambdas.observability import logger, tracer
+from workflows.catalog.commands import (  # noqa: TC001 - parsed at runtime
+    CreateDeal,
+    CreateListing,
+    PromoteListing,
+    RequestImageUpload,
+    UpdateListing,
+)
+from workflows.catalog.errors import IdempotencyKeyReused
+from workflows.catalog.model import Condition  # noqa: TC001 - parsed at runtime
+from workflows.catalog.search import DEFAULT_LIMIT, MAX_LIMIT, SearchQuery, Sort
+from workflows.catalog.views import ImageUploadView, ListingPage, ListingView, SearchResults  # noqa: TC001 - read at runtime (OpenAPI)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+app = make_resolver()
+
+_LISTING_ID = Annotated[str, Path(min_length=1, max_length=64, description="The listing's id")]
+_LIMIT = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (default 20, max 100)")]
+_CURSOR = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+_OWNER = {
+    400: "INVALID_REQUEST (field details)",
+    401: "UNAUTHORIZED",
+    403: "SELLER_ONLY, NOT_OWNER",
+    404: "LISTING_NOT_FOUND",
+    409: "LISTING_NOT_ACTIVE, CONCURRENT_UPDATE",
+}
+
+
+@app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
+def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
+
+
+def _created(body: Any) -> Response[Any]:
+    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=body)
+
+
+def _caller_id() -> str | None:
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.claims if authorizer is not None else None) or {}
+    sub = claims.get("sub")
+    return str(sub) if sub else None
+
+
+@app.post(
+    "/listings",
+    summary="List an item (sellers); validated against its category",
+    responses=errors(
+        {
+            **_OWNER,
+            400: "INVALID_REQUEST, INVALID_LISTING (field details), CATEGORY_NOT_FOUND",
+            422: "IDEMPOTENCY_KEY_REUSED",
+        }
+    ),
+    tags=["listings"],
+)
+def post_listing(
+    command: CreateListing,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response[ListingView]:
+    return _created(bootstrap.catalog().create_listing(caller(app), command, idempotency_key))
+
+
+@app.get(
+    "/listings",
+    summary="Search active listings: text, filters, sort, cursor pagination, facets",
+    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR", 404: "CATEGORY_NOT_FOUND"}),
+    tags=["listings"],
+)
+def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
+    q: Annotated[str | None, Query(max_length=200, description="Words (all must match)")] = None,
+    category_id: Annotated[str | None, Query(description="This category and its descendants")] = None,
+    condition: Annotated[Condition | None, Query()] = None,
+    min_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
+    max_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
+    seller_id: Annotated[str | None, Query()] = None,
+    sort: Annotated[Sort, Query()] = Sort.RELEVANCE,
+    limit: _LIMIT = DEFAULT_LIMIT,
+    cursor: _CURSOR = None,
+) -> SearchResults:
+    query = SearchQuery(
+        text=q,
+        category_id=category_id,
+        condition=condition,
+        min_price=min_price,
+        max_price=max_price,
+        seller_id=seller_id,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return bootstrap.catalog().search(query)
+
+
+@app.get(
+    "/sellers/<seller_id>/listings",
+    summary="A seller's active listings, newest first",
+    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    tags=["listings"],
+)
+def seller_listings(
+    seller_id: Annotated[str, Path(min_length=1, max_length=64)],
+    limit: _LIMIT = DEFAULT_LIMIT,
+    cursor: _CURSOR = None,
+) -> SearchResults:
+    query = SearchQuery(seller_id=seller_id, sort=Sort.NEWEST, limit=limit, cursor=cursor)
+    return bootstrap.catalog().search(query)
+
+
+@app.get(
+    "/listings/<listing_id>",
+    summary="One listing",
+    responses=errors({404: "LISTING_NOT_FOUND"}),
+    tags=["listings"],
+)
+def get_listing(listing_id: _LISTING_ID) -> ListingView:
+    return bootstrap.catalog().get_listing(listing_id, _caller_id())
+
+
+@app.patch(
+    "/listings/<listing_id>",
+    summary="Change a listing (its seller)",
+    responses=errors(_OWNER),
+    tags=["listings"],
+)
+def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingView:
+    return bootstrap.catalog().update_listing(caller(app), listing_id, command)
+
+
+@app.delete(
+    "/listings/<listing_id>",
+    summary="End a listing (its seller): it leaves search; orders placed go on",
+    responses=errors(_OWNER),
+    tags=["listings"],
+)
+def delete_listing(listing_id: _LISTING_ID) -> Response[None]:
+    bootstrap.catalog().end_listing(caller(app), listing_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@app.post(
+    "/listings/<listing_id>/images",
+    summary="A presigned upload for one image (JPEG, PNG or WebP; size-limited)",
+    responses=errors(
+        {
+            **_OWNER,
+            400: "INVALID_REQUEST, UNSUPPORTED_IMAGE",
+            409: "TOO_MANY_IMAGES, LISTING_NOT_ACTIVE",
+        }
+    ),
+    tags=["listings"],
+)
+def post_image(listing_id: _LISTING_ID, command: RequestImageUpload) -> Response[ImageUploadView]:
+    return _created(bootstrap.catalog().request_image_upload(caller(app), listing_id, command))
+
+
+@app.post(
+    "/listings/<listing_id>/images/<image_id>/confirm",
+    summary="The upload is done: the image joins the listing, in order (at most 12)",
+    responses=errors(
+        {
+            **_OWNER,
+            404: "LISTING_NOT_FOUND, IMAGE_NOT_FOUND",
+            409: "IMAGE_NOT_UPLOADED, TOO_MANY_IMAGES",
+        }
+    ),
+    tags=["listings"],
+)
+def confirm_image(
+    listing_id: _LISTING_ID, image_id: Annotated[str, Path(min_length=1, max_length=64)]
+) -> ListingView:
+    return bootstrap.catalog().confirm_image(caller(app), listing_id, image_id)
+
+
+@app.post(
+    "/listings/<listing_id>/promotion",
+    summary="Promote a listing: ranks higher and is marked sponsored inside its window",
+    responses=errors(_OWNER),
+    tags=["listings"],
+)
+def post_promotion(listing_id: _LISTING_ID, command: PromoteListing) -> ListingView:
+    return bootstrap.catalog().promote_listing(caller(app), listing_id, command)
+
+
+@app.post(
+    "/listings/<listing_id>/deal",
+    summary="Put a listing on deal: the discounted price applies inside the window",
+    responses=errors(_OWNER),
+    tags=["listings"],
+)
+def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> Response[ListingView]:
+    return _created(bootstrap.catalog().create_deal(caller(app), listing_id, command))
+
+
+@app.get(
+    "/deals",
+    summary="Deals in effect now, by priority",
+    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    tags=["listings"],
+)
+def get_deals(limit: _LIMIT = DEFAULT_LIMIT, cursor: _CURSOR = None) -> ListingPage:
+    return bootstrap.catalog().active_deals(limit, cursor)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,245 @@
+"""What the catalog answers: response models (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from workflows.catalog.model import Category, Listing
+    from workflows.catalog.ports import ImageStore
+    from workflows.shared.money import Money
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MoneyView(View):
+    amount: int
+    currency: str
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyView:
+        return cls(amount=money.amount_minor, currency=money.currency)
+
+
+class ItemSpecificSpecView(View):
+    name: str
+    required: bool
+    allowed_values: list[str]
+
+
+class CategoryView(View):
+    id: str
+    name: str
+    slug: str
+    parent_id: str | None
+    item_specifics: list[ItemSpecificSpecView]
+    conditions: list[str]
+    children: list[CategoryView] = []
+
+    @classmethod
+    def of(cls, category: Category, children: list[CategoryView] | None = None) -> CategoryView:
+        return cls(
+            id=category.id,
+            name=category.name,
+            slug=category.slug,
+            parent_id=category.parent_id,
+            item_specifics=[
+                ItemSpecificSpecView(name=s.name, required=s.required, allowed_values=list(s.allowed_values))
+                for s in category.item_specifics
+            ],
+            conditions=[c.value for c in category.conditions],
+            children=children or [],
+        )
+
+
+class CategoryTree(View):
+    items: list[CategoryView]
+
+
+class ItemSpecificView(View):
+    name: str
+    value: str
+
+
+class ShippingOptionView(View):
+    service: str
+    price: MoneyView
+    estimated_days: int
+
+
+class ImageView(View):
+    image_id: str
+    position: int
+    url: str
+    content_type: str
+
+
+class DealView(View):
+    discount_percent: str
+    priority: int
+    starts_at: datetime
+    ends_at: datetime
+    active: bool
+
+
+class PromotionView(View):
+    ad_rate_percent: str
+    starts_at: datetime
+    ends_at: datetime
+    active: bool
+
+
+class ListingView(View):
+    id: str
+    seller_id: str
+    title: str
+    description: str
+    category_id: str
+    condition: str
+    item_specifics: list[ItemSpecificView]
+    price: MoneyView
+    #: what a buyer pays now: the price less an active deal's discount
+    effective_price: MoneyView
+    quantity: int
+    shipping_options: list[ShippingOptionView]
+    format: str
+    status: str
+    images: list[ImageView]
+    sponsored: bool
+    deal: DealView | None
+    #: the promotion's terms, shown to the listing's seller only
+    promotion: PromotionView | None = None
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None = None
+    version: int
+
+    @classmethod
+    def of(
+        cls, listing: Listing, at: datetime, images: ImageStore | None = None, *, owner: bool = False
+    ) -> ListingView:
+        deal = listing.deal
+        promotion = listing.promotion
+        return cls(
+            id=listing.id,
+            seller_id=listing.seller_id,
+            title=listing.title,
+            description=listing.description,
+            category_id=listing.category_id,
+            condition=listing.condition.value,
+            item_specifics=[ItemSpecificView(name=s.name, value=s.value) for s in listing.item_specifics],
+            price=MoneyView.of(listing.price),
+            effective_price=MoneyView.of(listing.effective_price(at)),
+            quantity=listing.quantity,
+            shipping_options=[
+                ShippingOptionView(
+                    service=o.service, price=MoneyView.of(o.price), estimated_days=o.estimated_days
+                )
+                for o in listing.shipping_options
+            ],
+            format=listing.format.value,
+            status=listing.status.value,
+            images=[
+                ImageView(
+                    image_id=image.image_id,
+                    position=position,
+                    url=images.url(image.key) if images is not None else "",
+                    content_type=image.content_type,
+                )
+                for position, image in enumerate(listing.images, start=1)
+            ],
+            sponsored=listing.sponsored(at),
+            deal=None
+            if deal is None
+            else DealView(
+                discount_percent=str(deal.discount_percent),
+                priority=deal.priority,
+                starts_at=deal.window.starts_at,
+                ends_at=deal.window.ends_at,
+                active=deal.active(at),
+            ),
+            promotion=None
+            if promotion is None or not owner
+            else PromotionView(
+                ad_rate_percent=str(promotion.ad_rate_percent),
+                starts_at=promotion.window.starts_at,
+                ends_at=promotion.window.ends_at,
+                active=promotion.active(at),
+            ),
+            created_at=listing.created_at,
+            updated_at=listing.updated_at,
+            ended_at=listing.ended_at,
+            version=listing.version,
+        )
+
+
+class CategoryCount(View):
+    category_id: str
+    count: int
+
+
+class ConditionCount(View):
+    condition: str
+    count: int
+
+
+class FacetsView(View):
+    categories: list[CategoryCount]
+    conditions: list[ConditionCount]
+
+
+class SearchResults(View):
+    items: list[ListingView]
+    next_cursor: str | None
+    #: counts over the whole filtered result set; on the first page only (no cursor)
+    facets: FacetsView | None = None
+
+
+class ListingPage(View):
+    items: list[ListingView]
+    next_cursor: str | None
+
+
+class UploadForm(View):
+    url: str
+    method: str
+    fields: dict[str, str]
+
+
+class ImageUploadView(View):
+    image_id: str
+    upload: UploadForm
+    expires_at: datetime
+    confirm_path: str
+
+
+class WatchView(View):
+    listing_id: str
+    added_at: datetime
+    title: str | None
+    price: MoneyView | None
+    effective_price: MoneyView | None
+    status: str
+
+
+class WatchPage(View):
+    items: list[WatchView]
+    next_cursor: str | None
+
+
+class SavedSearchView(View):
+    search_id: str
+    name: str
+    query: dict[str, object]
+    created_at: datetime
+    last_notified_on: str | None
+
+
+class SavedSearchPage(View):
+    items: list[SavedSearchView]
+    next_cursor: str | None
