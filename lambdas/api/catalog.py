@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from lambdas import bootstrap
 from lambdas.api.auth import caller
-from lambdas.api.catalog_docs import errors
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
 from workflows.catalog.commands import CreateCategory, UpdateCategory  # noqa: TC001 - parsed at runtime
@@ -40,7 +40,7 @@ def get_categories() -> CategoryTree:
 @app.post(
     "/categories",
     summary="Add a category (admins)",
-    responses=errors({**_ADMIN, 409: "CATEGORY_EXISTS (the slug is taken)"}),
+    responses=error_responses({**_ADMIN, 409: "CATEGORY_EXISTS (the slug is taken)"}),
     tags=["catalog"],
 )
 def post_category(command: CreateCategory) -> Response[CategoryView]:
@@ -51,7 +51,7 @@ def post_category(command: CreateCategory) -> Response[CategoryView]:
 @app.patch(
     "/categories/<category_id>",
     summary="Change a category (admins)",
-    responses=errors(_ADMIN),
+    responses=error_responses(_ADMIN),
     tags=["catalog"],
 )
 def patch_category(category_id: _CATEGORY_ID, command: UpdateCategory) -> CategoryView:
@@ -61,7 +61,7 @@ def patch_category(category_id: _CATEGORY_ID, command: UpdateCategory) -> Catego
 @app.delete(
     "/categories/<category_id>",
     summary="Delete a category without subcategories or listings (admins)",
-    responses=errors({**_ADMIN, 409: "CATEGORY_IN_USE"}),
+    responses=error_responses({**_ADMIN, 409: "CATEGORY_IN_USE"}),
     tags=["catalog"],
 )
 def delete_category(category_id: _CATEGORY_ID) -> Response[None]:

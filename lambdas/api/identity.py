@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from lambdas import bootstrap
-from lambdas.api.accounts_docs import error_responses
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import error_response, make_resolver
 from lambdas.observability import logger, tracer
 from workflows.accounts.errors import InvalidCredentials

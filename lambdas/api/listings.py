@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from lambdas import bootstrap
 from lambdas.api.auth import caller
-from lambdas.api.catalog_docs import errors
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import error_response, make_resolver
 from lambdas.observability import logger, tracer
 from workflows.catalog.commands import (  # noqa: TC001 - parsed at runtime
@@ -61,7 +61,7 @@ def _caller_id() -> str | None:
 @app.post(
     "/listings",
     summary="List an item (sellers); validated against its category",
-    responses=errors(
+    responses=error_responses(
         {
             **_OWNER,
             400: "INVALID_REQUEST, INVALID_LISTING (field details), CATEGORY_NOT_FOUND",
@@ -80,7 +80,7 @@ def post_listing(
 @app.get(
     "/listings",
     summary="Search active listings: text, filters, sort, cursor pagination, facets",
-    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR", 404: "CATEGORY_NOT_FOUND"}),
+    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR", 404: "CATEGORY_NOT_FOUND"}),
     tags=["listings"],
 )
 def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
@@ -111,7 +111,7 @@ def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
 @app.get(
     "/sellers/<seller_id>/listings",
     summary="A seller's active listings, newest first",
-    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR"}),
     tags=["listings"],
 )
 def seller_listings(
@@ -126,7 +126,7 @@ def seller_listings(
 @app.get(
     "/listings/<listing_id>",
     summary="One listing",
-    responses=errors({404: "LISTING_NOT_FOUND"}),
+    responses=error_responses({404: "LISTING_NOT_FOUND"}),
     tags=["listings"],
 )
 def get_listing(listing_id: _LISTING_ID) -> ListingView:
@@ -136,7 +136,7 @@ def get_listing(listing_id: _LISTING_ID) -> ListingView:
 @app.patch(
     "/listings/<listing_id>",
     summary="Change a listing (its seller)",
-    responses=errors(_OWNER),
+    responses=error_responses(_OWNER),
     tags=["listings"],
 )
 def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingView:
@@ -146,7 +146,7 @@ def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingVie
 @app.delete(
     "/listings/<listing_id>",
     summary="End a listing (its seller): it leaves search; orders placed go on",
-    responses=errors(_OWNER),
+    responses=error_responses(_OWNER),
     tags=["listings"],
 )
 def delete_listing(listing_id: _LISTING_ID) -> Response[None]:
@@ -157,7 +157,7 @@ def delete_listing(listing_id: _LISTING_ID) -> Response[None]:
 @app.post(
     "/listings/<listing_id>/images",
     summary="A presigned upload for one image (JPEG, PNG or WebP; size-limited)",
-    responses=errors(
+    responses=error_responses(
         {
             **_OWNER,
             400: "INVALID_REQUEST, UNSUPPORTED_IMAGE",
@@ -173,7 +173,7 @@ def post_image(listing_id: _LISTING_ID, command: RequestImageUpload) -> Response
 @app.post(
     "/listings/<listing_id>/images/<image_id>/confirm",
     summary="The upload is done: the image joins the listing, in order (at most 12)",
-    responses=errors(
+    responses=error_responses(
         {
             **_OWNER,
             404: "LISTING_NOT_FOUND, IMAGE_NOT_FOUND",
@@ -191,7 +191,7 @@ def confirm_image(
 @app.post(
     "/listings/<listing_id>/promotion",
     summary="Promote a listing: ranks higher and is marked sponsored inside its window",
-    responses=errors(_OWNER),
+    responses=error_responses(_OWNER),
     tags=["listings"],
 )
 def post_promotion(listing_id: _LISTING_ID, command: PromoteListing) -> ListingView:
@@ -201,7 +201,7 @@ def post_promotion(listing_id: _LISTING_ID, command: PromoteListing) -> ListingV
 @app.post(
     "/listings/<listing_id>/deal",
     summary="Put a listing on deal: the discounted price applies inside the window",
-    responses=errors(_OWNER),
+    responses=error_responses(_OWNER),
     tags=["listings"],
 )
 def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> Response[ListingView]:
@@ -211,7 +211,7 @@ def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> Response[ListingV
 @app.get(
     "/deals",
     summary="Deals in effect now, by priority",
-    responses=errors({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR"}),
     tags=["listings"],
 )
 def get_deals(limit: _LIMIT = DEFAULT_LIMIT, cursor: _CURSOR = None) -> ListingPage:

@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from lambdas import bootstrap
-from lambdas.api.accounts_docs import error_responses
 from lambdas.api.auth import caller
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
 from workflows.accounts.model import PaymentMethodPage, SetupIntentResult

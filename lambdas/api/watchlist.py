@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from lambdas import bootstrap
 from lambdas.api.auth import caller
-from lambdas.api.catalog_docs import errors
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
 from workflows.catalog.commands import CreateSavedSearch  # noqa: TC001 - parsed at runtime
@@ -29,7 +29,7 @@ _COMMON = {401: "UNAUTHORIZED", 400: "INVALID_REQUEST"}
 @app.put(
     "/me/watchlist/<listing_id>",
     summary="Watch a listing (idempotent)",
-    responses=errors({**_COMMON, 404: "LISTING_NOT_FOUND"}),
+    responses=error_responses({**_COMMON, 404: "LISTING_NOT_FOUND"}),
     tags=["watchlist"],
 )
 def put_watch(listing_id: _LISTING_ID) -> WatchView:
@@ -39,7 +39,7 @@ def put_watch(listing_id: _LISTING_ID) -> WatchView:
 @app.delete(
     "/me/watchlist/<listing_id>",
     summary="Stop watching a listing",
-    responses=errors(_COMMON),
+    responses=error_responses(_COMMON),
     tags=["watchlist"],
 )
 def delete_watch(listing_id: _LISTING_ID) -> Response[None]:
@@ -50,7 +50,7 @@ def delete_watch(listing_id: _LISTING_ID) -> Response[None]:
 @app.get(
     "/me/watchlist",
     summary="Watched listings with their current price and status",
-    responses=errors({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
     tags=["watchlist"],
 )
 def get_watchlist(
@@ -63,7 +63,7 @@ def get_watchlist(
 @app.post(
     "/me/saved-searches",
     summary="Save a search: a new listing it finds is announced (at most daily)",
-    responses=errors({**_COMMON, 409: "TOO_MANY_SAVED_SEARCHES"}),
+    responses=error_responses({**_COMMON, 409: "TOO_MANY_SAVED_SEARCHES"}),
     tags=["watchlist"],
 )
 def post_saved_search(command: CreateSavedSearch) -> Response[SavedSearchView]:
@@ -72,7 +72,10 @@ def post_saved_search(command: CreateSavedSearch) -> Response[SavedSearchView]:
 
 
 @app.get(
-    "/me/saved-searches", summary="The caller's saved searches", responses=errors(_COMMON), tags=["watchlist"]
+    "/me/saved-searches",
+    summary="The caller's saved searches",
+    responses=error_responses(_COMMON),
+    tags=["watchlist"],
 )
 def get_saved_searches() -> SavedSearchPage:
     return bootstrap.catalog_alerts().saved_searches_of(caller(app))
@@ -81,7 +84,7 @@ def get_saved_searches() -> SavedSearchPage:
 @app.delete(
     "/me/saved-searches/<search_id>",
     summary="Delete a saved search",
-    responses=errors({**_COMMON, 404: "SAVED_SEARCH_NOT_FOUND"}),
+    responses=error_responses({**_COMMON, 404: "SAVED_SEARCH_NOT_FOUND"}),
     tags=["watchlist"],
 )
 def delete_saved_search(search_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response[None]:

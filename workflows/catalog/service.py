@@ -269,18 +269,7 @@ class Catalog:
             )
         updated = listing.changed(self.clock.now(), **{k: changes[k] for k in changed})
         self.listings.save(updated, expected_version=listing.version)
-        events: list[DomainEvent] = [
-            ListingUpdated(
-                event_id=derived_id("ListingUpdated", updated.id, str(updated.version)),
-                occurred_at=updated.updated_at,
-                listing_id=updated.id,
-                seller_id=updated.seller_id,
-                version=updated.version,
-                changed=changed,
-                status=updated.status.value,
-                quantity=updated.quantity,
-            )
-        ]
+        events: list[DomainEvent] = [_updated(updated, changed)]
         if "price" in changed:
             events.append(
                 ListingPriceChanged(
@@ -405,18 +394,7 @@ class Catalog:
             pending_images=tuple(p for p in listing.pending_images if p.image_id != image_id),
         )
         self.listings.save(updated, expected_version=listing.version)
-        self._publish(
-            ListingUpdated(
-                event_id=derived_id("ListingUpdated", updated.id, str(updated.version)),
-                occurred_at=updated.updated_at,
-                listing_id=updated.id,
-                seller_id=updated.seller_id,
-                version=updated.version,
-                changed=["images"],
-                status=updated.status.value,
-                quantity=updated.quantity,
-            )
-        )
+        self._publish(_updated(updated, ["images"]))
         return self._view(updated, owner=True)
 
     def _image_store(self) -> ImageStore:
@@ -446,18 +424,7 @@ class Catalog:
     def _change(self, listing: Listing, field: str, value: object) -> ListingView:
         updated = listing.changed(self.clock.now(), **{field: value})
         self.listings.save(updated, expected_version=listing.version)
-        self._publish(
-            ListingUpdated(
-                event_id=derived_id("ListingUpdated", updated.id, str(updated.version)),
-                occurred_at=updated.updated_at,
-                listing_id=updated.id,
-                seller_id=updated.seller_id,
-                version=updated.version,
-                changed=[field],
-                status=updated.status.value,
-                quantity=updated.quantity,
-            )
-        )
+        self._publish(_updated(updated, [field]))
         return self._view(updated, owner=True)
 
     def active_deals(self, limit: int, cursor: str | None) -> ListingPage:
@@ -597,5 +564,19 @@ def _created(listing: Listing) -> ListingCreated:
         category_path=list(listing.category_path),
         condition=listing.condition.value,
         price=_price(listing.price),
+        quantity=listing.quantity,
+    )
+
+
+def _updated(listing: Listing, changed: list[str]) -> ListingUpdated:
+    """The ListingUpdated event of one saved version (its id is the version's: retries repeat it)."""
+    return ListingUpdated(
+        event_id=derived_id("ListingUpdated", listing.id, str(listing.version)),
+        occurred_at=listing.updated_at,
+        listing_id=listing.id,
+        seller_id=listing.seller_id,
+        version=listing.version,
+        changed=changed,
+        status=listing.status.value,
         quantity=listing.quantity,
     )

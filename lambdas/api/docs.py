@@ -1,4 +1,4 @@
-"""OpenAPI responses the accounts handlers share: each error status with the codes it carries.
+"""OpenAPI responses every API module shares: each error status with the codes it carries.
 
 The body is the API's one error shape, the ``Error`` schema that ``lambdas.api.openapi`` puts in
 the merged document's components.
