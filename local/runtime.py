@@ -135,6 +135,11 @@ class LocalCloud:
         )
         self.stripe.add_event_sink(self._stripe_to_eventbridge)
         self._timed("provision", t)
+        # metrics are off locally (EMF lines are CloudWatch's input), and Powertools keeps a
+        # disabled Metrics' values forever: drop them after each invocation
+        from lambdas.observability import metrics
+
+        self.aws.functions.after_invoke.append(lambda _: metrics.clear_metrics())
 
         self.poller = SqsPoller(
             self.aws, self.config.topology, self.provisioned, fast_retry=self.config.clock == "virtual"

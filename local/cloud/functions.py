@@ -128,6 +128,9 @@ class FunctionRegistry:
     """Functions by name; handlers imported lazily on first invocation ("cold start")."""
 
     def __init__(self, *, region: str = "us-east-1", account_id: str = "123456789012") -> None:
+        #: called after every invocation (the runtime uses it to drop what a process-wide
+        #: object accumulated, as a new Lambda execution environment would not carry it over)
+        self.after_invoke: list[Callable[[InvocationResult], None]] = []
         self.region = region
         self.account_id = account_id
         self.invocations: list[InvocationRecord] = []
@@ -242,6 +245,8 @@ class FunctionRegistry:
                 cold_start=cold,
             )
         self._record(outcome, started_at)
+        for hook in self.after_invoke:
+            hook(outcome)
         return outcome
 
     def invoke_json(self, name: str, body: bytes | str | None) -> InvocationResult:
