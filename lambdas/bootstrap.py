@@ -484,3 +484,36 @@ def catalog_alerts() -> Alerts:
 
 
 _CACHED += (catalog_db, catalog, catalog_alerts)
+
+
+# -- fees: the fee schedules (PostgreSQL), the listings they price (MongoDB), the Express
+# state machine the quote API runs synchronously
+
+if TYPE_CHECKING:
+    from adapters.postgres.fees import PostgresFeeSchedules
+    from lambdas.settings import FeesSettings
+    from workflows.fees.service import ListingReader
+
+
+@cache
+def fees_settings() -> FeesSettings:
+    from lambdas.settings import FeesSettings
+
+    return FeesSettings()  # type: ignore[call-arg]  # filled from the environment
+
+
+@cache
+def fee_schedules() -> PostgresFeeSchedules:
+    from adapters.postgres.fees import PostgresFeeSchedules
+
+    return PostgresFeeSchedules(pg_pool())
+
+
+@cache
+def fee_listings() -> ListingReader:
+    from adapters.mongo.catalog import MongoListings
+
+    return MongoListings(catalog_db())
+
+
+_CACHED += (fees_settings, fee_schedules, fee_listings)

@@ -131,3 +131,14 @@ class WatchlistSettings(BaseSettings):
 
     watchlists_table: str = Field(validation_alias="WATCHLISTS_TABLE")
     saved_searches_table: str = Field(validation_alias="SAVED_SEARCHES_TABLE")
+
+
+# -- fees
+
+
+class FeesSettings(BaseSettings):
+    """The fee-calculation state machine the quote API runs synchronously."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    fee_calculation_state_machine_arn: str = Field(validation_alias="FEE_CALCULATION_STATE_MACHINE_ARN")

@@ -17,6 +17,7 @@ import json
 
 from stacks.capabilities.accounts import ACCOUNTS
 from stacks.capabilities.catalog import CATALOG
+from stacks.capabilities.fees import FEES
 from stacks.capabilities.notifications import NOTIFICATIONS
 from stacks.capabilities.payments import PAYMENTS, STRIPE_EVENTS_THAT_RESUME
 from stacks.capabilities.platform import PLATFORM
@@ -50,7 +51,7 @@ from stacks.model import (
     compose,
 )
 
-CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG)
+CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG, FEES)
 
 
 def _tell_openapi_the_public_routes(topology: Topology) -> Topology:

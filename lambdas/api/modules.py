@@ -16,3 +16,6 @@ API_MODULES += ("lambdas.api.identity", "lambdas.api.profile", "lambdas.api.paym
 
 # -- catalog
 API_MODULES += ("lambdas.api.catalog", "lambdas.api.listings", "lambdas.api.watchlist")
+
+# -- fees
+API_MODULES += ("lambdas.api.fees",)

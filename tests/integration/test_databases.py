@@ -54,6 +54,8 @@ APP_TABLES = {"users", "addresses", "processed_events"}
 APP_TABLES |= {"notification_deliveries", "notification_preferences"}
 # -- accounts
 APP_TABLES |= {"email_confirmations"}
+# -- fees
+APP_TABLES |= {"fee_schedules"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,0 +1,1 @@
+"""Steps of the fee_calculation state machine."""

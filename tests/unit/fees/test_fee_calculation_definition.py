@@ -1,0 +1,44 @@
+"""statemachines/fee_calculation.json as declared in stacks/capabilities/fees.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from stacks.topology import TOPOLOGY
+
+MACHINE = TOPOLOGY.state_machine("fee-calculation")
+ASL = json.loads(MACHINE.path.read_text())
+TRANSIENT = {
+    "TransientError",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+}
+
+
+def test_given_the_declaration_then_it_is_express_with_a_substitution_per_placeholder() -> None:
+    assert MACHINE.type == "EXPRESS"
+    assert set(re.findall(r"\$\{(\w+)\}", MACHINE.path.read_text())) == set(MACHINE.substitutions)
+    assert ASL["TimeoutSeconds"] <= MACHINE.timeout_s
+
+
+def test_given_every_task_then_it_has_a_timeout_and_retries_transient_and_lambda_errors_only() -> None:
+    tasks = {name: s for name, s in ASL["States"].items() if s["Type"] == "Task"}
+    assert set(tasks) == {"Load Order Lines", "Calculate Fees"}
+    for name, task in tasks.items():
+        assert 0 < task["TimeoutSeconds"] <= 15, name
+        retried = {e for r in task["Retry"] for e in r["ErrorEquals"]}
+        assert retried >= TRANSIENT, name
+        # business errors fail fast: never retried, never States.ALL
+        assert "States.ALL" not in retried and "DomainError" not in retried, name
+
+
+def test_given_the_steps_then_each_is_served_by_its_declared_function() -> None:
+    handlers = {f.name: f.handler for f in TOPOLOGY.functions}
+    assert handlers[MACHINE.substitutions["LoadOrderLinesFunctionArn"].name] == (
+        "lambdas.steps.fees.load_order_lines.handler"
+    )
+    assert handlers[MACHINE.substitutions["CalculateFeesFunctionArn"].name] == (
+        "lambdas.steps.fees.calculate_fees.handler"
+    )

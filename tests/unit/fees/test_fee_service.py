@@ -1,0 +1,185 @@
+"""The steps' service functions with fakes, and the API's reading of an execution's result."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.unit.fees.support import NOW, schedule
+from workflows.catalog.model import (
+    Condition,
+    Deal,
+    Listing,
+    ListingFormat,
+    ListingStatus,
+    Promotion,
+    ShippingOption,
+    Window,
+)
+from workflows.fees.errors import (
+    FeeScheduleMissing,
+    InvalidQuoteRequest,
+    ListingNotAvailable,
+    QuantityNotAvailable,
+    UnknownListing,
+)
+from workflows.fees.service import (
+    FeeCalculationFailed,
+    FeeCalculationUnavailable,
+    QuoteRequest,
+    calculate_fees,
+    load_order_lines,
+    parse_moment,
+    parse_request,
+    quote_from_execution,
+)
+from workflows.shared.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from workflows.fees.schedule import FeeSchedule
+
+WINDOW = Window(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+
+
+class FakeListings:
+    def __init__(self, *listings: Listing) -> None:
+        self.items = {x.id: x for x in listings}
+
+    def get_many(self, listing_ids: Iterable[str]) -> list[Listing]:
+        return [self.items[i] for i in listing_ids if i in self.items]
+
+
+class FakeSchedules:
+    def __init__(self, *schedules: FeeSchedule) -> None:
+        self.schedules = schedules
+
+    def in_effect(self, at: datetime) -> FeeSchedule | None:
+        valid = [s for s in self.schedules if s.effective_from <= at]
+        return max(valid, key=lambda s: s.effective_from, default=None)
+
+
+def listing(listing_id: str = "l1", **changes: object) -> Listing:
+    base = Listing(
+        id=listing_id,
+        seller_id="s1",
+        title="t",
+        description="d",
+        category_id="phones",
+        category_path=("electronics", "phones"),
+        condition=Condition.NEW,
+        item_specifics=(),
+        price=Money(10000, "USD"),
+        quantity=2,
+        shipping_options=(
+            ShippingOption("a", Money(900, "USD"), 2),
+            ShippingOption("b", Money(500, "USD"), 6),
+        ),
+        format=ListingFormat.FIXED_PRICE,
+        status=ListingStatus.ACTIVE,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def request(*items: tuple[str, int]) -> QuoteRequest:
+    return QuoteRequest.model_validate({"items": [{"listing_id": i, "quantity": q} for i, q in items]})
+
+
+def test_given_a_deal_then_the_line_has_the_effective_price_and_the_cheapest_shipping() -> None:
+    deal = Deal("d", Decimal("25"), 0, WINDOW)
+    order = load_order_lines(request(("l1", 2)), FakeListings(listing(deal=deal)), NOW)
+    (line,) = order.lines
+    assert (line.unit_price_minor, line.shipping_minor, line.quantity) == (7500, 1000, 2)
+    assert line.category_path == ["electronics", "phones"]
+
+
+def test_given_the_same_listing_twice_then_quantities_add_up_and_are_checked_together() -> None:
+    with pytest.raises(QuantityNotAvailable) as caught:
+        load_order_lines(request(("l1", 1), ("l1", 2)), FakeListings(listing()), NOW)
+    assert caught.value.details == {"listing_id": "l1", "available": 2, "requested": 3}
+
+
+@pytest.mark.parametrize(
+    ("stored", "error"),
+    [
+        ((), UnknownListing),
+        ((listing(status=ListingStatus.ENDED),), ListingNotAvailable),
+        ((listing(status=ListingStatus.SOLD_OUT),), ListingNotAvailable),
+    ],
+)
+def test_given_a_listing_that_cannot_be_quoted_then_a_named_error(stored: tuple, error: type) -> None:
+    with pytest.raises(error):
+        load_order_lines(request(("l1", 1)), FakeListings(*stored), NOW)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"items": []}, {"items": [{"listing_id": "x", "quantity": 1.0}]}, {"items": [{"listing_id": "x"}]}],
+)
+def test_given_malformed_items_then_invalid_quote_request_with_field_details(event: dict) -> None:
+    with pytest.raises(InvalidQuoteRequest) as caught:
+        parse_request(event)
+    assert caught.value.details["fields"]
+
+
+@pytest.mark.parametrize("value", [None, "yesterday", "2026-05-01T12:00:00"])
+def test_given_a_bad_moment_then_invalid(value: object) -> None:
+    with pytest.raises(InvalidQuoteRequest):
+        parse_moment(value)
+
+
+def test_given_the_state_machine_start_time_then_it_parses() -> None:
+    assert parse_moment("2026-05-01T12:00:00.123Z").utcoffset() == timedelta(0)
+
+
+def test_given_lines_and_a_schedule_then_the_quote_is_the_arithmetic_round_tripped_through_json() -> None:
+    promoted = listing("l2", seller_id="s2", promotion=Promotion(Decimal("5"), WINDOW), shipping_options=())
+    order = load_order_lines(request(("l1", 1), ("l2", 1)), FakeListings(listing(), promoted), NOW)
+    again = type(order).model_validate_json(order.model_dump_json())
+    quote = calculate_fees(again, FakeSchedules(schedule(version=7)), NOW)
+    assert [s.seller_id for s in quote.sellers] == ["s1", "s2"]
+    assert quote.sellers[1].fees.ad.amount == 500
+    assert {s.schedule_version for s in quote.sellers} == {7}
+    assert quote.quoted_at == NOW
+
+
+def test_given_no_schedule_in_effect_then_fee_schedule_missing() -> None:
+    order = load_order_lines(request(("l1", 1)), FakeListings(listing()), NOW)
+    with pytest.raises(FeeScheduleMissing):
+        calculate_fees(order, FakeSchedules(), NOW)
+
+
+def _failed(error: str, message: str = "words") -> dict:
+    cause = json.dumps({"errorType": error, "errorMessage": message, "stackTrace": ["secret"]})
+    return {"status": "FAILED", "error": error, "cause": cause}
+
+
+def test_given_a_failed_execution_then_its_error_name_becomes_that_error_with_the_handler_message() -> None:
+    with pytest.raises(QuantityNotAvailable) as caught:
+        quote_from_execution(_failed("QuantityNotAvailable", "only 2 left"))
+    assert caught.value.message == "only 2 left"
+    assert caught.value.code == "QUANTITY_NOT_AVAILABLE"
+
+
+@pytest.mark.parametrize(
+    ("result", "error"),
+    [
+        ({"status": "TIMED_OUT"}, FeeCalculationUnavailable),
+        (_failed("States.Timeout"), FeeCalculationUnavailable),
+        (_failed("TransientError"), FeeCalculationUnavailable),
+        (_failed("KeyError"), FeeCalculationFailed),
+        (_failed("Lambda.Unknown"), FeeCalculationFailed),
+    ],
+)
+def test_given_other_failures_then_never_a_client_error(result: dict, error: type) -> None:
+    with pytest.raises(error):
+        quote_from_execution(result)

@@ -1,0 +1,226 @@
+"""fee_calculation: the real ASL (statemachines/fee_calculation.json) run synchronously in the
+session's local cloud, with listings in MongoDB and the schedule in PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from psycopg.types.json import Jsonb
+
+from adapters.mongo.catalog import MongoListings
+from lambdas import bootstrap
+from tests.workflows.fees_support import seed_launch_schedule
+from workflows.catalog.model import (
+    Condition,
+    Deal,
+    Listing,
+    ListingFormat,
+    ListingStatus,
+    Promotion,
+    ShippingOption,
+    Window,
+)
+from workflows.shared.ids import derived_id
+from workflows.shared.money import Money
+
+if TYPE_CHECKING:
+    from local.runtime import LocalCloud
+
+CAMERAS = (derived_id("category", "electronics"), derived_id("category", "cameras"))
+MISC = ("misc-root", "misc-leaf")
+
+
+@pytest.fixture
+def fees_ready(cloud: LocalCloud, pg_conn: Any) -> Any:
+    """Given the launch schedule (migration 0030) in the session's database."""
+    seed_launch_schedule(pg_conn)
+    return pg_conn
+
+
+def _listing(unique: str, n: int, **changes: Any) -> Listing:
+    now = datetime.now(UTC)
+    base = Listing(
+        id=f"fee-{unique}-{n}",
+        seller_id=f"seller-{unique}",
+        title="Camera",
+        description="A camera",
+        category_id=CAMERAS[-1],
+        category_path=CAMERAS,
+        condition=Condition.USED_GOOD,
+        item_specifics=(),
+        price=Money(20000, "USD"),
+        quantity=3,
+        shipping_options=(
+            ShippingOption("Express", Money(1500, "USD"), 1),
+            ShippingOption("Ground", Money(800, "USD"), 5),
+        ),
+        format=ListingFormat.FIXED_PRICE,
+        status=ListingStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    return replace(base, **changes)
+
+
+def _store(*listings: Listing) -> None:
+    store = MongoListings(bootstrap.catalog_db())
+    for listing in listings:
+        assert store.add(listing)
+
+
+def _run(cloud: LocalCloud, body: dict[str, Any], name: str) -> dict[str, Any]:
+    aws, provisioned = cloud.started()
+    return aws.client("stepfunctions").start_sync_execution(
+        stateMachineArn=provisioned.state_machine_arn("fee-calculation"), name=name, input=json.dumps(body)
+    )
+
+
+def test_given_two_sellers_with_a_deal_and_a_promotion_then_each_gets_an_exact_quote(
+    cloud: LocalCloud, fees_ready: Any, unique: str
+) -> None:
+    now = datetime.now(UTC)
+    window = Window(now - timedelta(hours=1), now + timedelta(hours=1))
+    camera = _listing(unique, 1, deal=Deal("d1", Decimal("10"), 1, window))  # 200.00 - 10% = 180.00
+    promoted = _listing(
+        unique,
+        2,
+        seller_id=f"other-{unique}",
+        category_id=MISC[-1],
+        category_path=MISC,
+        price=Money(999, "USD"),
+        shipping_options=(),
+        promotion=Promotion(Decimal("7.5"), window),
+    )
+    _store(camera, promoted)
+    # When two cameras and one promoted item are quoted
+    result = _run(
+        cloud,
+        {"items": [{"listing_id": camera.id, "quantity": 2}, {"listing_id": promoted.id, "quantity": 1}]},
+        f"fees-{unique}",
+    )
+    assert result["status"] == "SUCCEEDED", result
+    quote = json.loads(result["output"])
+    assert quote["currency"] == "USD"
+    sellers = {s["seller_id"]: s for s in quote["sellers"]}
+    # Then the camera seller: 2 x 180.00 + 2 x 8.00 cheapest shipping = 376.00 at cameras' 8.5%
+    cam = sellers[camera.seller_id]
+    assert cam["items_total"] == {"amount": 36000, "currency": "USD"}
+    assert cam["shipping_total"] == {"amount": 1600, "currency": "USD"}
+    assert cam["fees"] == {
+        "category_percentage": {"amount": 3196, "currency": "USD"},  # 8.5% of 37600
+        "fixed": {"amount": 40, "currency": "USD"},
+        "ad": {"amount": 0, "currency": "USD"},
+        "cap_reduction": None,
+    }
+    assert cam["fee_total"]["amount"] == 3236
+    assert cam["seller_net"]["amount"] == 37600 - 3236
+    assert cam["schedule_version"] == 1
+    # And the promoted seller: 13.25% of 9.99 = 132.3675 -> 132, 30 fixed, 7.5% ad = 74.925 -> 75
+    promo = sellers[promoted.seller_id]
+    assert [promo["fees"][k]["amount"] for k in ("category_percentage", "fixed", "ad")] == [132, 30, 75]
+    assert promo["fee_total"]["amount"] == 237
+    assert promo["seller_net"]["amount"] == 999 - 237
+
+
+def test_given_a_newer_schedule_in_effect_then_it_is_the_one_applied(
+    cloud: LocalCloud, fees_ready: Any, unique: str
+) -> None:
+    rules = {
+        "currencies": {
+            "USD": {
+                "category_percent": {"default": "10", "by_category": {}},
+                "fixed_fee_tiers": [{"up_to_minor": None, "fee_minor": 0}],
+                "cap_minor": 500,
+            }
+        }
+    }
+    fees_ready.execute(
+        "INSERT INTO fee_schedules (version, effective_from, rules) VALUES (2, %s, %s), (3, %s, %s)",
+        [
+            datetime.now(UTC) - timedelta(minutes=1),
+            Jsonb(rules),
+            datetime.now(UTC) + timedelta(days=1),
+            Jsonb(rules),
+        ],
+    )
+    listing = _listing(unique, 1, shipping_options=())
+    _store(listing)
+    result = _run(cloud, {"items": [{"listing_id": listing.id, "quantity": 1}]}, f"fees-{unique}")
+    assert result["status"] == "SUCCEEDED", result
+    (seller,) = json.loads(result["output"])["sellers"]
+    assert seller["schedule_version"] == 2
+    # 10% of 200.00 = 20.00, capped at 5.00
+    assert seller["fee_total"]["amount"] == 500
+    assert seller["fees"]["cap_reduction"]["amount"] == 1500
+
+
+@pytest.mark.parametrize(
+    ("items", "error"),
+    [
+        ([{"listing_id": "nope", "quantity": 1}], "UnknownListing"),
+        ([{"listing_id": "{ok}", "quantity": 4}], "QuantityNotAvailable"),
+        ([{"listing_id": "{ended}", "quantity": 1}], "ListingNotAvailable"),
+        ([{"listing_id": "{ok}", "quantity": 1.5}], "InvalidQuoteRequest"),
+        ([{"listing_id": "{ok}", "quantity": 0}], "InvalidQuoteRequest"),
+        ([], "InvalidQuoteRequest"),
+    ],
+)
+def test_given_bad_items_then_the_execution_fails_with_the_named_error_and_no_retry(
+    cloud: LocalCloud, fees_ready: Any, unique: str, items: list[dict[str, Any]], error: str
+) -> None:
+    ok = _listing(unique, 1)
+    ended = _listing(unique, 2, status=ListingStatus.ENDED)
+    _store(ok, ended)
+    names = {"{ok}": ok.id, "{ended}": ended.id}
+    body = {
+        "items": [{**item, "listing_id": names.get(item["listing_id"], item["listing_id"])} for item in items]
+    }
+    aws, provisioned = cloud.started()
+    load = provisioned.physical_name("fees-load-order-lines")
+    before = sum(1 for r in aws.functions.invocations if r.function_name == load)
+    result = _run(cloud, body, f"fees-{unique}")
+    assert result["status"] == "FAILED"
+    assert result["error"] == error
+    # a business error is never retried: the step ran once
+    assert sum(1 for r in aws.functions.invocations if r.function_name == load) == before + 1
+
+
+def test_given_no_schedule_in_effect_then_the_execution_fails_with_fee_schedule_missing(
+    cloud: LocalCloud, pg_conn: Any, unique: str
+) -> None:
+    listing = _listing(unique, 1)
+    _store(listing)
+    result = _run(cloud, {"items": [{"listing_id": listing.id, "quantity": 1}]}, f"fees-{unique}")
+    assert result["status"] == "FAILED"
+    assert result["error"] == "FeeScheduleMissing"
+
+
+def test_given_a_freshly_migrated_database_then_the_launch_schedule_is_in_effect_and_new_versions_append(
+    pg_empty_url: str,
+) -> None:
+    from adapters.postgres.fees import PostgresFeeSchedules
+    from adapters.postgres.migrate import apply_migrations
+    from adapters.postgres.pool import make_pool
+
+    apply_migrations(pg_empty_url)
+    pool = make_pool(pg_empty_url)
+    try:
+        schedules = PostgresFeeSchedules(pool)
+        launch = schedules.in_effect(datetime.now(UTC))
+        assert launch is not None
+        assert launch.version == 1
+        assert launch.currencies["USD"].default_percent == Decimal("13.25")
+        assert schedules.in_effect(datetime(2025, 12, 31, tzinfo=UTC)) is None
+        # a later version takes over from its effective_from; a version is never rewritten
+        later = replace(launch, version=2, effective_from=datetime.now(UTC) + timedelta(days=1))
+        assert schedules.add(later)
+        assert not schedules.add(replace(later, effective_from=later.effective_from + timedelta(days=1)))
+        assert schedules.in_effect(datetime.now(UTC)).version == 1  # type: ignore[union-attr]
+        assert schedules.in_effect(datetime.now(UTC) + timedelta(days=2)) == later
+    finally:
+        pool.close()

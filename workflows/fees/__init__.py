@@ -1,0 +1,1 @@
+"""Fee calculation: a versioned fee schedule applied to an order's lines, per seller."""

@@ -1,0 +1,70 @@
+"""What can go wrong in a fee quote. The class name is the error name the state machine reports
+and the API maps back (:data:`FEE_ERRORS`); never rename one lightly."""
+
+from __future__ import annotations
+
+from workflows.shared.errors import Conflict, ContractError, ResaleError
+
+
+class InvalidQuoteRequest(ContractError):
+    """The items are malformed: no items, a quantity that is not a positive integer, ..."""
+
+    code = "INVALID_QUOTE_REQUEST"
+
+
+class UnknownListing(ContractError):
+    """An item names a listing that does not exist (400: it is the request that is wrong)."""
+
+    code = "UNKNOWN_LISTING"
+
+
+class MixedCurrencies(ContractError):
+    """The listings of one quote are priced in different currencies."""
+
+    code = "MIXED_CURRENCIES"
+
+
+class CurrencyNotSupported(ContractError):
+    """The fee schedule in effect has no rules for the listing's currency."""
+
+    code = "CURRENCY_NOT_SUPPORTED"
+
+
+class ListingNotAvailable(Conflict):
+    """The listing exists but is not for sale now (ended, sold out)."""
+
+    code = "LISTING_NOT_AVAILABLE"
+
+
+class QuantityNotAvailable(Conflict):
+    """More items were asked for than the listing has."""
+
+    code = "QUANTITY_NOT_AVAILABLE"
+
+
+class FeeScheduleMissing(ResaleError):
+    """No fee schedule is in effect at the quote's moment: a platform misconfiguration (500)."""
+
+    code = "FEE_SCHEDULE_MISSING"
+
+
+class InvalidFeeSchedule(ResaleError):
+    """A stored fee schedule breaks the rules of :mod:`workflows.fees.schedule` (500)."""
+
+    code = "INVALID_FEE_SCHEDULE"
+
+
+#: error name (as a state machine reports it) → the class the API raises again
+FEE_ERRORS: dict[str, type[ResaleError]] = {
+    cls.__name__: cls
+    for cls in (
+        InvalidQuoteRequest,
+        UnknownListing,
+        MixedCurrencies,
+        CurrencyNotSupported,
+        ListingNotAvailable,
+        QuantityNotAvailable,
+        FeeScheduleMissing,
+        InvalidFeeSchedule,
+    )
+}

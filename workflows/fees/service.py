@@ -1,0 +1,286 @@
+"""The fee-calculation steps and what the API makes of an execution's result.
+
+``load_order_lines`` serves the state "Load Order Lines", ``calculate_fees`` the state
+"Calculate Fees"; ``quote_from_execution`` turns a finished synchronous execution back into a
+quote or into the named error it failed with.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+from workflows.catalog.model import MAX_QUANTITY, ListingStatus
+from workflows.catalog.views import MoneyView
+from workflows.fees.calculate import AdPromotion, OrderLine, quote_order
+from workflows.fees.errors import (
+    FEE_ERRORS,
+    FeeScheduleMissing,
+    InvalidQuoteRequest,
+    ListingNotAvailable,
+    QuantityNotAvailable,
+    UnknownListing,
+)
+from workflows.shared.errors import ResaleError, TransientError
+from workflows.shared.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from workflows.catalog.model import Listing
+    from workflows.fees.calculate import SellerQuote
+    from workflows.fees.schedule import FeeSchedule
+
+MAX_ITEMS = 50
+
+
+class ListingReader(Protocol):
+    def get_many(self, listing_ids: Iterable[str]) -> list[Listing]: ...
+
+
+class FeeSchedules(Protocol):
+    def in_effect(self, at: datetime) -> FeeSchedule | None:
+        """The schedule with the latest ``effective_from`` at or before ``at``."""
+        ...
+
+
+# -- what the API and the steps exchange
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuoteItem(_Strict):
+    listing_id: str = Field(min_length=1, max_length=64)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY, description="A whole number of items, 1 or more")
+
+
+class QuoteRequest(_Strict):
+    items: list[QuoteItem] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class PromotionDoc(_Strict):
+    ad_rate_percent: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class LineDoc(_Strict):
+    """An order line as the state machine passes it between states."""
+
+    listing_id: str
+    seller_id: str
+    quantity: StrictInt
+    currency: str
+    unit_price_minor: StrictInt
+    shipping_minor: StrictInt
+    category_path: list[str]
+    promotion: PromotionDoc | None = None
+
+    @classmethod
+    def of(cls, line: OrderLine) -> LineDoc:
+        promotion = line.promotion
+        return cls(
+            listing_id=line.listing_id,
+            seller_id=line.seller_id,
+            quantity=line.quantity,
+            currency=line.unit_price.currency,
+            unit_price_minor=line.unit_price.amount_minor,
+            shipping_minor=line.shipping.amount_minor,
+            category_path=list(line.category_path),
+            promotion=None
+            if promotion is None
+            else PromotionDoc(
+                ad_rate_percent=str(promotion.ad_rate_percent),
+                starts_at=promotion.starts_at,
+                ends_at=promotion.ends_at,
+            ),
+        )
+
+    def line(self) -> OrderLine:
+        promotion = self.promotion
+        return OrderLine(
+            listing_id=self.listing_id,
+            seller_id=self.seller_id,
+            quantity=self.quantity,
+            unit_price=Money(self.unit_price_minor, self.currency),
+            shipping=Money(self.shipping_minor, self.currency),
+            category_path=tuple(self.category_path),
+            promotion=None
+            if promotion is None
+            else AdPromotion(Decimal(promotion.ad_rate_percent), promotion.starts_at, promotion.ends_at),
+        )
+
+
+class OrderLines(_Strict):
+    lines: list[LineDoc]
+
+
+class FeePartsView(_Strict):
+    category_percentage: MoneyView
+    fixed: MoneyView
+    ad: MoneyView
+    #: how much the cap took off (the parts above are after it); only when the cap bound
+    cap_reduction: MoneyView | None = None
+
+
+class SellerQuoteView(_Strict):
+    seller_id: str
+    items_total: MoneyView
+    shipping_total: MoneyView
+    fees: FeePartsView
+    fee_total: MoneyView
+    seller_net: MoneyView
+    schedule_version: int
+
+    @classmethod
+    def of(cls, q: SellerQuote) -> SellerQuoteView:
+        return cls(
+            seller_id=q.seller_id,
+            items_total=MoneyView.of(q.items_total),
+            shipping_total=MoneyView.of(q.shipping_total),
+            fees=FeePartsView(
+                category_percentage=MoneyView.of(q.fees.category_percentage),
+                fixed=MoneyView.of(q.fees.fixed),
+                ad=MoneyView.of(q.fees.ad),
+                cap_reduction=MoneyView.of(q.cap_reduction) if q.cap_reduction.amount_minor else None,
+            ),
+            fee_total=MoneyView.of(q.fee_total),
+            seller_net=MoneyView.of(q.seller_net),
+            schedule_version=q.schedule_version,
+        )
+
+
+class QuoteView(_Strict):
+    sellers: list[SellerQuoteView]
+    currency: str
+    #: the moment the prices, deals, promotions and schedule were taken at
+    quoted_at: datetime
+
+
+# -- the steps
+
+
+def parse_moment(value: object) -> datetime:
+    """The quote's moment as the state machine passes it (``$$.Execution.StartTime``)."""
+    if not isinstance(value, str):
+        raise InvalidQuoteRequest("the step needs the quote's moment 'at' (an RFC 3339 timestamp)")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidQuoteRequest(f"'at' is not an RFC 3339 timestamp: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise InvalidQuoteRequest("'at' needs a time zone")
+    return moment
+
+
+def parse_request(event: dict[str, Any]) -> QuoteRequest:
+    try:
+        return QuoteRequest.model_validate({"items": event.get("items")})
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        raise InvalidQuoteRequest(
+            "The items are not valid: each needs a listing_id and a whole-number quantity of 1 or more.",
+            details={"fields": problems},
+        ) from exc
+
+
+def load_order_lines(request: QuoteRequest, listings: ListingReader, at: datetime) -> OrderLines:
+    """Price each item at ``at``: effective price (deal applied), cheapest shipping, category path,
+    the promotion. The same listing named twice counts once with the quantities added."""
+    wanted: dict[str, int] = {}
+    for item in request.items:
+        wanted[item.listing_id] = wanted.get(item.listing_id, 0) + item.quantity
+    found = {listing.id: listing for listing in listings.get_many(list(wanted))}
+    lines = []
+    for listing_id, quantity in wanted.items():
+        listing = found.get(listing_id)
+        if listing is None:
+            raise UnknownListing(f"There is no listing {listing_id!r}.", details={"listing_id": listing_id})
+        if listing.status != ListingStatus.ACTIVE:
+            raise ListingNotAvailable(
+                f"Listing {listing_id!r} is {listing.status.value.replace('_', ' ')}.",
+                details={"listing_id": listing_id},
+            )
+        if quantity > listing.quantity:
+            raise QuantityNotAvailable(
+                f"Listing {listing_id!r} has {listing.quantity} available; {quantity} were asked for.",
+                details={"listing_id": listing_id, "available": listing.quantity, "requested": quantity},
+            )
+        lines.append(LineDoc.of(_line(listing, quantity, at)))
+    return OrderLines(lines=lines)
+
+
+def _line(listing: Listing, quantity: int, at: datetime) -> OrderLine:
+    price = listing.effective_price(at)
+    cheapest = min((o.price for o in listing.shipping_options), default=Money.zero(price.currency))
+    promotion = listing.promotion
+    return OrderLine(
+        listing_id=listing.id,
+        seller_id=listing.seller_id,
+        quantity=quantity,
+        unit_price=price,
+        # the cheapest shipping option, per item
+        shipping=cheapest.times(quantity),
+        category_path=listing.category_path,
+        promotion=None
+        if promotion is None
+        else AdPromotion(promotion.ad_rate_percent, promotion.window.starts_at, promotion.window.ends_at),
+    )
+
+
+def calculate_fees(order: OrderLines, schedules: FeeSchedules, at: datetime) -> QuoteView:
+    schedule = schedules.in_effect(at)
+    if schedule is None:
+        raise FeeScheduleMissing(f"No fee schedule is in effect at {at.isoformat()}.")
+    lines = [doc.line() for doc in order.lines]
+    quotes = quote_order(lines, schedule, at)
+    return QuoteView(
+        sellers=[SellerQuoteView.of(q) for q in quotes], currency=quotes[0].currency, quoted_at=at
+    )
+
+
+# -- the API's view of a synchronous execution
+
+
+class FeeCalculationFailed(ResaleError):
+    """The execution failed for a reason that is not the caller's (500)."""
+
+    code = "FEE_CALCULATION_FAILED"
+
+
+class FeeCalculationUnavailable(TransientError):
+    code = "FEE_CALCULATION_UNAVAILABLE"
+
+
+def quote_from_execution(result: dict[str, Any]) -> QuoteView:
+    """A StartSyncExecution response → the quote, or the named error the execution failed with."""
+    status = result.get("status")
+    if status == "SUCCEEDED":
+        return QuoteView.model_validate_json(str(result["output"]))
+    error, message = str(result.get("error") or ""), _message(result.get("cause"))
+    if status == "TIMED_OUT" or error in ("States.Timeout", "TransientError"):
+        raise FeeCalculationUnavailable("Fees could not be calculated in time; try again.")
+    known = FEE_ERRORS.get(error)
+    if known is None:
+        raise FeeCalculationFailed(f"Fee calculation failed ({error or status}).")
+    raise known(message or f"Fee calculation failed: {error}.")
+
+
+def _message(cause: object) -> str:
+    """The handler's own message out of the Lambda error document (never its stack trace)."""
+    if not isinstance(cause, str):
+        return ""
+    try:
+        document = json.loads(cause)
+    except ValueError:
+        return cause
+    return str(document.get("errorMessage", "")) if isinstance(document, dict) else cause
