@@ -3,26 +3,16 @@ promotions, watchlist and saved searches, against the session's local cloud."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from local.runtime import LocalCloud
+from tests.fakes.clock import iso_in
 from tests.fixtures.users import TestUser as User
 
 T = 10
-
-
-def _iso(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture(scope="module")
-def admin(cloud: LocalCloud) -> User:
-    from tests.fixtures.users import create_user
-
-    return create_user(cloud, groups=("buyer", "admin"))
 
 
 @pytest.fixture(scope="module")
@@ -379,13 +369,13 @@ def test_given_a_promotion_in_its_window_then_it_ranks_first_and_is_sponsored_an
     later = create(cloud, seller, listing_body(category, title=f"{word} later bike"))
     now_window = {
         "ad_rate_percent": "7.5",
-        "starts_at": _iso(timedelta(minutes=-5)),
-        "ends_at": _iso(timedelta(days=1)),
+        "starts_at": iso_in(timedelta(minutes=-5)),
+        "ends_at": iso_in(timedelta(days=1)),
     }
     future_window = {
         "ad_rate_percent": 5,
-        "starts_at": _iso(timedelta(days=1)),
-        "ends_at": _iso(timedelta(days=2)),
+        "starts_at": iso_in(timedelta(days=1)),
+        "ends_at": iso_in(timedelta(days=2)),
     }
     for listing, window in ((promoted, now_window), (later, future_window)):
         response = requests.post(
@@ -412,7 +402,7 @@ def test_given_a_promotion_in_its_window_then_it_ranks_first_and_is_sponsored_an
 def test_given_a_float_ad_rate_then_400(cloud: LocalCloud, category: dict, make_user) -> None:
     seller = make_user(groups=("buyer", "seller"))
     listing = create(cloud, seller, listing_body(category))
-    body = {"ad_rate_percent": 7.5, "starts_at": _iso(timedelta(0)), "ends_at": _iso(timedelta(days=1))}
+    body = {"ad_rate_percent": 7.5, "starts_at": iso_in(timedelta(0)), "ends_at": iso_in(timedelta(days=1))}
     response = requests.post(
         f"{cloud.api_url}/listings/{listing['id']}/promotion", json=body, headers=seller.headers, timeout=T
     )
@@ -437,8 +427,8 @@ def test_given_a_deal_then_the_discount_applies_only_inside_its_window_and_deals
             json={
                 "discount_percent": percent,
                 "priority": priority,
-                "starts_at": _iso(start),
-                "ends_at": _iso(end),
+                "starts_at": iso_in(start),
+                "ends_at": iso_in(end),
             },
             headers=seller.headers,
             timeout=T,

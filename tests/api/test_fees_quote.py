@@ -4,28 +4,18 @@ promotion in effect), the real fee_calculation machine run synchronously, and ba
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from local.runtime import LocalCloud
+from tests.fakes.clock import iso_in
 from tests.fixtures.users import TestUser as User
 from tests.workflows.fees_support import seed_launch_schedule
 
 T = 15
-
-
-def _iso(delta: timedelta) -> str:
-    return (datetime.now(UTC) + delta).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture(scope="module")
-def admin(cloud: LocalCloud) -> User:
-    from tests.fixtures.users import create_user
-
-    return create_user(cloud, groups=("buyer", "admin"))
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +72,8 @@ def test_given_a_deal_and_a_promotion_in_effect_when_quoted_then_200_with_exact_
         f"{cloud.api_url}/listings/{dealt['id']}/deal",
         json={
             "discount_percent": "20",
-            "starts_at": _iso(timedelta(minutes=-5)),
-            "ends_at": _iso(timedelta(hours=1)),
+            "starts_at": iso_in(timedelta(minutes=-5)),
+            "ends_at": iso_in(timedelta(hours=1)),
         },
         headers=seller.headers,
         timeout=T,
@@ -93,8 +83,8 @@ def test_given_a_deal_and_a_promotion_in_effect_when_quoted_then_200_with_exact_
         f"{cloud.api_url}/listings/{promoted['id']}/promotion",
         json={
             "ad_rate_percent": "6",
-            "starts_at": _iso(timedelta(minutes=-5)),
-            "ends_at": _iso(timedelta(hours=1)),
+            "starts_at": iso_in(timedelta(minutes=-5)),
+            "ends_at": iso_in(timedelta(hours=1)),
         },
         headers=seller.headers,
         timeout=T,
