@@ -1,0 +1,71 @@
+"""The caller's cart: ``GET /cart``, ``PUT /cart/items/{listing_id}``, ``DELETE /cart/items/{listing_id}``."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from lambdas import bootstrap
+from lambdas.api.auth import caller
+from lambdas.api.docs import error_responses
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger, tracer
+from workflows.cart.views import CartLineView, CartView, SetQuantity  # noqa: TC001 - read at runtime (OpenAPI)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+app = make_resolver()
+
+_LISTING_ID = Annotated[str, Path(min_length=1, max_length=64)]
+_COMMON = {401: "UNAUTHORIZED", 400: "INVALID_REQUEST"}
+
+
+@app.get(
+    "/cart",
+    summary="The caller's cart, priced now: availability, price changes, subtotals per currency",
+    responses=error_responses(_COMMON),
+    tags=["cart"],
+)
+def get_cart() -> CartView:
+    return bootstrap.cart_service().cart(caller(app))
+
+
+@app.put(
+    "/cart/items/<listing_id>",
+    summary="Set how many of a listing the cart holds (0 removes the line: 204)",
+    responses=error_responses(
+        {
+            **_COMMON,
+            404: "LISTING_NOT_FOUND",
+            409: "LISTING_NOT_AVAILABLE, OWN_LISTING, QUANTITY_NOT_AVAILABLE (details.available), "
+            "CART_FULL, CART_LINE_CHANGED",
+        }
+    ),
+    tags=["cart"],
+)
+def put_item(listing_id: _LISTING_ID, command: SetQuantity) -> Response[CartLineView | None]:
+    line = bootstrap.cart_service().set_quantity(caller(app), listing_id, command)
+    if line is None:
+        return Response(status_code=HTTPStatus.NO_CONTENT)
+    return Response(status_code=HTTPStatus.OK, content_type="application/json", body=line)
+
+
+@app.delete(
+    "/cart/items/<listing_id>",
+    summary="Remove a listing from the cart (idempotent)",
+    responses=error_responses(_COMMON),
+    tags=["cart"],
+)
+def delete_item(listing_id: _LISTING_ID) -> Response[None]:
+    bootstrap.cart_service().remove(caller(app), listing_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,44 @@
+"""EventBridge target (bus ``domain``): a listing in carts changed price or ended; mark its lines.
+
+Retries and replays are safe: a mark applies only to lines whose stored listing version is older
+than the event's, so the same event (or an older one arriving late) changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from lambdas import bootstrap
+from lambdas.observability import logger, tracer
+from workflows.catalog.events import ListingEnded, ListingPriceChanged
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+class CatalogEnvelope(EventBridgeModel):
+    detail: dict[str, Any]
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    envelope = parse(event=event, model=CatalogEnvelope)
+    logger.append_keys(
+        listing_id=envelope.detail.get("listing_id"),
+        event_id=envelope.detail.get("event_id"),
+        detail_type=envelope.detail_type,
+    )
+    follower = bootstrap.cart_follower()
+    if envelope.detail_type == ListingPriceChanged.detail_type():
+        marked = follower.on_price_changed(ListingPriceChanged.model_validate(envelope.detail))
+    elif envelope.detail_type == ListingEnded.detail_type():
+        marked = follower.on_listing_ended(ListingEnded.model_validate(envelope.detail))
+    else:
+        logger.warning("unexpected event type; ignored")
+        marked = 0
+    logger.info("cart lines marked", extra={"marked": marked})
+    return {"marked": marked}

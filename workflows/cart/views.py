@@ -1,0 +1,55 @@
+"""What the cart API answers (the OpenAPI document is generated from these models)."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.catalog.views import MoneyView  # noqa: TC001 - pydantic needs it at runtime
+
+LineStatus = Literal["active", "ended", "sold_out"]
+LineProblem = Literal["LISTING_ENDED", "LISTING_NOT_FOUND", "SOLD_OUT", "QUANTITY_NOT_AVAILABLE"]
+
+
+class SetQuantity(BaseModel):
+    """``PUT /cart/items/{listing_id}``: the quantity wanted (0 removes the line)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quantity: Annotated[int, Field(strict=True, ge=0, le=10_000)]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CartLineView(View):
+    listing_id: str
+    seller_id: str
+    #: the listing's title now (null when the listing no longer exists)
+    title: str | None
+    quantity: int
+    #: what one unit costs now: the catalog's effective price (a deal applied)
+    unit_price: MoneyView
+    line_total: MoneyView
+    #: true when ``unit_price`` differs from the price the buyer saw when adding the line
+    price_changed: bool
+    #: the price seen when the line was added (set only when ``price_changed``)
+    previous_price: MoneyView | None
+    #: can be bought now at this quantity (if not, the line is left out of the subtotals)
+    available: bool
+    quantity_available: int
+    status: LineStatus
+    #: why the line is not available (null when it is)
+    problem: LineProblem | None
+    added_at: datetime
+    updated_at: datetime
+
+
+class CartView(View):
+    items: list[CartLineView]
+    #: per currency, integer minor units, of the available lines only
+    subtotals: list[MoneyView]
+    unavailable_count: int
