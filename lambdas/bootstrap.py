@@ -517,3 +517,57 @@ def fee_listings() -> ListingReader:
 
 
 _CACHED += (fees_settings, fee_schedules, fee_listings)
+
+
+# -- cart: lines in DynamoDB, priced from the catalog's listings (MongoDB) when read; the consumer
+# of the catalog's events touches DynamoDB only
+
+if TYPE_CHECKING:
+    from adapters.dynamo.carts import DynamoCarts
+    from workflows.cart.service import CartFollower, CartService
+
+
+@cache
+def cart_store() -> DynamoCarts:
+    from adapters.dynamo.carts import DynamoCarts
+    from lambdas.settings import CartSettings
+
+    settings = CartSettings()  # type: ignore[call-arg]  # filled from the environment
+    return DynamoCarts(dynamo(), settings.carts_table)
+
+
+@cache
+def cart_service() -> CartService:
+    from adapters.mongo.catalog import MongoListings
+    from workflows.cart.service import CartService
+    from workflows.shared.clock import SystemClock
+
+    return CartService(store=cart_store(), listings=MongoListings(catalog_db()), clock=SystemClock())
+
+
+@cache
+def cart_follower() -> CartFollower:
+    from workflows.cart.service import CartFollower
+
+    return CartFollower(cart_store())
+
+
+_CACHED += (cart_store, cart_service, cart_follower)
+
+
+# -- orders (PostgreSQL): the read side for buyers and sellers; checkout writes orders and the
+# ledger on one connection (adapters.postgres.ledger.unit_of_work)
+
+if TYPE_CHECKING:
+    from workflows.orders.service import OrderQueries
+
+
+@cache
+def order_queries() -> OrderQueries:
+    from adapters.postgres.orders import PostgresOrderReader
+    from workflows.orders.service import OrderQueries
+
+    return OrderQueries(PostgresOrderReader(pg_pool()))
+
+
+_CACHED += (order_queries,)

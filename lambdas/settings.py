@@ -142,3 +142,14 @@ class FeesSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     fee_calculation_state_machine_arn: str = Field(validation_alias="FEE_CALCULATION_STATE_MACHINE_ARN")
+
+
+# -- cart
+
+
+class CartSettings(BaseSettings):
+    """The DynamoDB table of cart lines."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    carts_table: str = Field(validation_alias="CARTS_TABLE")

@@ -16,9 +16,11 @@ import dataclasses
 import json
 
 from stacks.capabilities.accounts import ACCOUNTS
+from stacks.capabilities.cart import CART
 from stacks.capabilities.catalog import CATALOG
 from stacks.capabilities.fees import FEES
 from stacks.capabilities.notifications import NOTIFICATIONS
+from stacks.capabilities.orders import ORDERS
 from stacks.capabilities.payments import PAYMENTS, STRIPE_EVENTS_THAT_RESUME
 from stacks.capabilities.platform import PLATFORM
 from stacks.model import (
@@ -51,7 +53,7 @@ from stacks.model import (
     compose,
 )
 
-CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG, FEES)
+CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG, FEES, CART, ORDERS)
 
 
 def _tell_openapi_the_public_routes(topology: Topology) -> Topology:

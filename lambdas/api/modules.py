@@ -19,3 +19,9 @@ API_MODULES += ("lambdas.api.catalog", "lambdas.api.listings", "lambdas.api.watc
 
 # -- fees
 API_MODULES += ("lambdas.api.fees",)
+
+# -- cart
+API_MODULES += ("lambdas.api.cart",)
+
+# -- orders
+API_MODULES += ("lambdas.api.orders",)

@@ -56,6 +56,8 @@ APP_TABLES |= {"notification_deliveries", "notification_preferences"}
 APP_TABLES |= {"email_confirmations"}
 # -- fees
 APP_TABLES |= {"fee_schedules"}
+# -- ledger
+APP_TABLES |= {"orders", "order_items", "ledger_accounts", "journal_entries", "ledger_postings"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
