@@ -86,10 +86,7 @@ class DynamoCarts:
     """Implements ``workflows.cart.ports.CartStore``."""
 
     def __init__(self, connection: DynamoConnection, table_name: str) -> None:
-        meta = type("Meta", (), {"table_name": table_name, **connection.meta_attributes()})
-        # pynamodb copies the by-listing index onto the subclass, bound to it
-        bound: Any = type("BoundCartItem", (CartItem,), {"Meta": meta})
-        self._model: type[CartItem] = bound
+        self._model = connection.bind(CartItem, table_name)
 
     def lines(self, user_id: str) -> list[CartLine]:
         return [_line(item) for item in self._model.query(user_id, consistent_read=True)]

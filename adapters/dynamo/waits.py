@@ -30,11 +30,6 @@ class WaitItem(Model):
     expires_at = TTLAttribute(null=True)
 
 
-def _model(connection: DynamoConnection, table_name: str) -> type[WaitItem]:
-    meta = type("Meta", (), {"table_name": table_name, **connection.meta_attributes()})
-    return type("BoundWaitItem", (WaitItem,), {"Meta": meta})
-
-
 def _event_from(raw: dict[str, Any]) -> OutsideEvent:
     return OutsideEvent(
         event_id=raw["event_id"],
@@ -59,7 +54,7 @@ class DynamoWaitingTasks:
     """Implements ``workflows.shared.waits.WaitingTasks`` with compare-and-swap updates."""
 
     def __init__(self, connection: DynamoConnection, table_name: str) -> None:
-        self._model = _model(connection, table_name)
+        self._model = connection.bind(WaitItem, table_name)
 
     def park_token(self, correlation_id: str, task_token: str, expires_at: int) -> OutsideEvent | None:
         model = self._model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -55,11 +55,6 @@ class SavedSearchItem(Model):
     last_notified_on = UnicodeAttribute(null=True)
 
 
-def _bound(base: type[Any], connection: DynamoConnection, table_name: str, name: str) -> type[Any]:
-    meta = type("Meta", (), {"table_name": table_name, **connection.meta_attributes()})
-    return type(name, (base,), {"Meta": meta})
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -69,7 +64,7 @@ class DynamoWatchlists:
 
     def __init__(self, connection: DynamoConnection, table_name: str) -> None:
         # pynamodb copies the by-listing index onto the subclass, bound to it
-        model: type[WatchItem] = _bound(WatchItem, connection, table_name, "BoundWatchItem")
+        model = connection.bind(WatchItem, table_name)
         self._model = model
 
     def add(self, entry: WatchEntry) -> None:
@@ -99,9 +94,7 @@ class DynamoSavedSearches:
     """Implements ``workflows.catalog.ports.SavedSearches``."""
 
     def __init__(self, connection: DynamoConnection, table_name: str) -> None:
-        self._model: type[SavedSearchItem] = _bound(
-            SavedSearchItem, connection, table_name, "BoundSavedSearch"
-        )
+        self._model = connection.bind(SavedSearchItem, table_name)
 
     @staticmethod
     def _from(item: SavedSearchItem) -> SavedSearch:
