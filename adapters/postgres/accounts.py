@@ -18,6 +18,7 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 from psycopg_pool import PoolTimeout
 
+from adapters.postgres.repository import Repository
 from workflows.accounts.errors import EmailTaken
 from workflows.accounts.model import AddressRecord, ConfirmationRecord, UserRecord
 from workflows.shared.errors import Conflict, TransientError
@@ -43,17 +44,6 @@ _CONFIRMATION_COLUMNS = (
 )
 
 
-class _Repository:
-    def __init__(self, conn: Connection[DictRow]) -> None:
-        self._conn = conn
-
-    def _execute(self, query: str, params: tuple[Any, ...] | dict[str, Any]) -> psycopg.Cursor[DictRow]:
-        try:
-            return self._conn.execute(query, params)
-        except psycopg.OperationalError as exc:
-            raise TransientError(f"PostgreSQL: {exc}") from exc
-
-
 def _user(row: DictRow) -> UserRecord:
     return UserRecord(
         user_id=row["user_id"],
@@ -66,7 +56,7 @@ def _user(row: DictRow) -> UserRecord:
     )
 
 
-class PostgresUsers(_Repository):
+class PostgresUsers(Repository):
     def add(self, user: UserRecord) -> None:
         try:
             self._execute(
@@ -112,7 +102,7 @@ class PostgresUsers(_Repository):
         )
 
 
-class PostgresConfirmations(_Repository):
+class PostgresConfirmations(Repository):
     def get(self, user_id: str, *, for_update: bool = False) -> ConfirmationRecord | None:
         lock = " FOR UPDATE" if for_update else ""
         row = self._execute(
@@ -182,7 +172,7 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-class PostgresAddresses(_Repository):
+class PostgresAddresses(Repository):
     def list(
         self, user_id: str, *, limit: int, after: tuple[datetime, str] | None = None
     ) -> list[AddressRecord]:

@@ -13,12 +13,13 @@ commit, then finds the entry and compares its postings).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
+from adapters.postgres.repository import Repository
 from workflows.ledger.errors import EntryConflict, UnbalancedEntry
 from workflows.ledger.model import JournalEntry, Posting, account_kind
 from workflows.shared.errors import TransientError
@@ -77,21 +78,12 @@ def _entries(rows: list[DictRow]) -> list[JournalEntry]:
     ]
 
 
-class PostgresLedger:
+class PostgresLedger(Repository):
     """The ledger on one connection; the caller owns the transaction (and commits it).
 
     Post inside :func:`unit_of_work` (or ``conn.transaction()``): each post is a savepoint of
     that transaction. On an idle connection each post is a transaction of its own.
     """
-
-    def __init__(self, conn: Connection[DictRow]) -> None:
-        self._conn = conn
-
-    def _execute(self, query: str, params: tuple[Any, ...]) -> psycopg.Cursor[DictRow]:
-        try:
-            return self._conn.execute(query, params)
-        except psycopg.OperationalError as exc:
-            raise TransientError(f"PostgreSQL: {exc}") from exc
 
     def post(self, entry: JournalEntry) -> bool:
         with self._conn.transaction():  # a savepoint inside the caller's transaction

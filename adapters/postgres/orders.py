@@ -10,11 +10,12 @@ an order and post its journal entries (``adapters.postgres.ledger``) atomically.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from adapters.postgres.repository import Repository
 from workflows.orders.model import FeeBreakdown, OrderItem, OrderRecord
 from workflows.shared.errors import TransientError
 from workflows.shared.money import Money
@@ -74,17 +75,8 @@ def _order(row: DictRow, items: list[DictRow]) -> OrderRecord:
     )
 
 
-class PostgresOrders:
+class PostgresOrders(Repository):
     """Orders on one connection; the caller owns the transaction."""
-
-    def __init__(self, conn: Connection[DictRow]) -> None:
-        self._conn = conn
-
-    def _execute(self, query: str, params: tuple[Any, ...] | dict[str, Any]) -> psycopg.Cursor[DictRow]:
-        try:
-            return self._conn.execute(query, params)
-        except psycopg.OperationalError as exc:
-            raise TransientError(f"PostgreSQL: {exc}") from exc
 
     def _with_items(self, rows: list[DictRow]) -> list[OrderRecord]:
         if not rows:
