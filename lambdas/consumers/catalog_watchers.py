@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from lambdas import bootstrap
+from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from workflows.catalog.events import ListingPriceChanged, ListingUpdated
 
@@ -19,14 +19,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-class CatalogEnvelope(EventBridgeModel):
-    detail: dict[str, Any]
-
-
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=CatalogEnvelope)
+    envelope = parse(event=event, model=JsonDetailEvent)
     logger.append_keys(listing_id=envelope.detail.get("listing_id"), detail_type=envelope.detail_type)
     alerts = bootstrap.catalog_alerts()
     if envelope.detail_type == ListingPriceChanged.detail_type():

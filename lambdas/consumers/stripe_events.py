@@ -7,20 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from lambdas import bootstrap
+from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, metrics, tracer
 from workflows.payments.stripe_events import handle_stripe_event
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-
-
-class StripeEventEnvelope(EventBridgeModel):
-    """Stripe's EventBridge shape: ``detail`` is the full Stripe Event object."""
-
-    detail: dict[str, Any]
 
 
 #: Stripe retries deliveries for days; keep the dedupe marker for a week
@@ -37,7 +31,7 @@ def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=StripeEventEnvelope)
+    envelope = parse(event=event, model=JsonDetailEvent)
     logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
     deliver = bootstrap.idempotent(
         _deliver, data_keyword="stripe_event", key_jmespath="id", ttl_s=DEDUPE_SECONDS, context=context
