@@ -126,14 +126,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def _bar(done: int, total: int, started: float) -> None:
+def _bar(done: int, listings: int, started_s: float) -> None:
+    """The seeding progress bar: ``done`` of ``listings`` since ``started_s`` (perf_counter)."""
     width = 40
-    filled = int(width * done / total)
-    rate = done / max(time.perf_counter() - started, 1e-9)
+    filled = int(width * done / listings)
+    rate = done / max(time.perf_counter() - started_s, 1e-9)
     sys.stderr.write(
-        f"\r  seeding listings [{'#' * filled}{'.' * (width - filled)}] {done:>7}/{total} ({rate:,.0f}/s)"
+        f"\r  seeding listings [{'#' * filled}{'.' * (width - filled)}] {done:>7}/{listings} ({rate:,.0f}/s)"
     )
-    if done == total:
+    if done == listings:
         sys.stderr.write("\n")
     sys.stderr.flush()
 
