@@ -58,3 +58,8 @@ lock: $(INSTALLED)  ## re-pin every installed package into constraints.txt
 
 clean:  ## remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
+
+# -- payouts
+.PHONY: reconcile
+reconcile: $(INSTALLED)  ## the ledger against Stripe (DATABASE_URL + STRIPE_SECRET_KEY, else the running `make dev`); exit 1 on differences
+	$(PY) -m local.reconcile

@@ -571,3 +571,312 @@ def order_queries() -> OrderQueries:
 
 
 _CACHED += (order_queries,)
+
+
+# -- checkout: checkouts, orders, the ledger and the timeline in one PostgreSQL transaction per
+# step; holds on the catalog's listings (MongoDB); PaymentIntents (Stripe); the API starts the
+# checkout state machine
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from adapters.mongo.stock import MongoStock
+    from adapters.postgres.checkouts import PostgresCheckoutUnitOfWork
+    from lambdas.settings import CheckoutSettings
+    from workflows.checkout.service import CheckoutService
+
+
+@cache
+def checkout_settings() -> CheckoutSettings:
+    from lambdas.settings import CheckoutSettings
+
+    return CheckoutSettings()
+
+
+def checkout_uow() -> AbstractContextManager[PostgresCheckoutUnitOfWork]:
+    from adapters.postgres.checkouts import checkout_unit_of_work
+
+    return checkout_unit_of_work(pg_pool())
+
+
+@cache
+def checkout_service() -> CheckoutService:
+    from datetime import timedelta
+
+    from adapters.aws.stepfunctions import StepFunctionsStarter
+    from adapters.mongo.catalog import MongoListings
+    from adapters.mongo.stock import MongoStock
+    from adapters.stripe.payments import StripePayments
+    from workflows.checkout.service import CheckoutDependencies, CheckoutService
+    from workflows.shared.clock import SystemClock
+
+    settings = checkout_settings()
+    return CheckoutService(
+        CheckoutDependencies(
+            uow=checkout_uow,
+            carts=cart_store(),
+            listings=MongoListings(catalog_db()),
+            stock=MongoStock(catalog_db()),
+            payments=StripePayments(stripe()),
+            starter=StepFunctionsStarter(
+                aws_client("stepfunctions"), settings.checkout_state_machine_arn or ""
+            ),
+            notifications=notification_publisher(),
+            events=event_publisher(),
+            clock=SystemClock(),
+            expiry=timedelta(seconds=settings.checkout_expiry_seconds),
+        )
+    )
+
+
+@cache
+def stock() -> MongoStock:
+    """Listing stock (holds, restocks) for whoever gives units back (a cancelled order)."""
+    from adapters.mongo.stock import MongoStock
+
+    return MongoStock(catalog_db())
+
+
+_CACHED += (checkout_settings, checkout_service, stock)
+
+
+# -- onboarding: seller onboardings (PostgreSQL), Stripe Connect, the seller group (Cognito), the
+# seller_onboarding state machine the API starts. Imports are local: the API function never
+# builds the Cognito client, the steps never start executions.
+
+if TYPE_CHECKING:
+    from adapters.postgres.sellers import PostgresOnboardings
+    from adapters.stripe.connect import StripeConnectedAccounts
+    from lambdas.settings import OnboardingSettings
+    from workflows.onboarding.service import LinkSettings, OnboardingSteps, SellerOnboarding
+
+
+@cache
+def onboarding_settings() -> OnboardingSettings:
+    from lambdas.settings import OnboardingSettings
+
+    return OnboardingSettings()
+
+
+@cache
+def onboarding_store() -> PostgresOnboardings:
+    from adapters.postgres.sellers import PostgresOnboardings
+
+    return PostgresOnboardings(pg_pool())
+
+
+@cache
+def connected_accounts() -> StripeConnectedAccounts:
+    from adapters.stripe.connect import StripeConnectedAccounts
+
+    return StripeConnectedAccounts(stripe())
+
+
+def _onboarding_links() -> LinkSettings:
+    from workflows.onboarding.service import LinkSettings
+
+    s = onboarding_settings()
+    return LinkSettings(refresh_url=s.refresh_url, return_url=s.return_url)
+
+
+def start_seller_onboarding(name: str, execution_input: dict[str, Any]) -> None:
+    """StartExecution of seller_onboarding named ``name``; one of that name already there is kept."""
+    import json
+
+    from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+    from workflows.shared.errors import TransientError
+
+    arn = onboarding_settings().seller_onboarding_state_machine_arn
+    if not arn:
+        raise RuntimeError("SELLER_ONBOARDING_STATE_MACHINE_ARN is not set")
+    try:
+        aws_client("stepfunctions").start_execution(
+            stateMachineArn=arn, name=name, input=json.dumps(execution_input)
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ExecutionAlreadyExists":
+            return
+        if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+            raise TransientError(f"Step Functions is unavailable: {code}") from exc
+        raise
+    except (ConnectionError, ReadTimeoutError) as exc:
+        raise TransientError(f"Step Functions could not be reached: {exc}") from exc
+
+
+@cache
+def seller_onboarding() -> SellerOnboarding:
+    from workflows.onboarding.service import OnboardingPolicy, SellerOnboarding
+    from workflows.shared.clock import SystemClock
+
+    s = onboarding_settings()
+    return SellerOnboarding(
+        store=onboarding_store(),
+        accounts=connected_accounts,
+        start_execution=start_seller_onboarding,
+        clock=SystemClock(),
+        policy=OnboardingPolicy(
+            remind_after_s=s.remind_after_s, expire_after_s=s.expire_after_s, link_wait_s=s.link_wait_s
+        ),
+        links=_onboarding_links(),
+    )
+
+
+@cache
+def onboarding_steps() -> OnboardingSteps:
+    from workflows.onboarding.service import OnboardingSteps
+    from workflows.shared.clock import SystemClock
+
+    return OnboardingSteps(
+        store=onboarding_store(),
+        accounts=connected_accounts,
+        groups=cognito_directory,
+        notifications=notification_publisher,
+        clock=SystemClock(),
+        links=_onboarding_links(),
+    )
+
+
+_CACHED += (onboarding_settings, onboarding_store, connected_accounts, seller_onboarding, onboarding_steps)
+
+
+# -- payouts: fulfilment (ship, confirm, cancel), the payout workflow's steps, the sellers' finance
+# reads and reconciliation. Orders, payouts and the ledger share one PostgreSQL transaction per
+# step (adapters.postgres.payouts.books_factory); Stripe transfers and refunds; stock in MongoDB.
+
+if TYPE_CHECKING:
+    from lambdas.settings import PayoutsSettings
+    from workflows.fulfilment.service import FulfilmentService
+    from workflows.payouts.model import PayoutPolicy
+    from workflows.payouts.ports import BooksFactory, ConnectedAccounts
+    from workflows.payouts.queries import LedgerAudit, SellerFinance
+    from workflows.payouts.service import PayoutService
+
+
+@cache
+def payouts_settings() -> PayoutsSettings:
+    from lambdas.settings import PayoutsSettings
+
+    return PayoutsSettings()
+
+
+@cache
+def payout_policy() -> PayoutPolicy:
+    from datetime import timedelta
+
+    from workflows.payouts.model import PayoutPolicy
+
+    s = payouts_settings()
+    return PayoutPolicy(
+        auto_confirm_after=timedelta(days=s.auto_confirm_days),
+        new_seller_hold=timedelta(days=s.new_seller_hold_days),
+        new_seller_sales=s.new_seller_sales,
+        recheck_after=timedelta(hours=s.payout_recheck_hours),
+    )
+
+
+def payout_books() -> BooksFactory:
+    from adapters.postgres.payouts import books_factory
+
+    return books_factory(pg_pool())
+
+
+@cache
+def payout_accounts() -> ConnectedAccounts:
+    from adapters.postgres.payouts import PostgresConnectedAccounts
+
+    return PostgresConnectedAccounts(pg_pool())
+
+
+class _PayoutStarter:
+    """``workflows.payouts.ports.PayoutStarter`` on the payout state machine (ARN from settings)."""
+
+    def start(self, name: str, payload: dict[str, Any]) -> bool:
+        from adapters.aws.stepfunctions import StepFunctionsStarter
+
+        arn = payouts_settings().payout_state_machine_arn
+        if not arn:
+            raise RuntimeError("PAYOUT_STATE_MACHINE_ARN is not set")
+        StepFunctionsStarter(aws_client("stepfunctions"), arn).start(name, payload)
+        return True
+
+
+class _ListingRestocker:
+    """``workflows.fulfilment.ports.Restocker`` over the catalog's stock (``stock()``)."""
+
+    def restock(self, reference: str, items: list[tuple[str, int]]) -> None:
+        from workflows.shared.clock import SystemClock
+
+        store = stock()
+        for listing_id, quantity in items:
+            store.restock(listing_id, reference, quantity)
+            store.refresh_status(listing_id, SystemClock().now())
+
+
+@cache
+def payout_service() -> PayoutService:
+    from adapters.stripe.transfers import StripeTransfers
+    from workflows.payouts.service import PayoutService
+    from workflows.shared.clock import SystemClock
+
+    return PayoutService(
+        books=payout_books(),
+        accounts=payout_accounts(),
+        transfers=StripeTransfers(stripe()),
+        starter=_PayoutStarter(),
+        notifications=notification_publisher(),
+        clock=SystemClock(),
+        policy=payout_policy(),
+    )
+
+
+@cache
+def fulfilment_service() -> FulfilmentService:
+    from adapters.stripe.refunds import StripeRefunds
+    from workflows.fulfilment.service import FulfilmentService
+    from workflows.shared.clock import SystemClock
+
+    return FulfilmentService(
+        books=payout_books(),
+        refunds=StripeRefunds(stripe()),
+        restocker=_ListingRestocker(),
+        waiting=waiting_tasks(),
+        responder=task_responder(),
+        notifications=notification_publisher(),
+        clock=SystemClock(),
+        policy=payout_policy(),
+    )
+
+
+@cache
+def seller_finance() -> SellerFinance:
+    from adapters.postgres.payouts import PostgresFinanceReader
+    from workflows.payouts.queries import SellerFinance
+
+    return SellerFinance(PostgresFinanceReader(pg_pool()))
+
+
+@cache
+def ledger_audit() -> LedgerAudit:
+    from adapters.postgres.payouts import PostgresFinanceReader
+    from workflows.payouts.queries import LedgerAudit
+
+    return LedgerAudit(PostgresFinanceReader(pg_pool()))
+
+
+def reconciliation_report() -> dict[str, Any]:
+    """Compare the ledger with Stripe now; the report as JSON-ready data."""
+    from adapters.postgres.payouts import PostgresLedgerSide
+    from adapters.stripe.transfers import StripeReconciliationSide
+    from workflows.payouts.reconciliation import reconcile
+    from workflows.shared.clock import SystemClock
+
+    report = reconcile(
+        PostgresLedgerSide(pg_pool()), StripeReconciliationSide(stripe()), now=SystemClock().now()
+    )
+    return report.as_dict()
+
+
+_CACHED += (payouts_settings, payout_policy, payout_accounts, payout_service, fulfilment_service)
+_CACHED += (seller_finance, ledger_audit)

@@ -153,3 +153,69 @@ class CartSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     carts_table: str = Field(validation_alias="CARTS_TABLE")
+
+
+# -- checkout
+
+
+class CheckoutSettings(BaseSettings):
+    """The checkout state machine the API starts, and how long a checkout waits for its payment."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    #: set on the API function only (the steps never start a checkout)
+    checkout_state_machine_arn: str | None = Field(
+        default=None, validation_alias="CHECKOUT_STATE_MACHINE_ARN"
+    )
+    checkout_expiry_seconds: int = Field(
+        default=1800, ge=60, le=86_400, validation_alias="CHECKOUT_EXPIRY_SECONDS"
+    )
+
+
+# -- onboarding
+
+
+class OnboardingSettings(BaseSettings):
+    """Seller onboarding: its state machine, the reminder and expiry delays, Stripe's return URLs."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    #: only the API function starts executions; the steps have no use for it
+    seller_onboarding_state_machine_arn: str | None = Field(
+        default=None, validation_alias="SELLER_ONBOARDING_STATE_MACHINE_ARN"
+    )
+    #: an unfinished onboarding gets a reminder email this long after it started
+    remind_after_s: int = Field(default=3 * 86_400, ge=1, validation_alias="ONBOARDING_REMIND_AFTER_S")
+    #: ... and expires this long after it started (under the state machine's 40-day timeout)
+    expire_after_s: int = Field(
+        default=14 * 86_400, ge=1, le=35 * 86_400, validation_alias="ONBOARDING_EXPIRE_AFTER_S"
+    )
+    #: how long POST /sellers waits for the workflow's onboarding link before answering without it
+    link_wait_s: float = Field(default=5.0, ge=0, le=20, validation_alias="ONBOARDING_LINK_WAIT_S")
+    #: where Stripe's hosted onboarding sends the seller when done, and when the link expired
+    return_url: str = Field(
+        default="https://resale.example/sell/onboarding/done", validation_alias="ONBOARDING_RETURN_URL"
+    )
+    refresh_url: str = Field(
+        default="https://resale.example/sell/onboarding", validation_alias="ONBOARDING_REFRESH_URL"
+    )
+
+
+# -- payouts and fulfilment
+
+
+class PayoutsSettings(BaseSettings):
+    """The payout state machine, the delivery window and the holds on new sellers."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    #: only the OrderPaid consumer starts executions; the steps have no use for it
+    payout_state_machine_arn: str | None = Field(default=None, validation_alias="PAYOUT_STATE_MACHINE_ARN")
+    #: delivery is confirmed for the buyer this many days after shipment (a fraction for demos)
+    auto_confirm_days: float = Field(default=14, gt=0, le=60, validation_alias="AUTO_CONFIRM_DAYS")
+    #: a new seller's payouts wait this many days after the payment
+    new_seller_hold_days: int = Field(default=7, ge=0, le=90, validation_alias="NEW_SELLER_HOLD_DAYS")
+    #: a seller is new for their first this-many sales
+    new_seller_sales: int = Field(default=3, ge=0, validation_alias="NEW_SELLER_SALES")
+    #: an open dispute or a seller without a connected account is looked at again this often
+    payout_recheck_hours: int = Field(default=24, ge=1, validation_alias="PAYOUT_RECHECK_HOURS")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, NestedStack, RemovalPolicy, Stack
 from aws_cdk import aws_lambda_event_sources as event_sources
 
 from stacks.constructs.api import Api
@@ -139,8 +139,11 @@ class StatelessStack(Stack):
             for ref in spec_sm.substitutions.values():
                 refs.grant_for_substitution(machine, ref)
 
+        # The REST API (resources, methods, the authorizer, gateway responses) is a nested stack:
+        # CloudFormation allows 500 resources per stack, and the API alone has about 200.
+        self.api_stack = NestedStack(self, "ApiStack", description="The REST API of Resale")
         self.api = Api(
-            self,
+            self.api_stack,
             "Api",
             name=config.prefix,
             stage_name=config.stage,

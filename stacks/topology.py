@@ -18,10 +18,13 @@ import json
 from stacks.capabilities.accounts import ACCOUNTS
 from stacks.capabilities.cart import CART
 from stacks.capabilities.catalog import CATALOG
+from stacks.capabilities.checkout import CHECKOUT
 from stacks.capabilities.fees import FEES
 from stacks.capabilities.notifications import NOTIFICATIONS
+from stacks.capabilities.onboarding import ONBOARDING
 from stacks.capabilities.orders import ORDERS
 from stacks.capabilities.payments import PAYMENTS, STRIPE_EVENTS_THAT_RESUME
+from stacks.capabilities.payouts import PAYOUTS
 from stacks.capabilities.platform import PLATFORM
 from stacks.model import (
     COMMON_ENVIRONMENT,
@@ -53,7 +56,21 @@ from stacks.model import (
     compose,
 )
 
-CAPABILITIES = (PLATFORM, PAYMENTS, NOTIFICATIONS, ACCOUNTS, CATALOG, FEES, CART, ORDERS)
+CAPABILITIES: tuple[Capability, ...] = (
+    PLATFORM,
+    PAYMENTS,
+    NOTIFICATIONS,
+    ACCOUNTS,
+    CATALOG,
+    FEES,
+    CART,
+    ORDERS,
+    CHECKOUT,
+    ONBOARDING,
+)
+
+# -- payouts
+CAPABILITIES += (PAYOUTS,)
 
 
 def _tell_openapi_the_public_routes(topology: Topology) -> Topology:

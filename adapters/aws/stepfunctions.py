@@ -1,4 +1,4 @@
-"""Step Functions: resume tasks that wait for a callback."""
+"""Step Functions: start executions and resume tasks that wait for a callback."""
 
 from __future__ import annotations
 
@@ -35,3 +35,28 @@ class StepFunctionsResponder:
         except (ConnectionError, ReadTimeoutError) as exc:
             raise TransientError(f"Step Functions could not be reached: {exc}") from exc
         return True
+
+
+class StepFunctionsStarter:
+    """Implements ``workflows.checkout.ports.ExecutionStarter``: the execution's name is the business id.
+
+    Starting again with the same name and input is what Step Functions makes idempotent (the same
+    execution while it runs; ``ExecutionAlreadyExists`` once it has ended: also fine here).
+    """
+
+    def __init__(self, client: BaseClient, state_machine_arn: str) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+
+    def start(self, name: str, payload: dict[str, Any]) -> None:
+        try:
+            self._client.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ExecutionAlreadyExists":
+                return
+            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+                raise TransientError(f"Step Functions is unavailable: {code}") from exc
+            raise
+        except (ConnectionError, ReadTimeoutError) as exc:
+            raise TransientError(f"Step Functions could not be reached: {exc}") from exc

@@ -206,6 +206,10 @@ def sort_newest(created_at: datetime, listing_id: str) -> str:
     return f"{_micros(created_at.astimezone(UTC)):017d}|{listing_id}"
 
 
+#: the fields of a listing document that belong to its stock, not to the listing itself
+STOCK_FIELDS: Doc = {"_id": 0, "holds": 1, "restocks": 1}
+
+
 def listing_doc(listing: Listing) -> Doc:
     return {
         "_id": listing.id,
@@ -375,8 +379,11 @@ class MongoListings:
 
     def save(self, listing: Listing, *, expected_version: int) -> None:
         try:
+            # stock holds and restock marks (adapters/mongo/stock.py) live on the document too:
+            # kept as they are (any change to them bumps the version, and then nothing matches)
+            kept = self._collection.find_one({"_id": listing.id}, STOCK_FIELDS) or {}
             result = self._collection.replace_one(
-                {"_id": listing.id, "version": expected_version}, listing_doc(listing)
+                {"_id": listing.id, "version": expected_version}, listing_doc(listing) | kept
             )
         except TRANSIENT as exc:
             raise TransientError(f"listing {listing.id} not stored: {exc}") from exc

@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 _CLAIM = """
 INSERT INTO notification_deliveries AS d
     (notification_id, channel, type, category, user_id, recipient, status, provider,
-     attempts, last_error, created_at, updated_at)
+     attempts, last_error, reference, created_at, updated_at)
 VALUES
     (%(notification_id)s, %(channel)s, %(type)s, %(category)s, %(user_id)s, %(recipient)s,
-     %(status)s, %(provider)s, %(attempts)s, %(reason)s, %(now)s, %(now)s)
+     %(status)s, %(provider)s, %(attempts)s, %(reason)s, %(reference)s, %(now)s, %(now)s)
 ON CONFLICT (notification_id, channel) DO UPDATE SET
     status = EXCLUDED.status,
     recipient = EXCLUDED.recipient,
@@ -92,6 +92,7 @@ class PostgresDeliveryLog:
             "provider": provider,
             "attempts": 1 if status == "sending" else 0,
             "reason": reason,
+            "reference": notification.reference,
             "now": now,
             "stale_before": stale_before,
         }

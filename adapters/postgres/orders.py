@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import psycopg
+from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
 from adapters.postgres.repository import Repository
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 _COLUMNS = (
     "order_id, checkout_id, buyer_id, seller_id, status, currency, items_total, shipping_total, "
     "fee_category, fee_fixed, fee_ad, fee_cap_reduction, fee_total, seller_net, fee_schedule_version, "
-    "payment_intent_id, created_at, updated_at"
+    "payment_intent_id, created_at, updated_at, ship_to, charge_id, paid_at"
 )
 _PARTY_COLUMN: dict[str, str] = {"buyer": "buyer_id", "seller": "seller_id"}
 _ITEMS = """
@@ -72,6 +73,9 @@ def _order(row: DictRow, items: list[DictRow]) -> OrderRecord:
         ),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        ship_to=row["ship_to"],
+        charge_id=row["charge_id"],
+        paid_at=row["paid_at"],
     )
 
 
@@ -93,7 +97,8 @@ class PostgresOrders(Repository):
                 "%(order_id)s, %(checkout_id)s, %(buyer_id)s, %(seller_id)s, %(status)s, %(currency)s, "
                 "%(items_total)s, %(shipping_total)s, %(fee_category)s, %(fee_fixed)s, %(fee_ad)s, "
                 "%(fee_cap_reduction)s, %(fee_total)s, %(seller_net)s, %(fee_schedule_version)s, "
-                "%(payment_intent_id)s, %(created_at)s, %(updated_at)s) "
+                "%(payment_intent_id)s, %(created_at)s, %(updated_at)s, %(ship_to)s, %(charge_id)s, "
+                "%(paid_at)s) "
                 "ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
                 {
                     "order_id": order.order_id,
@@ -114,6 +119,9 @@ class PostgresOrders(Repository):
                     "payment_intent_id": order.payment_intent_id,
                     "created_at": order.created_at,
                     "updated_at": order.updated_at,
+                    "ship_to": Jsonb(order.ship_to) if order.ship_to is not None else None,
+                    "charge_id": order.charge_id,
+                    "paid_at": order.paid_at,
                 },
             ).fetchone()
             if created is None:
@@ -168,6 +176,21 @@ class PostgresOrders(Repository):
             "WHERE order_id = %s",
             (status, payment_intent_id, order_id),
         )
+
+    def mark_paid(self, order_id: str, *, charge_id: str, paid_at: datetime) -> None:
+        self._execute(
+            "UPDATE orders SET status = 'paid', charge_id = %s, paid_at = %s, updated_at = %s "
+            "WHERE order_id = %s AND status IN ('pending', 'awaiting_payment')",
+            (charge_id, paid_at, paid_at, order_id),
+        )
+
+    def for_checkout(self, checkout_id: str, *, for_update: bool = False) -> list[OrderRecord]:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = self._execute(
+            f"SELECT {_COLUMNS} FROM orders WHERE checkout_id = %s ORDER BY order_id{lock}",  # noqa: S608
+            (checkout_id,),
+        ).fetchall()
+        return self._with_items(rows)
 
 
 class PostgresOrderReader:

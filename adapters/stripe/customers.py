@@ -24,7 +24,7 @@ class StripeCardVault:
         params: dict[str, Any] = {"email": email, "metadata": {"user_id": user_id}}
         if name:
             params["name"] = name
-        customer = _call(
+        customer = stripe_call(
             lambda: self._client.v1.customers.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": idempotency_key},
@@ -38,7 +38,7 @@ class StripeCardVault:
             "usage": "off_session",
             "payment_method_types": ["card"],
         }
-        intent = _call(lambda: self._client.v1.setup_intents.create(params=params))  # type: ignore[arg-type]
+        intent = stripe_call(lambda: self._client.v1.setup_intents.create(params=params))  # type: ignore[arg-type]
         return str(intent.id), str(intent.client_secret)
 
     def list_cards(self, customer_id: str, *, limit: int, after: str | None) -> tuple[list[Card], bool]:
@@ -46,7 +46,9 @@ class StripeCardVault:
         if after:
             params["starting_after"] = after
         try:
-            page = _call(lambda: self._client.v1.customers.payment_methods.list(customer_id, params=params))  # type: ignore[arg-type]
+            page = stripe_call(
+                lambda: self._client.v1.customers.payment_methods.list(customer_id, params=params)  # type: ignore[arg-type]
+            )
         except stripe.InvalidRequestError as exc:
             if after:  # a cursor that is not one of this customer's cards
                 raise ContractError(
@@ -70,7 +72,7 @@ class StripeCardVault:
         return cards, bool(page.has_more)
 
     def default_payment_method(self, customer_id: str) -> str | None:
-        customer = _call(lambda: self._client.v1.customers.retrieve(customer_id))
+        customer = stripe_call(lambda: self._client.v1.customers.retrieve(customer_id))
         settings = customer.invoice_settings
         default = settings.default_payment_method if settings else None
         if default is None:
@@ -79,7 +81,7 @@ class StripeCardVault:
 
     def owner_of(self, payment_method_id: str) -> str | None:
         try:
-            pm = _call(lambda: self._client.v1.payment_methods.retrieve(payment_method_id))
+            pm = stripe_call(lambda: self._client.v1.payment_methods.retrieve(payment_method_id))
         except stripe.InvalidRequestError as exc:
             if exc.code == "resource_missing" or exc.http_status == 404:
                 return None
@@ -90,10 +92,10 @@ class StripeCardVault:
         return customer if isinstance(customer, str) else str(customer.id)
 
     def detach(self, payment_method_id: str) -> None:
-        _call(lambda: self._client.v1.payment_methods.detach(payment_method_id))
+        stripe_call(lambda: self._client.v1.payment_methods.detach(payment_method_id))
 
 
-def _call(operation: Callable[[], Any]) -> Any:
+def stripe_call(operation: Callable[[], Any]) -> Any:
     """Stripe's transient failures as ``TransientError``; a bad request stays Stripe's error."""
     try:
         return operation()

@@ -28,7 +28,8 @@ app = make_resolver()
     summary="Quote the fees of an order: per seller, items, shipping, fee parts and net",
     description=(
         "Prices are the listings' effective prices now (an active deal applied) with each listing's "
-        "cheapest shipping option; fees follow the fee schedule in effect now. Every amount is in "
+        "chosen shipping option (shipping_service; default the cheapest); fees follow the fee "
+        "schedule in effect now. Every amount is in "
         "minor units; the fee parts always sum exactly to fee_total."
     ),
     responses=error_responses(
@@ -48,7 +49,7 @@ def post_quote(request: QuoteRequest) -> QuoteView:
         stateMachineArn=bootstrap.fees_settings().fee_calculation_state_machine_arn,
         # a quote changes nothing: a fresh name per request is safe
         name=f"quote-{uuid.uuid4()}",
-        input=json.dumps(request.model_dump(mode="json")),
+        input=json.dumps(request.model_dump(mode="json") | {"held_by": None}),
     )
     logger.info(
         "fee quote",

@@ -25,3 +25,12 @@ API_MODULES += ("lambdas.api.cart",)
 
 # -- orders
 API_MODULES += ("lambdas.api.orders",)
+
+# -- checkout
+API_MODULES += ("lambdas.api.checkout",)
+
+# -- onboarding
+API_MODULES += ("lambdas.api.sellers",)
+
+# -- payouts (fulfilment, sellers' finance, the ledger for admins)
+API_MODULES += ("lambdas.api.fulfilment", "lambdas.api.seller_finance", "lambdas.api.admin_ledger")

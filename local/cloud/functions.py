@@ -137,6 +137,9 @@ class FunctionRegistry:
         self._specs: dict[str, FunctionSpec] = {}
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        #: one lock per handler module: like one Lambda execution environment, a module (its
+        #: Powertools resolver holds the current event) serves one invocation at a time
+        self._instances: dict[str, threading.RLock] = {}
         self._environment: dict[str, tuple[str, str]] = {}  # key -> (value, function that set it)
         self._saved_environ: dict[str, str | None] = {}
 
@@ -212,6 +215,12 @@ class FunctionRegistry:
         self._loaded[spec.name] = handler
         return handler, True
 
+    def _instance(self, spec: FunctionSpec) -> threading.RLock:
+        module = spec.handler if isinstance(spec.handler, str) else spec.name
+        module = module.rsplit(".", 1)[0]
+        with self._lock:
+            return self._instances.setdefault(module, threading.RLock())
+
     def invoke(self, name: str, event: Any) -> InvocationResult:
         """Run the handler with ``event`` (a JSON value) and a fresh context; never raises for
         handler errors: they come back as ``error_type`` (the exception's class name)."""
@@ -223,7 +232,8 @@ class FunctionRegistry:
         try:
             handler, cold = self._handler(spec)
             context = LambdaContext(spec, request_id, time.monotonic() + spec.timeout_s)
-            result = handler(event, context)
+            with self._instance(spec):
+                result = handler(event, context)
             payload = json.loads(json.dumps(result, default=_runtime_default))
         except Exception as exc:  # noqa: BLE001 - the runtime reports any exception as the result
             outcome = InvocationResult(

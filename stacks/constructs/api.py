@@ -188,7 +188,8 @@ class Api(Construct):
         if isinstance(route.target, FunctionTarget):
             resource.add_method(
                 route.method,
-                apigw.LambdaIntegration(self._functions[route.target.function]),
+                # no console test-invoke permission: one permission per method, not two
+                apigw.LambdaIntegration(self._functions[route.target.function], allow_test_invoke=False),
                 **auth,  # type: ignore[arg-type]
             )
             return

@@ -23,7 +23,7 @@ import requests
 from local.cloud.measure import measure_step_cost
 from local.runtime import LocalCloud, LocalCloudConfig
 
-CAPABILITY_BENCHMARKS = ("accounts", "catalog")
+CAPABILITY_BENCHMARKS = ("accounts", "catalog", "checkout")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -50,11 +50,16 @@ class Synthesized:
         return Template.from_stack(self.stage.stateless)
 
     @cached_property
+    def api(self) -> Template:
+        """The REST API's nested stack (inside the stateless stack)."""
+        return Template.from_stack(self.stage.stateless.api_stack)
+
+    @cached_property
     def monitoring(self) -> Template:
         return Template.from_stack(self.stage.monitoring)
 
     def templates(self) -> list[Path]:
-        return sorted(self.outdir.glob("*.template.json"))
+        return sorted(self.outdir.glob("*.template.json"))  # nested stacks' templates too
 
     def lint(self) -> list[str]:
         """cfn-lint findings on every synthesized template, as readable lines."""

@@ -83,7 +83,7 @@ def test_prod_log_retention_and_throttling(synth):
             "AWS::Logs::LogGroup",
             {"LogGroupName": f"/aws/lambda/resale-prod-{fn.name}", "RetentionInDays": 365},
         )
-    stage = next(iter(resources(synth.stateless, "AWS::ApiGateway::Stage").values()))["Properties"]
+    stage = next(iter(resources(synth.api, "AWS::ApiGateway::Stage").values()))["Properties"]
     assert stage["StageName"] == "prod"
     assert stage["MethodSettings"][0]["ThrottlingRateLimit"] == 500
 

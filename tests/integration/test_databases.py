@@ -58,6 +58,12 @@ APP_TABLES |= {"email_confirmations"}
 APP_TABLES |= {"fee_schedules"}
 # -- ledger
 APP_TABLES |= {"orders", "order_items", "ledger_accounts", "journal_entries", "ledger_postings"}
+# -- onboarding
+APP_TABLES |= {"seller_onboardings"}
+# -- checkout
+APP_TABLES |= {"checkouts", "checkout_events"}
+# -- payouts and fulfilment
+APP_TABLES |= {"shipments", "order_cancellations", "order_disputes", "payouts", "payout_transfers", "payout_reversals"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -74,9 +74,12 @@ def _store(*listings: Listing) -> None:
 
 
 def _run(cloud: LocalCloud, body: dict[str, Any], name: str) -> dict[str, Any]:
+    """As the quote API starts it: nobody holds the units (``held_by`` null)."""
     aws, provisioned = cloud.started()
     return aws.client("stepfunctions").start_sync_execution(
-        stateMachineArn=provisioned.state_machine_arn("fee-calculation"), name=name, input=json.dumps(body)
+        stateMachineArn=provisioned.state_machine_arn("fee-calculation"),
+        name=name,
+        input=json.dumps({"held_by": None, **body}),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.shared.errors import Conflict, ContractError, NotFound, ResaleError, TooManyAttempts
+from workflows.shared.errors import IdempotencyKeyReused as SharedIdempotencyKeyReused
 from workflows.shared.identity import Forbidden
 
 
@@ -60,7 +61,5 @@ class PaymentMethodNotFound(NotFound):
     code = "PAYMENT_METHOD_NOT_FOUND"
 
 
-class IdempotencyKeyReused(ContractError):
+class IdempotencyKeyReused(SharedIdempotencyKeyReused):
     """The same Idempotency-Key with a different body: a 422, as API.md says."""
-
-    code = "IDEMPOTENCY_KEY_REUSED"

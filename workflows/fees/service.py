@@ -58,6 +58,9 @@ class _Strict(BaseModel):
 class QuoteItem(_Strict):
     listing_id: str = Field(min_length=1, max_length=64)
     quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY, description="A whole number of items, 1 or more")
+    shipping_service: str | None = Field(
+        default=None, min_length=1, max_length=60, description="The shipping service; default the cheapest"
+    )
 
 
 class QuoteRequest(_Strict):
@@ -193,12 +196,19 @@ def parse_request(event: dict[str, Any]) -> QuoteRequest:
         ) from exc
 
 
-def load_order_lines(request: QuoteRequest, listings: ListingReader, at: datetime) -> OrderLines:
-    """Price each item at ``at``: effective price (deal applied), cheapest shipping, category path,
-    the promotion. The same listing named twice counts once with the quantities added."""
+def load_order_lines(
+    request: QuoteRequest, listings: ListingReader, at: datetime, *, held: bool = False
+) -> OrderLines:
+    """Price each item at ``at``: effective price (deal applied), the chosen shipping option (default
+    the cheapest), category path,
+    the promotion. The same listing named twice counts once with the quantities added. ``held``:
+    the units are held by the checkout asking (nested in it), so stock is not checked again."""
     wanted: dict[str, int] = {}
+    services: dict[str, str] = {}
     for item in request.items:
         wanted[item.listing_id] = wanted.get(item.listing_id, 0) + item.quantity
+        if item.shipping_service is not None:
+            services[item.listing_id] = item.shipping_service
     found = {listing.id: listing for listing in listings.get_many(list(wanted))}
     lines = []
     for listing_id, quantity in wanted.items():
@@ -210,26 +220,38 @@ def load_order_lines(request: QuoteRequest, listings: ListingReader, at: datetim
                 f"Listing {listing_id!r} is {listing.status.value.replace('_', ' ')}.",
                 details={"listing_id": listing_id},
             )
-        if quantity > listing.quantity:
+        if not held and quantity > listing.quantity:
             raise QuantityNotAvailable(
                 f"Listing {listing_id!r} has {listing.quantity} available; {quantity} were asked for.",
                 details={"listing_id": listing_id, "available": listing.quantity, "requested": quantity},
             )
-        lines.append(LineDoc.of(_line(listing, quantity, at)))
+        lines.append(LineDoc.of(_line(listing, quantity, at, services.get(listing_id))))
     return OrderLines(lines=lines)
 
 
-def _line(listing: Listing, quantity: int, at: datetime) -> OrderLine:
+def _line(listing: Listing, quantity: int, at: datetime, service: str | None) -> OrderLine:
     price = listing.effective_price(at)
-    cheapest = min((o.price for o in listing.shipping_options), default=Money.zero(price.currency))
+    if service is None:
+        shipping = min((o.price for o in listing.shipping_options), default=Money.zero(price.currency))
+    else:
+        chosen = [o.price for o in listing.shipping_options if o.service == service]
+        if not chosen:
+            raise InvalidQuoteRequest(
+                f"Listing {listing.id!r} does not ship with {service!r}.",
+                details={
+                    "listing_id": listing.id,
+                    "services": sorted(o.service for o in listing.shipping_options),
+                },
+            )
+        shipping = chosen[0]
     promotion = listing.promotion
     return OrderLine(
         listing_id=listing.id,
         seller_id=listing.seller_id,
         quantity=quantity,
         unit_price=price,
-        # the cheapest shipping option, per item
-        shipping=cheapest.times(quantity),
+        # the chosen (default: the cheapest) shipping option, per item
+        shipping=shipping.times(quantity),
         category_path=listing.category_path,
         promotion=None
         if promotion is None

@@ -31,6 +31,8 @@ class Notification(BaseModel):
     phone: str | None = None
     name: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    #: what it is about, e.g. ``order:<id>`` (the order's timeline shows its deliveries)
+    reference: str | None = Field(default=None, max_length=200)
 
 
 class NotificationPublisher(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from workflows.ledger.entries import OrderAmounts
 from workflows.shared.errors import ContractError
@@ -78,6 +78,10 @@ class OrderRecord:
     created_at: datetime
     updated_at: datetime
     payment_intent_id: str | None = None
+    #: the address it ships to, as it was at checkout
+    ship_to: dict[str, Any] | None = None
+    charge_id: str | None = None
+    paid_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.status not in ORDER_STATUSES:

@@ -47,6 +47,12 @@ class NotFound(ContractError):
     code = "NOT_FOUND"
 
 
+class IdempotencyKeyReused(ContractError):
+    """The same Idempotency-Key with a different body: a 422, as API.md says."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 class Conflict(DomainError):
     """The request conflicts with the current state."""
 

@@ -16,5 +16,11 @@ if TYPE_CHECKING:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution=event.get("execution"))
-    order = load_order_lines(parse_request(event), bootstrap.fee_listings(), parse_moment(event.get("at")))
+    order = load_order_lines(
+        parse_request(event),
+        bootstrap.fee_listings(),
+        parse_moment(event.get("at")),
+        # nested in a checkout, which holds the units: stock is its business, not the quote's
+        held=bool(event.get("held_by")),
+    )
     return order.model_dump(mode="json")

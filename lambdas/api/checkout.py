@@ -1,0 +1,125 @@
+"""Checkout's API: ``POST /checkout``, ``GET /checkouts/{id}``, ``POST /checkouts/{id}/cancel`` and
+``GET /orders/{id}/timeline``.
+
+A checkout is a Standard execution of the checkout state machine named by the checkout id;
+``POST /checkout`` validates the cart synchronously (so a changed price is a 409 at once),
+records the checkout and starts it, then answers 202 with the id and the URL to poll.
+"""
+
+# Powertools reads the request and response models from the annotations at run time.
+# ruff: noqa: TC001
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+
+from lambdas import bootstrap
+from lambdas.api.auth import caller
+from lambdas.api.docs import error_responses
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger, tracer
+from workflows.checkout.views import CheckoutRequest, CheckoutView, TimelineView
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from workflows.shared.identity import Caller
+
+app = make_resolver()
+
+_COMMON = {400: "INVALID_REQUEST (field details)", 401: "UNAUTHORIZED", 503: "TEMPORARILY_UNAVAILABLE"}
+_CHECKOUT_ID = Annotated[str, Path(min_length=1, max_length=64, description="The checkout's id")]
+
+
+def _me() -> Caller:
+    who = caller(app)
+    logger.append_keys(user_id=who.user_id)
+    return who
+
+
+@app.post(
+    "/checkout",
+    summary="Check out the cart: one order per seller, one payment; answers 202 and a URL to poll",
+    description=(
+        "The cart is checked against the catalog now: a changed price is a 409 PRICE_CHANGED whose "
+        "details carry the new prices (put the line in the cart again to accept one). The checkout "
+        "then runs on its own: poll status_url until AWAITING_PAYMENT, confirm the PaymentIntent "
+        "with its client_secret, and poll until PAID (or PAYMENT_FAILED, EXPIRED, CANCELLED). "
+        "The same Idempotency-Key with the same body answers the same checkout."
+    ),
+    responses={
+        202: {"description": "Accepted: the checkout runs (also for a repeat with the same Idempotency-Key)"},
+        **error_responses(
+            {
+                **_COMMON,
+                400: "INVALID_REQUEST, SHIPPING_OPTION_NOT_FOUND",
+                404: "ADDRESS_NOT_FOUND",
+                409: "CART_EMPTY, CART_NOT_PURCHASABLE (details.lines), PRICE_CHANGED (details.changes)",
+                422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
+            }
+        ),
+    },
+    tags=["checkout"],
+)
+def post_checkout(
+    request: CheckoutRequest,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> Response[CheckoutView]:
+    view, created = bootstrap.checkout_service().start(_me(), request, idempotency_key)
+    logger.info("checkout accepted", extra={"checkout_id": view.checkout_id, "created": created})
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=view,
+        headers={"Location": view.status_url},
+    )
+
+
+@app.get(
+    "/checkouts/<checkout_id>",
+    summary="A checkout's status, its orders, and while AWAITING_PAYMENT the payment to confirm",
+    responses=error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND"}),
+    tags=["checkout"],
+)
+def get_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
+    return bootstrap.checkout_service().get(_me(), checkout_id)
+
+
+@app.post(
+    "/checkouts/<checkout_id>/cancel",
+    summary="Give up a checkout awaiting payment: the payment is cancelled and the items released",
+    description="Answers 202: the checkout becomes CANCELLED once Stripe's cancellation event arrives.",
+    responses={
+        202: {"description": "Accepted"},
+        **error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND", 409: "CHECKOUT_NOT_CANCELLABLE"}),
+    },
+    tags=["checkout"],
+)
+def cancel_checkout(checkout_id: _CHECKOUT_ID) -> Response[CheckoutView]:
+    view = bootstrap.checkout_service().cancel(_me(), checkout_id)
+    return Response(status_code=HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=view)
+
+
+@app.get(
+    "/orders/<order_id>/timeline",
+    summary="An order's story: workflow steps, payment events and notifications, oldest first",
+    responses=error_responses({**_COMMON, 404: "ORDER_NOT_FOUND"}),
+    tags=["orders"],
+)
+def get_timeline(
+    order_id: Annotated[str, Path(min_length=1, max_length=64, description="The order's id")],
+) -> TimelineView:
+    return bootstrap.checkout_service().timeline(_me(), order_id)
+
+
+# payment secrets and addresses in the responses: never captured in traces
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

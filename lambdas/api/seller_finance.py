@@ -1,0 +1,81 @@
+"""A seller's money: ``GET /sellers/me/balance``, ``/sellers/me/payouts``, ``/sellers/me/reports/sales``.
+
+Amounts come from the ledger: ``pending`` is owed but not payable yet (awaiting delivery or a
+hold), ``available`` is payable now, ``paid_out`` was transferred (less reversals).
+"""
+
+# Powertools reads the response models from the annotations at run time.
+# ruff: noqa: TC001, TC003
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from lambdas import bootstrap
+from lambdas.api.auth import caller
+from lambdas.api.docs import error_responses
+from lambdas.api.resolver import make_resolver
+from lambdas.observability import logger, tracer
+from workflows.payouts.queries import BalanceView, PayoutPage, SalesReportView
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+app = make_resolver()
+
+_COMMON = {401: "UNAUTHORIZED", 403: "SELLER_ONLY", 503: "TEMPORARILY_UNAVAILABLE"}
+
+
+@app.get(
+    "/sellers/me/balance",
+    summary="The caller's money as a seller: pending, available and paid out",
+    responses=error_responses(_COMMON),
+    tags=["seller finance"],
+)
+def balance() -> BalanceView:
+    who = caller(app)
+    who.require("seller")
+    logger.append_keys(user_id=who.user_id)
+    return bootstrap.seller_finance().balance(who)
+
+
+@app.get(
+    "/sellers/me/payouts",
+    summary="The caller's payouts, one per sold order, newest first",
+    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    tags=["seller finance"],
+)
+def payouts(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> PayoutPage:
+    who = caller(app)
+    who.require("seller")
+    logger.append_keys(user_id=who.user_id)
+    return bootstrap.seller_finance().payouts(who, limit=limit, cursor=cursor)
+
+
+@app.get(
+    "/sellers/me/reports/sales",
+    summary="The caller's sales of a period: orders paid in it, gross, fees, refunds and net",
+    description="`from` is inclusive, `to` exclusive; RFC 3339 times, at most 366 days apart.",
+    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_REPORT_RANGE"}),
+    tags=["seller finance"],
+)
+def sales_report(
+    start: Annotated[datetime, Query(alias="from", description="Start of the period (inclusive)")],
+    end: Annotated[datetime, Query(alias="to", description="End of the period (exclusive)")],
+) -> SalesReportView:
+    who = caller(app)
+    who.require("seller")
+    logger.append_keys(user_id=who.user_id)
+    return bootstrap.seller_finance().sales_report(who, start, end)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Scheduled jobs (EventBridge schedule rules), one module per job."""

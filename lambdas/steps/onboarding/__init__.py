@@ -1,0 +1,1 @@
+"""Steps of the seller_onboarding state machine, one module per state."""

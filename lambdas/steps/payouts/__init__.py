@@ -1,0 +1,1 @@
+"""Steps of the payout state machine (statemachines/payout.json), one module per state."""

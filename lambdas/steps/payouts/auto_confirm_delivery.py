@@ -1,0 +1,22 @@
+"""State-machine step "Auto Confirm Delivery" of payout: the delivery window passed, confirm it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas import bootstrap
+from lambdas.observability import logger, tracer
+from lambdas.steps.payouts.requests import OrderStep
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=OrderStep)
+    logger.append_keys(order_id=request.order_id)
+    return bootstrap.fulfilment_service().auto_confirm(request.order_id)

@@ -1,0 +1,22 @@
+"""State-machine step "Stop Payout" of payout: the order was cancelled or refunded: nothing will be sent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas import bootstrap
+from lambdas.observability import logger, tracer
+from lambdas.steps.payouts.requests import StopStep
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=StopStep)
+    logger.append_keys(order_id=request.order_id)
+    return bootstrap.payout_service().stop(request.order_id, request.reason)

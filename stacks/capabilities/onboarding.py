@@ -1,0 +1,117 @@
+"""Seller onboarding: the seller_onboarding Standard state machine, its steps and ``/sellers``.
+
+The API function validates the caller, records the onboarding and starts the machine
+(execution name = onboarding id). The steps talk to Stripe Connect (create the account and the
+hosted onboarding link), wait for ``account.updated`` through the shared wait-for-event step,
+and, once the account can take charges and payouts, put the user in the seller group.
+"""
+
+from __future__ import annotations
+
+from stacks.model import Attr, Capability, Function, FunctionTarget, Grant, Kind, Ref, Route, StateMachine
+
+_STRIPE: dict[str, str | Ref] = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
+_STRIPE_GRANTS = (Grant(Kind.SECRET, "stripe", "read"),)
+_NOTIFY: dict[str, str | Ref] = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
+_NOTIFY_GRANTS = (Grant(Kind.TOPIC, "notifications", "publish"),)
+_POOL: dict[str, str | Ref] = {
+    "USER_POOL_ID": Ref(Kind.USER_POOL, "users", Attr.ID),
+    "USER_POOL_CLIENT_ID": Ref(Kind.USER_POOL_CLIENT, "users", Attr.ID),
+}
+
+#: a Standard execution lives at most this long (above ONBOARDING_EXPIRE_AFTER_S's 35-day limit)
+MACHINE_TIMEOUT_S = 40 * 86_400
+
+
+def _step(
+    module: str,
+    description: str,
+    *,
+    environment: dict[str, str | Ref] | None = None,
+    grants: tuple[Grant, ...] = (),
+) -> Function:
+    return Function(
+        f"onboarding-{module.replace('_', '-')}",
+        handler=f"lambdas.steps.onboarding.{module}.handler",
+        description=f"Step of seller_onboarding: {description}",
+        timeout_s=25,
+        environment=environment or {},
+        grants=grants,
+        uses_postgres=True,
+        service="onboarding",
+    )
+
+
+ONBOARDING = Capability(
+    "onboarding",
+    functions=(
+        Function(
+            "api-sellers",
+            handler="lambdas.api.sellers.handler",
+            description="/sellers: start a seller onboarding, read it, get a fresh onboarding link.",
+            timeout_s=15,
+            environment={
+                **_STRIPE,
+                "SELLER_ONBOARDING_STATE_MACHINE_ARN": Ref(Kind.STATE_MACHINE, "seller-onboarding", Attr.ARN),
+            },
+            grants=(*_STRIPE_GRANTS, Grant(Kind.STATE_MACHINE, "seller-onboarding", "start")),
+            uses_postgres=True,
+            service="onboarding",
+        ),
+        _step(
+            "create_connected_account",
+            "the Stripe Connect Express account (idempotent).",
+            environment=_STRIPE,
+            grants=_STRIPE_GRANTS,
+        ),
+        _step(
+            "create_account_link",
+            "Stripe's hosted onboarding link.",
+            environment=_STRIPE,
+            grants=_STRIPE_GRANTS,
+        ),
+        _step(
+            "evaluate_account",
+            "what an account.updated event means.",
+            environment=_NOTIFY,
+            grants=_NOTIFY_GRANTS,
+        ),
+        _step(
+            "activate_seller",
+            "the seller group and the profile's seller status.",
+            environment={**_NOTIFY, **_POOL},
+            grants=(*_NOTIFY_GRANTS, Grant("cognito_admin", "users")),
+        ),
+        _step("send_reminder", "the reminder email.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
+        _step("expire_onboarding", "the expiry.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
+        _step("mark_onboarding_failed", "the compensation of a failed step."),
+    ),
+    routes=(
+        Route("POST", "/sellers", "user", FunctionTarget("api-sellers")),
+        Route("GET", "/sellers/me", "user", FunctionTarget("api-sellers")),
+        Route("POST", "/sellers/me/onboarding-link", "user", FunctionTarget("api-sellers")),
+    ),
+    state_machines=(
+        StateMachine(
+            "seller-onboarding",
+            definition="seller_onboarding.json",
+            substitutions={
+                "CreateConnectedAccountFunctionArn": Ref(
+                    Kind.FUNCTION, "onboarding-create-connected-account", Attr.ARN
+                ),
+                "CreateAccountLinkFunctionArn": Ref(
+                    Kind.FUNCTION, "onboarding-create-account-link", Attr.ARN
+                ),
+                "WaitForEventFunctionArn": Ref(Kind.FUNCTION, "wait-for-event", Attr.ARN),
+                "EvaluateAccountFunctionArn": Ref(Kind.FUNCTION, "onboarding-evaluate-account", Attr.ARN),
+                "ActivateSellerFunctionArn": Ref(Kind.FUNCTION, "onboarding-activate-seller", Attr.ARN),
+                "SendReminderFunctionArn": Ref(Kind.FUNCTION, "onboarding-send-reminder", Attr.ARN),
+                "ExpireOnboardingFunctionArn": Ref(Kind.FUNCTION, "onboarding-expire-onboarding", Attr.ARN),
+                "MarkOnboardingFailedFunctionArn": Ref(
+                    Kind.FUNCTION, "onboarding-mark-onboarding-failed", Attr.ARN
+                ),
+            },
+            timeout_s=MACHINE_TIMEOUT_S,
+        ),
+    ),
+)

@@ -1,0 +1,180 @@
+"""Payouts: fulfilment (ship, confirm delivery, cancel), the payout Standard state machine and its
+steps, the sellers' finance reads, an order's ledger for admins, and the daily reconciliation.
+
+``OrderPaid`` (from checkout, on the domain bus) reaches ``payouts-order-paid``, which records the
+payout and starts ``payout`` named ``payout-<order_id>`` (an EventBridge target cannot name an
+execution). Stripe's transfer events reach ``payouts-stripe-transfers`` (the ledger records what
+Stripe did, whatever the order of the events).
+"""
+
+from __future__ import annotations
+
+from stacks.model import (
+    Attr,
+    Capability,
+    Function,
+    FunctionTarget,
+    Grant,
+    Kind,
+    Ref,
+    Route,
+    Rule,
+    RuleTarget,
+    StateMachine,
+)
+
+_STRIPE = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
+_STRIPE_GRANT = Grant(Kind.SECRET, "stripe", "read")
+_NOTIFY = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
+_NOTIFY_GRANT = Grant(Kind.TOPIC, "notifications", "publish")
+_WAITS = {"TASK_TOKENS_TABLE": Ref(Kind.TABLE, "task-tokens")}
+_WAITS_GRANTS = (
+    Grant(Kind.TABLE, "task-tokens", "read_write"),
+    Grant(Kind.STATE_MACHINE, "payout", "task_response"),
+)
+
+#: a payout waits at most a year (shipment, delivery window, holds, disputes)
+MACHINE_TIMEOUT_S = 365 * 86_400
+
+#: the fulfilment service needs all of these (Stripe refunds, stock, waits, notifications)
+_FULFILMENT_ENV: dict[str, str | Ref] = {**_STRIPE, **_NOTIFY, **_WAITS}
+_FULFILMENT_GRANTS = (_STRIPE_GRANT, _NOTIFY_GRANT, *_WAITS_GRANTS)
+
+
+def _step(module: str, description: str, *, stripe: bool = False, fulfilment: bool = False) -> Function:
+    environment: dict[str, str | Ref] = dict(_FULFILMENT_ENV) if fulfilment else {**_NOTIFY}
+    grants: tuple[Grant, ...] = _FULFILMENT_GRANTS if fulfilment else (_NOTIFY_GRANT,)
+    if stripe:
+        environment |= _STRIPE
+        grants = (*grants, _STRIPE_GRANT)
+    return Function(
+        f"payouts-{module.replace('_', '-')}",
+        handler=f"lambdas.steps.payouts.{module}.handler",
+        description=f"Step of payout: {description}",
+        timeout_s=25,
+        environment=environment,
+        grants=grants,
+        uses_postgres=True,
+        uses_mongo=fulfilment,
+        service="payouts",
+    )
+
+
+PAYOUTS = Capability(
+    "payouts",
+    functions=(
+        Function(
+            "api-fulfilment",
+            handler="lambdas.api.fulfilment.handler",
+            description="POST /orders/{order_id}/ship, /confirm-delivery, /cancel.",
+            timeout_s=20,
+            environment=dict(_FULFILMENT_ENV),
+            grants=_FULFILMENT_GRANTS,
+            uses_postgres=True,
+            uses_mongo=True,
+            service="fulfilment",
+        ),
+        Function(
+            "api-seller-finance",
+            handler="lambdas.api.seller_finance.handler",
+            description="GET /sellers/me/balance, /sellers/me/payouts, /sellers/me/reports/sales.",
+            uses_postgres=True,
+            service="payouts",
+        ),
+        Function(
+            "api-admin-ledger",
+            handler="lambdas.api.admin_ledger.handler",
+            description="GET /admin/orders/{order_id}/ledger: an order's entries, for admins.",
+            uses_postgres=True,
+            service="payouts",
+        ),
+        Function(
+            "payouts-order-paid",
+            handler="lambdas.consumers.payouts_order_paid.handler",
+            description="OrderPaid: record the order's payout and start payout-<order_id>.",
+            timeout_s=15,
+            environment={"PAYOUT_STATE_MACHINE_ARN": Ref(Kind.STATE_MACHINE, "payout", Attr.ARN)},
+            grants=(Grant(Kind.STATE_MACHINE, "payout", "start"),),
+            uses_postgres=True,
+            service="payouts",
+        ),
+        Function(
+            "payouts-stripe-transfers",
+            handler="lambdas.consumers.payouts_stripe_transfers.handler",
+            description="Stripe transfer.created / transfer.reversed: the ledger records them once.",
+            timeout_s=15,
+            grants=(Grant(Kind.TABLE, "idempotency", "read_write"),),
+            uses_postgres=True,
+            service="payouts",
+        ),
+        Function(
+            "payouts-reconcile",
+            handler="lambdas.jobs.reconcile.handler",
+            description="Daily: the ledger against Stripe's charges, balance transactions and transfers.",
+            memory_mb=512,
+            timeout_s=300,
+            environment=dict(_STRIPE),
+            grants=(_STRIPE_GRANT,),
+            uses_postgres=True,
+            service="payouts",
+        ),
+        _step("check_fulfilment", "where the order is: awaiting shipment, shipped, delivered, cancelled."),
+        _step("auto_confirm_delivery", "the delivery window passed: confirm for the buyer.", fulfilment=True),
+        _step("apply_holds", "transfer, hold (new seller, open dispute, no account) or stop."),
+        _step(
+            "transfer_to_seller", "the seller's net to their connected account, and the ledger.", stripe=True
+        ),
+        _step("notify_seller", "tell the seller their money is on its way."),
+        _step("stop_payout", "the order was cancelled or refunded: nothing is sent."),
+    ),
+    routes=(
+        Route("POST", "/orders/{order_id}/ship", "user", FunctionTarget("api-fulfilment")),
+        Route("POST", "/orders/{order_id}/confirm-delivery", "user", FunctionTarget("api-fulfilment")),
+        Route("POST", "/orders/{order_id}/cancel", "user", FunctionTarget("api-fulfilment")),
+        Route("GET", "/sellers/me/balance", "seller", FunctionTarget("api-seller-finance")),
+        Route("GET", "/sellers/me/payouts", "seller", FunctionTarget("api-seller-finance")),
+        Route("GET", "/sellers/me/reports/sales", "seller", FunctionTarget("api-seller-finance")),
+        Route("GET", "/admin/orders/{order_id}/ledger", "admin", FunctionTarget("api-admin-ledger")),
+    ),
+    state_machines=(
+        StateMachine(
+            "payout",
+            definition="payout.json",
+            type="STANDARD",
+            substitutions={
+                "CheckFulfilmentFunctionArn": Ref(Kind.FUNCTION, "payouts-check-fulfilment", Attr.ARN),
+                "WaitForEventFunctionArn": Ref(Kind.FUNCTION, "wait-for-event", Attr.ARN),
+                "AutoConfirmDeliveryFunctionArn": Ref(
+                    Kind.FUNCTION, "payouts-auto-confirm-delivery", Attr.ARN
+                ),
+                "ApplyHoldsFunctionArn": Ref(Kind.FUNCTION, "payouts-apply-holds", Attr.ARN),
+                "TransferToSellerFunctionArn": Ref(Kind.FUNCTION, "payouts-transfer-to-seller", Attr.ARN),
+                "NotifySellerFunctionArn": Ref(Kind.FUNCTION, "payouts-notify-seller", Attr.ARN),
+                "StopPayoutFunctionArn": Ref(Kind.FUNCTION, "payouts-stop-payout", Attr.ARN),
+            },
+            timeout_s=MACHINE_TIMEOUT_S,
+        ),
+    ),
+    rules=(
+        Rule(
+            "payouts-order-paid",
+            bus="domain",
+            event_pattern={"source": ["resale.checkout"], "detail-type": ["OrderPaid"]},
+            targets=(RuleTarget("function", "payouts-order-paid"),),
+            description="A paid order's payout is recorded and its workflow started.",
+        ),
+        Rule(
+            "payouts-stripe-transfers",
+            bus="stripe",
+            event_pattern={"detail-type": ["transfer.created", "transfer.reversed"]},
+            targets=(RuleTarget("function", "payouts-stripe-transfers"),),
+            description="Stripe's transfers and reversals reach the ledger.",
+        ),
+        Rule(
+            "payouts-reconcile",
+            schedule="rate(1 day)",
+            targets=(RuleTarget("function", "payouts-reconcile"),),
+            description="Reconcile the ledger with Stripe once a day.",
+        ),
+    ),
+)

@@ -1,0 +1,81 @@
+"""statemachines/checkout.json as declared in stacks/capabilities/checkout.py: every Task has a
+timeout, retries for transient errors only, and a catch that leads to a compensation."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from stacks.topology import TOPOLOGY
+
+MACHINE = TOPOLOGY.state_machine("checkout")
+ASL = json.loads(MACHINE.path.read_text())
+STATES = ASL["States"]
+TASKS = {name: s for name, s in STATES.items() if s["Type"] == "Task"}
+COMPENSATIONS = {
+    "Refuse Checkout",
+    "Abandon Checkout",
+    "Refund Checkout",
+    "Sale Not Completed",
+    "Compensation Failed",
+}
+
+
+def _reachable_from(name: str) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        state = STATES[todo.pop()]
+        nexts = [state.get("Next"), state.get("Default")]
+        nexts += [c["Next"] for c in state.get("Choices", [])] + [c["Next"] for c in state.get("Catch", [])]
+        for n in nexts:
+            if n and n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+
+
+def test_given_the_declaration_then_standard_with_a_substitution_per_placeholder() -> None:
+    assert MACHINE.type == "STANDARD"
+    assert set(re.findall(r"\$\{(\w+)\}", MACHINE.path.read_text())) == set(MACHINE.substitutions)
+
+
+def test_given_every_task_then_timeout_transient_retries_and_a_catch() -> None:
+    for name, task in TASKS.items():
+        assert "TimeoutSeconds" in task or "TimeoutSecondsPath" in task, name
+        retried = {e for r in task["Retry"] for e in r["ErrorEquals"]}
+        assert "States.ALL" not in retried and "DomainError" not in retried, name
+        if task["Resource"].startswith("arn:aws:states:::lambda"):
+            assert "TransientError" in retried, name
+        caught = {e for c in task["Catch"] for e in c["ErrorEquals"]}
+        assert "States.ALL" in caught, name
+
+
+def test_given_a_failure_after_items_are_held_then_it_reaches_a_compensation() -> None:
+    for name in ("Reserve Items", "Calculate Fees", "Create Orders", "Request Payment", "Wait For Payment"):
+        targets = {c["Next"] for c in TASKS[name]["Catch"]}
+        assert targets & {"Refuse Checkout", "Expired"}, name
+        assert "Abandon Checkout" in _reachable_from(name), name
+    # a payment that cannot be recorded is refunded; one found paid during abandon is marked paid
+    assert {c["Next"] for c in TASKS["Mark Paid"]["Catch"]} == {"Refuse Checkout", "Refund Checkout"}
+    assert any(
+        c["Next"] == "Mark Paid" and c["ErrorEquals"] == ["PaymentAlreadySucceeded"]
+        for c in TASKS["Abandon Checkout"]["Catch"]
+    )
+
+
+def test_given_the_wait_then_it_expires_at_the_checkouts_expiry_and_resumes_on_stripes_event() -> None:
+    wait = TASKS["Wait For Payment"]
+    assert wait["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert wait["TimeoutSecondsPath"] == "$.cart.expires_in_seconds"
+    assert {c["Next"] for c in wait["Catch"] if c["ErrorEquals"] == ["States.Timeout"]} == {"Expired"}
+    assert TASKS["Calculate Fees"]["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+
+
+def test_given_the_happy_path_then_it_stays_under_ten_transitions() -> None:
+    path, state = [], ASL["StartAt"]
+    choices = {"Payment Outcome": "Mark Paid"}
+    while state:
+        path.append(state)
+        spec = STATES[state]
+        state = choices.get(state) or spec.get("Next")
+    assert path[-1] == "Complete Sale" and len(path) <= 10, path

@@ -1,0 +1,113 @@
+"""Hand-written fakes of the onboarding ports (in memory, the same rules as the adapters)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from workflows.onboarding.errors import OnboardingExists
+from workflows.onboarding.model import LIVE, AccountLink, Applicant, ConnectedAccount, Onboarding
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.applicants: dict[str, Applicant] = {}
+        self.rows: dict[str, Onboarding] = {}
+        self.seller_status: dict[str, str] = {}
+
+    def add_applicant(self, user_id: str, **changes: Any) -> Applicant:
+        base = Applicant(
+            user_id=user_id,
+            email=f"{user_id}@example.com",
+            phone_verified=True,
+            has_address=True,
+            email_confirmation_pending=False,
+            seller_status="none",
+        )
+        self.applicants[user_id] = dataclasses.replace(base, **changes)
+        return self.applicants[user_id]
+
+    def applicant(self, user_id: str) -> Applicant | None:
+        applicant = self.applicants.get(user_id)
+        if applicant is None:
+            return None
+        return dataclasses.replace(applicant, seller_status=self.seller_status.get(user_id, "none"))
+
+    def get(self, onboarding_id: str) -> Onboarding | None:
+        return self.rows.get(onboarding_id)
+
+    def current(self, user_id: str) -> Onboarding | None:
+        mine = [r for r in self.rows.values() if r.user_id == user_id]
+        return max(mine, key=lambda r: r.created_at) if mine else None
+
+    def create(self, onboarding: Onboarding) -> None:
+        if any(r.user_id == onboarding.user_id and r.status in LIVE for r in self.rows.values()):
+            raise OnboardingExists("live onboarding")
+        self.rows[onboarding.onboarding_id] = onboarding
+        self.seller_status[onboarding.user_id] = "onboarding"
+
+    def save(self, onboarding: Onboarding, *, seller_status: str | None = None) -> None:
+        assert onboarding.onboarding_id in self.rows
+        self.rows[onboarding.onboarding_id] = onboarding
+        if seller_status is not None:
+            self.seller_status[onboarding.user_id] = seller_status
+
+
+class FakeStripe:
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.accounts: dict[str, str] = {}  # idempotency key -> account id
+        self.links: list[str] = []
+
+    def create_express_account(self, *, idempotency_key: str, **params: Any) -> ConnectedAccount:
+        account_id = self.accounts.setdefault(idempotency_key, f"acct_{len(self.accounts) + 1:016d}")
+        return ConnectedAccount(account_id=account_id, created=self.clock.now())
+
+    def create_onboarding_link(self, account_id: str, *, refresh_url: str, return_url: str) -> AccountLink:
+        url = f"https://connect.example/onboarding/{account_id}/{len(self.links) + 1}"
+        self.links.append(url)
+        now = self.clock.now()
+        return AccountLink(url=url, created=now, expires_at=now + timedelta(minutes=5))
+
+
+class FakeGroups:
+    def __init__(self) -> None:
+        self.members: dict[str, set[str]] = {}
+
+    def add_to_group(self, user_id: str, group: str) -> None:
+        self.members.setdefault(group, set()).add(user_id)
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.sent: dict[str, Any] = {}
+
+    def publish(self, notification: Any) -> None:
+        self.sent.setdefault(notification.notification_id, notification)
+
+    def types(self) -> list[str]:
+        return [n.type for n in self.sent.values()]
+
+
+class FakeClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class FakeStarter:
+    def __init__(self) -> None:
+        self.started: dict[str, dict[str, Any]] = {}
+        self.calls = 0
+
+    def __call__(self, name: str, execution_input: dict[str, Any]) -> None:
+        self.calls += 1
+        self.started.setdefault(name, execution_input)

@@ -1,0 +1,197 @@
+"""The payout state machine on the local cloud, from statemachines/payout.json, end to end:
+
+OrderPaid → payout-<order_id> → ship (API) → confirm delivery (API) or the auto-confirm window
+(virtual clock) → the new seller's hold (a Wait state) → a Stripe transfer with
+source_transaction → the ledger's transfer entry → the seller told. The ledger balances at every
+step (read through GET /admin/orders/{id}/ledger). A cancellation before shipment stops it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from lambdas import bootstrap
+from tests.api.accounts_support import call
+from tests.integration.payouts_support import (
+    add_seller_account,
+    announce_paid,
+    onboarded_account,
+    paid_order,
+    stripe_client,
+)
+
+if TYPE_CHECKING:
+    from local.runtime import LocalCloud
+
+DAY = 86_400
+
+
+@pytest.fixture
+def parties(cloud: LocalCloud, make_user, pg_conn, pg_url: str, unique: str):
+    buyer, seller = make_user(), make_user(groups=("buyer", "seller"))
+    paid = paid_order(cloud, pg_url, buyer.user_id, seller.user_id, checkout_id=f"co-{unique}")
+    account = onboarded_account(stripe_client(cloud), seller.user_id)
+    add_seller_account(pg_conn, seller.user_id, account)
+    return buyer, seller, paid, account
+
+
+def _execution_arn(cloud: LocalCloud, order_id: str) -> str:
+    _, provisioned = cloud.started()
+    machine = provisioned.state_machine_arn("payout")
+    return machine.replace(":stateMachine:", ":execution:") + f":payout-{order_id}"
+
+
+def _parked(cloud: LocalCloud, correlation_id: str) -> None:
+    aws, provisioned = cloud.started()
+    table = provisioned.names[("table", "task-tokens")]
+
+    def waiting() -> bool:
+        item = (
+            aws.client("dynamodb")
+            .get_item(TableName=table, Key={"correlation_id": {"S": correlation_id}}, ConsistentRead=True)
+            .get("Item")
+        )
+        return bool(item and "task_token" in item)
+
+    cloud.wait_until(waiting, what=f"a task token parked under {correlation_id}")
+
+
+def _ledger(cloud: LocalCloud, admin, order_id: str) -> dict[str, Any]:
+    response = call(cloud, "GET", f"/admin/orders/{order_id}/ledger", token=admin.id_token)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["balanced"] and body["settled_correctly"], body
+    return body
+
+
+def _states(cloud: LocalCloud, arn: str) -> list[str]:
+    aws, _ = cloud.started()
+    events = aws.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def test_given_a_paid_order_when_shipped_and_confirmed_then_the_seller_is_paid_with_the_ledger_balanced(
+    cloud: LocalCloud, parties, admin
+) -> None:
+    buyer, seller, paid, account = parties
+    order_id = paid.order_id
+    # Given checkout announced the order paid
+    assert _ledger(cloud, admin, order_id)["totals"]["charged"] == paid.order.gross.amount_minor
+    announce_paid(cloud, paid)
+    arn = _execution_arn(cloud, order_id)
+    _parked(cloud, f"shipment:{order_id}")
+    # When the seller ships it
+    shipped = call(
+        cloud, "POST", f"/orders/{order_id}/ship", token=seller.id_token,
+        json={"carrier": "USPS", "tracking_number": "9400 1000 0000"},
+    )  # fmt: skip
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["status"] == "shipped"
+    _ledger(cloud, admin, order_id)
+    _parked(cloud, f"delivery:{order_id}")
+    # And the buyer confirms the delivery
+    confirmed = call(cloud, "POST", f"/orders/{order_id}/confirm-delivery", token=buyer.id_token)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["shipment"]["delivered_by"] == "buyer"
+    # Then the execution holds the new seller's first sale (a Wait state), then pays out
+    result = cloud.aws.wait_for_execution(arn)
+    assert result["status"] == "SUCCEEDED", result
+    states = _states(cloud, arn)
+    assert "Hold Payout" in states and states[-1] == "Paid Out"
+    assert any(what == "Wait:Hold Payout" and seconds > 6 * DAY for what, seconds in cloud.clock.waits)
+    output = json.loads(result["output"])
+    assert output["transfer"]["amount"] == paid.order.seller_net.amount_minor
+    transfer = stripe_client(cloud).v1.transfers.retrieve(output["transfer"]["transfer_id"])
+    assert (transfer.destination, transfer.source_transaction, transfer.transfer_group) == (
+        account,
+        paid.charge_id,
+        paid.order.checkout_id,
+    )
+    assert transfer.amount == paid.order.seller_net.amount_minor
+    body = _ledger(cloud, admin, order_id)
+    assert [e["kind"] for e in body["entries"]] == ["payment", "fee", "transfer"]
+    assert body["totals"]["transferred"] == paid.order.seller_net.amount_minor
+    # And the seller sees it paid out
+    balance = call(cloud, "GET", "/sellers/me/balance", token=seller.id_token).json()
+    assert balance["paid_out"] == {"amount": paid.order.seller_net.amount_minor, "currency": "USD"}
+    assert balance["pending"]["amount"] == balance["available"]["amount"] == 0
+
+
+@pytest.fixture
+def short_delivery_window(monkeypatch):
+    """AUTO_CONFIRM_DAYS=0.001 (86.4 s): the session's id tokens live an hour on the virtual clock."""
+    monkeypatch.setenv("AUTO_CONFIRM_DAYS", "0.001")
+    cached = (
+        bootstrap.payouts_settings,
+        bootstrap.payout_policy,
+        bootstrap.fulfilment_service,
+        bootstrap.payout_service,
+    )
+    for function in cached:
+        function.cache_clear()
+    yield 86.4
+    monkeypatch.undo()
+    for function in cached:
+        function.cache_clear()
+
+
+def test_given_a_shipped_order_when_the_delivery_window_passes_then_it_is_auto_confirmed_and_paid(
+    cloud: LocalCloud, parties, admin, pg_conn, short_delivery_window: float
+) -> None:
+    _, seller, paid, _ = parties
+    order_id = paid.order_id
+    announce_paid(cloud, paid)
+    _parked(cloud, f"shipment:{order_id}")
+    shipped = call(
+        cloud, "POST", f"/orders/{order_id}/ship", token=seller.id_token,
+        json={"carrier": "UPS", "tracking_number": "1Z999"},
+    )  # fmt: skip
+    assert shipped.status_code == 200, shipped.text
+    _parked(cloud, f"delivery:{order_id}")
+    arn = _execution_arn(cloud, order_id)
+    # When nobody confirms, and the auto-confirm window passes on the virtual clock
+    cloud.clock.advance(short_delivery_window - 20)
+    assert cloud.aws.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
+    cloud.clock.advance(25)
+    # Then delivery is confirmed automatically, and the payout goes out after the hold
+    result = cloud.aws.wait_for_execution(arn)
+    assert result["status"] == "SUCCEEDED", result
+    assert "Auto Confirm Delivery" in _states(cloud, arn)
+    row = pg_conn.execute(
+        "SELECT o.status, s.delivered_by FROM orders o JOIN shipments s USING (order_id) WHERE order_id = %s",
+        (order_id,),
+    ).fetchone()
+    assert (row["status"], row["delivered_by"]) == ("delivered", "auto")
+    assert [e["kind"] for e in _ledger(cloud, admin, order_id)["entries"]] == ["payment", "fee", "transfer"]
+
+
+def test_given_a_paid_order_when_the_buyer_cancels_before_shipment_then_refund_and_no_payout(
+    cloud: LocalCloud, parties, admin
+) -> None:
+    buyer, seller, paid, _ = parties
+    order_id = paid.order_id
+    announce_paid(cloud, paid)
+    _parked(cloud, f"shipment:{order_id}")
+    cancelled = call(
+        cloud, "POST", f"/orders/{order_id}/cancel", token=buyer.id_token, json={"reason": "too late"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    refund_id = cancelled.json()["cancellation"]["refund_id"]
+    # Then the payout stops, Stripe refunded the whole order, and nothing was transferred
+    result = cloud.aws.wait_for_execution(_execution_arn(cloud, order_id))
+    assert result["status"] == "SUCCEEDED"
+    assert _states(cloud, _execution_arn(cloud, order_id))[-1] == "Payout Stopped"
+    refund = stripe_client(cloud).v1.refunds.retrieve(refund_id)
+    assert (refund.amount, refund.status) == (paid.order.gross.amount_minor, "succeeded")
+    body = _ledger(cloud, admin, order_id)
+    assert [e["kind"] for e in body["entries"]] == ["payment", "fee", "refund", "refund_paid"]
+    assert body["totals"]["transferred"] == 0
+    # And shipping it now is a conflict
+    ship = call(
+        cloud, "POST", f"/orders/{order_id}/ship", token=seller.id_token,
+        json={"carrier": "UPS", "tracking_number": "1Z999"},
+    )  # fmt: skip
+    assert ship.status_code == 409, ship.text

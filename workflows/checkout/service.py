@@ -1,0 +1,733 @@
+"""The checkout service: the API's side (start, read, cancel) and every step of the state machine.
+
+Every step is safe to run twice: ids are derived from the checkout, holds are keyed by it,
+PaymentIntent calls carry idempotency keys derived from it, the ledger's entry ids are derived
+from the orders, and each state change checks the state it moves from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from workflows.catalog.alerts import format_money
+from workflows.catalog.events import ListingEnded
+from workflows.catalog.model import ListingStatus
+from workflows.checkout.errors import (
+    CHECKOUT_ERROR_CODES,
+    AddressNotFound,
+    CartEmpty,
+    CartUnavailable,
+    CheckoutNotCancellable,
+    CheckoutNotFound,
+    ItemsNotAvailable,
+    PaymentAlreadySucceeded,
+    PaymentNotSucceeded,
+    PriceChanged,
+    QuoteMismatch,
+    ShippingOptionNotFound,
+)
+from workflows.checkout.events import OrderPaid
+from workflows.checkout.model import (
+    ORDER_STATUS_OF,
+    CheckoutFailure,
+    CheckoutLine,
+    CheckoutRecord,
+    TimelineEvent,
+    request_hash,
+)
+from workflows.checkout.views import CheckoutView, TimelineEntryView, TimelineView
+from workflows.fees.errors import FEE_ERRORS
+from workflows.ledger import entries
+from workflows.notifications.model import Notification
+from workflows.orders.model import FeeBreakdown, OrderItem, OrderRecord, order_id_for
+from workflows.orders.service import OrderNotFound
+from workflows.shared.errors import ContractError, IdempotencyKeyReused
+from workflows.shared.ids import derived_id, new_id
+from workflows.shared.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from workflows.cart.ports import CartStore, ListingReader
+    from workflows.catalog.model import Listing
+    from workflows.checkout.model import Outcome, PaymentIntentState
+    from workflows.checkout.ports import (
+        CheckoutUnitOfWork,
+        ExecutionStarter,
+        Payments,
+        StockStore,
+        UnitOfWorkOpener,
+    )
+    from workflows.checkout.views import CheckoutRequest
+    from workflows.notifications.model import NotificationPublisher
+    from workflows.shared.clock import Clock
+    from workflows.shared.events import EventPublisher
+    from workflows.shared.identity import Caller
+
+
+@dataclass(frozen=True)
+class CheckoutDependencies:
+    uow: UnitOfWorkOpener
+    carts: CartStore
+    listings: ListingReader
+    stock: StockStore
+    payments: Payments
+    starter: ExecutionStarter
+    notifications: NotificationPublisher
+    events: EventPublisher
+    clock: Clock
+    expiry: timedelta = timedelta(minutes=30)
+
+
+def _key(checkout_id: str, *parts: str) -> str:
+    """A Stripe idempotency key for one call of one checkout (the same on every retry)."""
+    return "checkout-" + derived_id("stripe", checkout_id, *parts)
+
+
+def _problem(line: CheckoutLine, listing: Listing | None, buyer_id: str) -> dict[str, Any] | None:
+    if listing is None:
+        return {"listing_id": line.listing_id, "problem": "LISTING_NOT_FOUND"}
+    if listing.seller_id == buyer_id:
+        return {"listing_id": line.listing_id, "problem": "OWN_LISTING"}
+    if listing.status == ListingStatus.SOLD_OUT:
+        return {"listing_id": line.listing_id, "problem": "SOLD_OUT"}
+    if listing.status != ListingStatus.ACTIVE:
+        return {"listing_id": line.listing_id, "problem": "LISTING_ENDED"}
+    if line.quantity > listing.quantity:
+        return {
+            "listing_id": line.listing_id,
+            "problem": "QUANTITY_NOT_AVAILABLE",
+            "available": listing.quantity,
+            "requested": line.quantity,
+        }
+    return None
+
+
+def validate_lines(
+    buyer_id: str, lines: Iterable[CheckoutLine], listings: dict[str, Listing], at: datetime
+) -> None:
+    """The lines can be bought now at the prices the buyer saw; else the error says what moved."""
+    problems, changes = [], []
+    for line in lines:
+        listing = listings.get(line.listing_id)
+        problem = _problem(line, listing, buyer_id)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        assert listing is not None
+        now = listing.effective_price(at)
+        if now != line.unit_price:
+            changes.append(
+                {
+                    "listing_id": line.listing_id,
+                    "cart_price": {
+                        "amount": line.unit_price.amount_minor,
+                        "currency": line.unit_price.currency,
+                    },
+                    "current_price": {"amount": now.amount_minor, "currency": now.currency},
+                }
+            )
+        services = {o.service for o in listing.shipping_options}
+        if line.shipping_service is not None and line.shipping_service not in services:
+            raise ShippingOptionNotFound(
+                f"Listing {line.listing_id!r} does not ship with {line.shipping_service!r}.",
+                details={"listing_id": line.listing_id, "services": sorted(services)},
+            )
+    if problems:
+        raise CartUnavailable(
+            "Some items in the cart cannot be bought now; see details.", details={"lines": problems}
+        )
+    if changes:
+        raise PriceChanged(
+            "Prices changed since the items were put in the cart; review the cart and check out again.",
+            details={"changes": changes},
+        )
+
+
+def failure_of(error: dict[str, Any] | None) -> CheckoutFailure:
+    """A step's or a nested execution's error (``{"Error", "Cause"}``) → what the buyer is told."""
+    name = str((error or {}).get("Error") or "")
+    cause = (error or {}).get("Cause")
+    message, details = "", dict[str, Any]()
+    document: Any = None
+    if isinstance(cause, str):
+        try:
+            document = json.loads(cause)
+        except ValueError:
+            message = cause
+    if isinstance(document, dict):
+        # a nested execution's failure carries the child's error name and cause
+        if name in ("States.TaskFailed", "") and document.get("Error"):
+            return failure_of({"Error": document.get("Error"), "Cause": document.get("Cause")})
+        message = str(document.get("errorMessage") or "")
+    if name in CHECKOUT_ERROR_CODES:
+        return CheckoutFailure(
+            CHECKOUT_ERROR_CODES[name], message or "The checkout could not go on.", details
+        )
+    if name in FEE_ERRORS:
+        return CheckoutFailure(FEE_ERRORS[name].code, message or "The items could not be priced.", details)
+    return CheckoutFailure(
+        "CHECKOUT_FAILED", "The checkout could not be completed; nothing was charged. Try again.", {}
+    )
+
+
+class CheckoutService:
+    def __init__(self, deps: CheckoutDependencies) -> None:
+        self._d = deps
+
+    # -- the API ----------------------------------------------------------------------------
+
+    def start(
+        self, caller: Caller, request: CheckoutRequest, idempotency_key: str | None
+    ) -> tuple[CheckoutView, bool]:
+        """Validate and record the checkout, start its execution; (view, created)."""
+        fingerprint = request_hash(request.model_dump(mode="json"))
+        checkout_id = derived_id("checkout", caller.user_id, idempotency_key) if idempotency_key else new_id()
+        existing = self._existing(caller, checkout_id, fingerprint)
+        if existing is not None:
+            return existing, False
+        with self._d.uow() as uow:
+            ship_to = uow.buyers.ship_to(caller.user_id, request.address_id)
+        if ship_to is None:
+            raise AddressNotFound("No such address among yours.")
+        choices = {c.listing_id: c.service for c in request.shipping_choices}
+        lines = self._cart_lines(caller.user_id, choices)
+        now = self._d.clock.now()
+        listings = {x.id: x for x in self._d.listings.get_many([line.listing_id for line in lines])}
+        validate_lines(caller.user_id, lines, listings, now)
+        record = CheckoutRecord(
+            checkout_id=checkout_id,
+            buyer_id=caller.user_id,
+            status="PENDING",
+            request_hash=fingerprint,
+            address_id=request.address_id,
+            ship_to=ship_to,
+            shipping_choices=choices,
+            lines=tuple(lines),
+            expires_at=now + self._d.expiry,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._d.uow() as uow:
+            created = uow.checkouts.add(record)
+            if created:
+                self._moment(uow, record, "workflow", "Checkout started", now, detail={"lines": len(lines)})
+        if not created:  # the same key at the same moment: the first one wins
+            again = self._existing(caller, checkout_id, fingerprint)
+            if again is not None:
+                return again, False
+        self._d.starter.start(checkout_id, {"checkout_id": checkout_id})
+        return CheckoutView.of(record, []), True
+
+    def _existing(self, caller: Caller, checkout_id: str, fingerprint: str) -> CheckoutView | None:
+        with self._d.uow() as uow:
+            found = uow.checkouts.get(checkout_id)
+            orders = uow.checkouts.orders_of(checkout_id) if found else []
+        if found is None:
+            return None
+        if found.buyer_id != caller.user_id or found.request_hash != fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used with another request body; use a new key for a new checkout."
+            )
+        if found.status == "PENDING":  # the first try may have stopped before the start
+            self._d.starter.start(checkout_id, {"checkout_id": checkout_id})
+        return CheckoutView.of(found, orders)
+
+    def _cart_lines(self, user_id: str, choices: dict[str, str]) -> list[CheckoutLine]:
+        cart = self._d.carts.lines(user_id)
+        if not cart:
+            raise CartEmpty("The cart is empty.")
+        listings = {x.id: x for x in self._d.listings.get_many([c.listing_id for c in cart])}
+        unknown = sorted(set(choices) - {c.listing_id for c in cart})
+        if unknown:
+            raise ContractError(
+                "shipping_choices names listings that are not in the cart.", details={"listing_ids": unknown}
+            )
+        return [
+            CheckoutLine(
+                listing_id=c.listing_id,
+                seller_id=c.seller_id,
+                title=listings[c.listing_id].title if c.listing_id in listings else c.listing_id,
+                quantity=c.quantity,
+                unit_price=c.unit_price,
+                shipping_service=choices.get(c.listing_id),
+            )
+            for c in sorted(cart, key=lambda c: c.listing_id)
+        ]
+
+    def get(self, caller: Caller, checkout_id: str) -> CheckoutView:
+        with self._d.uow() as uow:
+            found = uow.checkouts.get(checkout_id)
+            if found is None or found.buyer_id != caller.user_id:
+                raise CheckoutNotFound("No such checkout.")
+            return CheckoutView.of(found, uow.checkouts.orders_of(checkout_id))
+
+    def cancel(self, caller: Caller, checkout_id: str) -> CheckoutView:
+        """The buyer gives up while the payment is awaited: the PaymentIntent is cancelled at Stripe,
+        whose event ends the checkout (CANCELLED, items released)."""
+        with self._d.uow() as uow:
+            found = uow.checkouts.get(checkout_id)
+            if found is None or found.buyer_id != caller.user_id:
+                raise CheckoutNotFound("No such checkout.")
+            orders = uow.checkouts.orders_of(checkout_id)
+        if found.ended:
+            if found.status == "CANCELLED":
+                return CheckoutView.of(found, orders)
+            raise CheckoutNotCancellable(f"The checkout is {found.status}; it can no longer be cancelled.")
+        if found.payment_intent_id is None:
+            raise CheckoutNotCancellable("The checkout is still being prepared; try again in a moment.")
+        intent = self._d.payments.cancel(found.payment_intent_id, idempotency_key=_key(checkout_id, "cancel"))
+        if intent.succeeded:
+            raise CheckoutNotCancellable("The payment went through; the order can be cancelled instead.")
+        return CheckoutView.of(found, orders)
+
+    def timeline(self, caller: Caller, order_id: str) -> TimelineView:
+        """The order's story, for its buyer or its seller."""
+        with self._d.uow() as uow:
+            order = uow.orders.get(order_id)
+            if order is None or order.party(caller.user_id) is None:
+                raise OrderNotFound("No such order.")
+            moments = uow.timeline.for_order(order.checkout_id, order_id)
+        return TimelineView(order_id=order_id, items=[TimelineEntryView.of(m) for m in moments])
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def _checkout(
+        self, uow: CheckoutUnitOfWork, checkout_id: str, *, for_update: bool = False
+    ) -> CheckoutRecord:
+        found = uow.checkouts.get(checkout_id, for_update=for_update)
+        if found is None:
+            raise CheckoutNotFound(f"no checkout {checkout_id}")
+        return found
+
+    def _moment(
+        self,
+        uow: CheckoutUnitOfWork,
+        checkout: CheckoutRecord,
+        kind: Any,
+        name: str,
+        at: datetime,
+        *,
+        order_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        uow.timeline.record(
+            TimelineEvent(
+                key=derived_id("timeline", checkout.checkout_id, order_id or "", name),
+                checkout_id=checkout.checkout_id,
+                kind=kind,
+                name=name,
+                occurred_at=at,
+                order_id=order_id,
+                detail=detail or {},
+            )
+        )
+
+    def validate_cart(self, checkout_id: str) -> dict[str, Any]:
+        """State "Validate Cart": the lines against the catalog now → the items to quote, the time left."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+        now = self._d.clock.now()
+        listings = {x.id: x for x in self._d.listings.get_many([line.listing_id for line in checkout.lines])}
+        validate_lines(checkout.buyer_id, checkout.lines, listings, now)
+        return {
+            "items": [
+                {"listing_id": line.listing_id, "quantity": line.quantity}
+                | ({"shipping_service": line.shipping_service} if line.shipping_service else {})
+                for line in checkout.lines
+            ],
+            "expires_in_seconds": max(1, int((checkout.expires_at - now).total_seconds())),
+        }
+
+    def reserve_items(self, checkout_id: str) -> dict[str, Any]:
+        """State "Reserve Items": hold every line, or none (what was held is released)."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+        held: list[str] = []
+        for listing_id, quantity in checkout.holds():
+            outcome = self._d.stock.hold(listing_id, checkout_id, quantity)
+            if outcome in ("held", "already_held"):
+                held.append(listing_id)
+                continue
+            for done in held:
+                self._d.stock.release(done, checkout_id)
+            raise ItemsNotAvailable(
+                f"Listing {listing_id!r} no longer has {quantity} available: another buyer was faster.",
+                details={"listing_id": listing_id, "requested": quantity, "reason": outcome},
+            )
+        with self._d.uow() as uow:
+            self._moment(
+                uow,
+                checkout,
+                "workflow",
+                "Items reserved",
+                self._d.clock.now(),
+                detail={"listings": len(held)},
+            )
+        return {"held": len(held)}
+
+    def create_orders(self, checkout_id: str, quote: dict[str, Any]) -> dict[str, Any]:
+        """State "Create Orders": one order per seller, priced by the quote, which must price the
+        lines exactly as the buyer agreed."""
+        now = self._d.clock.now()
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id, for_update=True)
+            currency = str(quote.get("currency") or "")
+            orders = []
+            for seller in quote.get("sellers") or []:
+                orders.append(self._order(checkout, seller, currency, now))
+            quoted = {o.seller_id for o in orders}
+            if quoted != {line.seller_id for line in checkout.lines}:
+                raise QuoteMismatch("The quote does not cover the cart's sellers.")
+            total = sum((o.gross for o in orders[1:]), orders[0].gross)
+            for order in orders:
+                uow.orders.add(order)
+            uow.checkouts.set_amount(checkout_id, total)
+            self._moment(
+                uow,
+                checkout,
+                "workflow",
+                "Orders created",
+                now,
+                detail={
+                    "orders": len(orders),
+                    "total": {"amount": total.amount_minor, "currency": total.currency},
+                },
+            )
+        return {
+            "order_ids": [o.order_id for o in orders],
+            "amount": total.amount_minor,
+            "currency": total.currency,
+        }
+
+    def _order(
+        self, checkout: CheckoutRecord, seller: dict[str, Any], currency: str, now: datetime
+    ) -> OrderRecord:
+        seller_id = str(seller["seller_id"])
+        lines = checkout.lines_of(seller_id)
+
+        def money(view: dict[str, Any] | None) -> Money:
+            if not view:
+                return Money(0, currency)
+            return Money(int(view["amount"]), str(view["currency"]))
+
+        items_total = money(seller["items_total"])
+        agreed = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
+        if agreed is None or agreed != items_total:
+            raise QuoteMismatch(
+                "A price changed while the checkout was prepared; review the cart and check out again.",
+                details={"seller_id": seller_id},
+            )
+        fees = seller["fees"]
+        return OrderRecord(
+            order_id=order_id_for(checkout.checkout_id, seller_id),
+            checkout_id=checkout.checkout_id,
+            buyer_id=checkout.buyer_id,
+            seller_id=seller_id,
+            status="pending",
+            currency=currency,
+            items_total=items_total,
+            shipping_total=money(seller["shipping_total"]),
+            fees=FeeBreakdown(
+                category_percentage=money(fees["category_percentage"]),
+                fixed=money(fees["fixed"]),
+                ad=money(fees["ad"]),
+                cap_reduction=money(fees.get("cap_reduction")),
+            ),
+            fee_total=money(seller["fee_total"]),
+            seller_net=money(seller["seller_net"]),
+            fee_schedule_version=int(seller["schedule_version"]),
+            items=tuple(
+                OrderItem(line.listing_id, line.title, line.quantity, line.unit_price) for line in lines
+            ),
+            created_at=now,
+            updated_at=now,
+            ship_to=checkout.ship_to,
+        )
+
+    def request_payment(self, checkout_id: str) -> dict[str, Any]:
+        """State "Request Payment": one PaymentIntent for the checkout; the orders await it."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+            customer = uow.buyers.stripe_customer(checkout.buyer_id)
+            orders = uow.checkouts.orders_of(checkout_id)
+        if checkout.amount_total is None:
+            raise CheckoutNotFound(f"checkout {checkout_id} has no orders yet")
+        intent = self._d.payments.create_intent(
+            amount=checkout.amount_total,
+            transfer_group=checkout_id,
+            customer=customer,
+            metadata={"checkout_id": checkout_id, "buyer_id": checkout.buyer_id, "orders": str(len(orders))},
+            description=f"Resale checkout {checkout_id}",
+            idempotency_key=_key(checkout_id, "payment-intent"),
+        )
+        now = self._d.clock.now()
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id, for_update=True)
+            if checkout.status == "PENDING":
+                uow.checkouts.await_payment(checkout_id, intent.payment_intent_id, str(intent.client_secret))
+                for order in uow.checkouts.orders_of(checkout_id, for_update=True):
+                    if order.status == "pending":
+                        uow.orders.set_status(
+                            order.order_id, "awaiting_payment", payment_intent_id=intent.payment_intent_id
+                        )
+            self._moment(
+                uow,
+                checkout,
+                "payment",
+                "Payment requested",
+                now,
+                detail={"payment_intent_id": intent.payment_intent_id, "amount": intent.amount.amount_minor},
+            )
+        return {"payment_intent_id": intent.payment_intent_id}
+
+    def mark_paid(self, checkout_id: str) -> dict[str, Any]:
+        """State "Mark Paid": Stripe confirms the payment; orders PAID and the ledger posted, together."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+        if checkout.payment_intent_id is None or checkout.amount_total is None:
+            raise PaymentNotSucceeded(f"checkout {checkout_id} has no payment")
+        intent = self._d.payments.retrieve(checkout.payment_intent_id)
+        if not intent.succeeded or intent.latest_charge is None:
+            raise PaymentNotSucceeded(f"PaymentIntent {intent.payment_intent_id} is {intent.status}")
+        if intent.amount != checkout.amount_total:
+            raise PaymentNotSucceeded(
+                f"PaymentIntent {intent.payment_intent_id} charged {intent.amount.amount_minor}, "
+                f"the checkout is {checkout.amount_total.amount_minor}"
+            )
+        now = self._d.clock.now()
+        charge_id = intent.latest_charge
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id, for_update=True)
+            orders = uow.checkouts.orders_of(checkout_id, for_update=True)
+            for entry in entries.checkout_payment([o.amounts() for o in orders], charge_id, intent.amount):
+                uow.ledger.post(entry)
+            for order in orders:
+                if order.gross.amount_minor > 0:
+                    uow.ledger.post(entries.fee_recognized(order.amounts()))
+                if order.status in ("pending", "awaiting_payment"):
+                    uow.orders.mark_paid(order.order_id, charge_id=charge_id, paid_at=now)
+                self._moment(uow, checkout, "workflow", "Order paid", now, order_id=order.order_id)
+            if checkout.status != "PAID":
+                uow.checkouts.set_status(checkout_id, "PAID", charge_id=charge_id)
+            self._moment(
+                uow,
+                checkout,
+                "payment",
+                "Payment succeeded",
+                now,
+                detail={"payment_intent_id": intent.payment_intent_id, "charge_id": charge_id},
+            )
+        return {"order_ids": [o.order_id for o in orders], "charge_id": charge_id}
+
+    def complete_sale(self, checkout_id: str) -> dict[str, Any]:
+        """State "Complete Sale": holds settled, cart lines removed, everyone told, OrderPaid announced."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+            orders = uow.checkouts.orders_of(checkout_id)
+        if checkout.status != "PAID":
+            raise PaymentNotSucceeded(f"checkout {checkout_id} is {checkout.status}, not PAID")
+        now = self._d.clock.now()
+        sold_out = self._settle(checkout, now)
+        for line in checkout.lines:
+            self._d.carts.remove(checkout.buyer_id, line.listing_id)
+        self._notify_paid(checkout, orders)
+        self._d.events.publish(*[self._order_paid(checkout, o) for o in orders])
+        with self._d.uow() as uow:
+            self._moment(uow, checkout, "workflow", "Stock updated", now, detail={"sold_out": sold_out})
+            self._moment(uow, checkout, "workflow", "Cart cleared", now)
+            self._moment(uow, checkout, "notification", "Buyer and sellers notified", now)
+        return {"sold_out": sold_out}
+
+    def _settle(self, checkout: CheckoutRecord, now: datetime) -> list[str]:
+        sold_out = []
+        for listing_id, _ in checkout.holds():
+            self._d.stock.settle(listing_id, checkout.checkout_id)
+            if self._d.stock.refresh_status(listing_id, now) == "sold_out":
+                sold_out.append(listing_id)
+        if sold_out:
+            listings = self._d.listings.get_many(sold_out)
+            self._d.events.publish(
+                *[
+                    ListingEnded(
+                        event_id=derived_id("ListingEnded", x.id, str(x.version)),
+                        occurred_at=now,
+                        listing_id=x.id,
+                        seller_id=x.seller_id,
+                        version=x.version,
+                        reason="sold_out",
+                    )
+                    for x in listings
+                ]
+            )
+        return sold_out
+
+    def _order_paid(self, checkout: CheckoutRecord, order: OrderRecord) -> OrderPaid:
+        return OrderPaid(
+            event_id=derived_id("OrderPaid", order.order_id),
+            occurred_at=self._d.clock.now(),
+            order_id=order.order_id,
+            checkout_id=checkout.checkout_id,
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_id,
+            payment_intent_id=str(checkout.payment_intent_id),
+            charge_id=str(checkout.charge_id),
+            currency=order.currency,
+            gross=order.gross.amount_minor,
+            fee=order.fee_total.amount_minor,
+            net=order.seller_net.amount_minor,
+            paid_at=(order.paid_at or self._d.clock.now()).isoformat(),
+        )
+
+    def _notify_paid(self, checkout: CheckoutRecord, orders: list[OrderRecord]) -> None:
+        for order in orders:
+            self._d.notifications.publish(
+                Notification(
+                    notification_id=derived_id("orders.order_paid", order.order_id),
+                    type="orders.order_paid",
+                    category="orders",
+                    channels=("email", "sms"),
+                    user_id=order.buyer_id,
+                    data={
+                        "order_id": order.order_id,
+                        "total": format_money(order.gross.amount_minor, order.currency),
+                    },
+                    reference=f"order:{order.order_id}",
+                )
+            )
+            self._d.notifications.publish(
+                Notification(
+                    notification_id=derived_id("orders.item_sold", order.order_id),
+                    type="orders.item_sold",
+                    category="orders",
+                    channels=("email", "sms"),
+                    user_id=order.seller_id,
+                    data={
+                        "order_id": order.order_id,
+                        "items": ", ".join(f"{i.quantity} x {i.title}" for i in order.items),
+                        "net": format_money(order.seller_net.amount_minor, order.currency),
+                        "ship_to": _address_line(checkout.ship_to),
+                    },
+                    reference=f"order:{order.order_id}",
+                )
+            )
+
+    def abandon(self, checkout_id: str, outcome: Outcome, error: dict[str, Any] | None) -> dict[str, Any]:
+        """The compensation: cancel the payment (unless it succeeded after all), release the holds,
+        close the orders and the checkout with ``outcome``, tell the buyer when it is news to them."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+        if checkout.status == "PAID":
+            raise PaymentAlreadySucceeded(f"checkout {checkout_id} is paid")
+        intent: PaymentIntentState | None = None
+        if checkout.payment_intent_id is not None:
+            intent = self._d.payments.retrieve(checkout.payment_intent_id)
+            if not intent.succeeded and not intent.canceled:
+                intent = self._d.payments.cancel(
+                    checkout.payment_intent_id, idempotency_key=_key(checkout_id, "cancel")
+                )
+            if intent.succeeded:
+                raise PaymentAlreadySucceeded(f"PaymentIntent {intent.payment_intent_id} succeeded")
+        for listing_id, _ in checkout.holds():
+            if self._d.stock.release(listing_id, checkout_id):
+                self._d.stock.refresh_status(listing_id, self._d.clock.now())
+        failure = self._failure(outcome, error, intent)
+        now = self._d.clock.now()
+        with self._d.uow() as uow:
+            current = self._checkout(uow, checkout_id, for_update=True)
+            if current.status == "PAID":
+                raise PaymentAlreadySucceeded(f"checkout {checkout_id} is paid")
+            for order in uow.checkouts.orders_of(checkout_id, for_update=True):
+                if order.status in ("pending", "awaiting_payment"):
+                    uow.orders.set_status(order.order_id, ORDER_STATUS_OF[outcome])
+            if not current.ended:
+                uow.checkouts.set_status(checkout_id, outcome, failure=failure)
+            self._moment(
+                uow,
+                checkout,
+                "workflow",
+                f"Checkout {outcome.lower().replace('_', ' ')}",
+                now,
+                detail={"code": failure.code},
+            )
+        if outcome in ("PAYMENT_FAILED", "EXPIRED"):
+            self._notify_unpaid(checkout, outcome, failure)
+        return {"status": outcome, "code": failure.code}
+
+    def _failure(
+        self, outcome: Outcome, error: dict[str, Any] | None, intent: PaymentIntentState | None
+    ) -> CheckoutFailure:
+        if outcome == "PAYMENT_FAILED":
+            return CheckoutFailure(
+                "PAYMENT_FAILED",
+                (intent.failure_message if intent else None) or "The card was declined; nothing was charged.",
+                {"decline_code": intent.failure_code} if intent and intent.failure_code else {},
+            )
+        if outcome == "EXPIRED":
+            return CheckoutFailure(
+                "CHECKOUT_EXPIRED", "The payment did not arrive in time; the items were released.", {}
+            )
+        if error is None:
+            return CheckoutFailure(
+                "CHECKOUT_CANCELLED", "The checkout was cancelled; nothing was charged.", {}
+            )
+        return failure_of(error)
+
+    def _notify_unpaid(self, checkout: CheckoutRecord, outcome: Outcome, failure: CheckoutFailure) -> None:
+        kind = "orders.payment_failed" if outcome == "PAYMENT_FAILED" else "orders.checkout_expired"
+        self._d.notifications.publish(
+            Notification(
+                notification_id=derived_id(kind, checkout.checkout_id),
+                type=kind,
+                category="orders",
+                channels=("email",),
+                user_id=checkout.buyer_id,
+                data={
+                    "checkout_id": checkout.checkout_id,
+                    "reason": failure.message,
+                    "items": ", ".join(f"{line.quantity} x {line.title}" for line in checkout.lines),
+                },
+            )
+        )
+
+    def refund(self, checkout_id: str, error: dict[str, Any] | None) -> dict[str, Any]:
+        """The compensation after a payment that could not be recorded: give the money back."""
+        with self._d.uow() as uow:
+            checkout = self._checkout(uow, checkout_id)
+        if checkout.status == "PAID":
+            return {"status": "PAID", "refunded": False}
+        refund_id = None
+        if checkout.payment_intent_id is not None:
+            intent = self._d.payments.retrieve(checkout.payment_intent_id)
+            if intent.succeeded:
+                refund_id = self._d.payments.refund(
+                    intent.payment_intent_id, idempotency_key=_key(checkout_id, "refund")
+                )
+        result = self._close_refunded(checkout, error)
+        return result | {"refund_id": refund_id}
+
+    def _close_refunded(self, checkout: CheckoutRecord, error: dict[str, Any] | None) -> dict[str, Any]:
+        for listing_id, _ in checkout.holds():
+            if self._d.stock.release(listing_id, checkout.checkout_id):
+                self._d.stock.refresh_status(listing_id, self._d.clock.now())
+        failure = CheckoutFailure(
+            "PAYMENT_NOT_RECORDED",
+            "The payment could not be recorded, so it was refunded in full; please try again.",
+            {"cause": failure_of(error).code},
+        )
+        with self._d.uow() as uow:
+            for order in uow.checkouts.orders_of(checkout.checkout_id, for_update=True):
+                if order.status in ("pending", "awaiting_payment"):
+                    uow.orders.set_status(order.order_id, "cancelled")
+            uow.checkouts.set_status(checkout.checkout_id, "CANCELLED", failure=failure)
+            self._moment(uow, checkout, "payment", "Payment refunded", self._d.clock.now())
+        return {"status": "CANCELLED", "refunded": True}
+
+
+def _address_line(ship_to: dict[str, Any]) -> str:
+    parts = [ship_to.get(k) for k in ("name", "line1", "line2", "city", "region", "postal_code", "country")]
+    return ", ".join(str(p) for p in parts if p)

@@ -1,0 +1,289 @@
+"""Seller onboarding: what the API accepts and answers, the stored record and the pure rules.
+
+Time inside the workflow is Stripe's: the connected account's ``created`` starts the reminder
+and expiry deadlines, and each ``account.updated`` event says when it happened. The waits
+between them are the state machine's task timeouts, so the deadlines hold however late a
+step runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from workflows.accounts.model import Country  # noqa: TC001 - pydantic needs it at run time
+from workflows.shared.clock import rfc3339
+from workflows.shared.money import CURRENCIES
+
+#: where an onboarding is; one of the first three is "live" (at most one per user)
+OnboardingStatus = Literal["onboarding", "restricted", "active", "rejected", "expired", "failed"]
+LIVE: frozenset[str] = frozenset({"onboarding", "restricted", "active"})
+#: what an ``account.updated`` event means for the onboarding
+Outcome = Literal["active", "restricted", "rejected", "pending", "stale"]
+#: what the next wait does when it times out
+OnTimeout = Literal["remind", "expire"]
+#: what POST /sellers needs of the profile, in the words of ``details.missing``
+Requirement = Literal["email_confirmed", "phone_verified", "address"]
+
+STATUS_URL = "/sellers/me"
+
+
+def _currency(value: str) -> str:
+    if value not in CURRENCIES:
+        raise ValueError(f"not a currency the platform accepts ({', '.join(sorted(CURRENCIES))})")
+    return value
+
+
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    AfterValidator(_currency),
+    Field(description="ISO 4217, upper case", examples=["USD"]),
+]
+
+
+class StartOnboarding(BaseModel):
+    """``POST /sellers``: where the seller is and how they sell."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    country: Country
+    business_type: Literal["individual", "company"]
+    default_currency: Currency
+
+    def fingerprint(self) -> str:
+        """The body's hash: a repeat with the same Idempotency-Key must carry the same body."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SellerOnboardingView(BaseModel):
+    """The caller's onboarding, as ``POST /sellers`` and ``GET /sellers/me`` answer it."""
+
+    onboarding_id: str = Field(description="The id of the onboarding (and of its workflow execution)")
+    status: OnboardingStatus
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: list[str] = Field(description="What Stripe still needs from the seller")
+    disabled_reason: str | None = Field(description="Stripe's reason, e.g. 'rejected.fraud'")
+    country: str
+    business_type: str
+    default_currency: str
+    onboarding_url: str | None = Field(
+        description="Stripe's hosted onboarding page (short-lived; POST /sellers/me/onboarding-link "
+        "gives a fresh one); null until the workflow has made it"
+    )
+    onboarding_url_expires_at: str | None
+    expires_at: str | None = Field(description="When an unfinished onboarding expires")
+    status_url: str = Field(default=STATUS_URL, description="Where to poll the onboarding")
+    created_at: str
+    updated_at: str
+
+
+class OnboardingLink(BaseModel):
+    onboarding_id: str
+    onboarding_url: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What POST /sellers checks of the caller's profile."""
+
+    user_id: str
+    email: str
+    phone_verified: bool
+    has_address: bool
+    #: a sign-up whose emailed code was never confirmed
+    email_confirmation_pending: bool
+    seller_status: str
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """One onboarding attempt (table ``seller_onboardings``)."""
+
+    onboarding_id: str
+    user_id: str
+    country: str
+    business_type: str
+    default_currency: str
+    request_fingerprint: str
+    remind_after_s: int
+    expire_after_s: int
+    created_at: datetime
+    updated_at: datetime
+    status: OnboardingStatus = "onboarding"
+    idempotency_key: str | None = None
+    stripe_account_id: str | None = None
+    onboarding_url: str | None = None
+    onboarding_url_expires_at: datetime | None = None
+    charges_enabled: bool = False
+    payouts_enabled: bool = False
+    details_submitted: bool = False
+    requirements_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
+    #: the connected account's creation on Stripe's clock: the deadlines count from it
+    started_at: datetime | None = None
+    remind_at: datetime | None = None
+    expire_at: datetime | None = None
+    reminded_at: datetime | None = None
+    last_event_id: str | None = None
+    last_event_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+    def execution_input(self) -> dict[str, Any]:
+        """The seller_onboarding execution's input (the same on every start of this onboarding)."""
+        return {
+            "onboarding_id": self.onboarding_id,
+            "user_id": self.user_id,
+            "remind_after_seconds": self.remind_after_s,
+            "expire_after_seconds": self.expire_after_s,
+        }
+
+    def view(self) -> SellerOnboardingView:
+        return SellerOnboardingView(
+            onboarding_id=self.onboarding_id,
+            status=self.status,
+            charges_enabled=self.charges_enabled,
+            payouts_enabled=self.payouts_enabled,
+            details_submitted=self.details_submitted,
+            requirements_due=list(self.requirements_due),
+            disabled_reason=self.disabled_reason,
+            country=self.country,
+            business_type=self.business_type,
+            default_currency=self.default_currency,
+            onboarding_url=self.onboarding_url,
+            onboarding_url_expires_at=_text(self.onboarding_url_expires_at),
+            expires_at=_text(self.expire_at) if self.status in {"onboarding", "restricted"} else None,
+            created_at=rfc3339(self.created_at),
+            updated_at=rfc3339(self.updated_at),
+        )
+
+
+def _text(moment: datetime | None) -> str | None:
+    return rfc3339(moment) if moment is not None else None
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    account_id: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    url: str
+    created: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountUpdate:
+    """An ``account.updated`` event as the wait step hands it over."""
+
+    event_id: str
+    account_id: str
+    occurred_at: datetime
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
+
+    @classmethod
+    def from_task_output(cls, output: dict[str, Any]) -> AccountUpdate:
+        return cls(
+            event_id=str(output["event_id"]),
+            account_id=str(output["account_id"]),
+            occurred_at=datetime.fromtimestamp(int(output["occurred_at"]), UTC),
+            charges_enabled=bool(output.get("charges_enabled")),
+            payouts_enabled=bool(output.get("payouts_enabled")),
+            details_submitted=bool(output.get("details_submitted")),
+            requirements_due=tuple(output.get("requirements_due") or ()),
+            disabled_reason=output.get("disabled_reason"),
+        )
+
+
+@dataclass(frozen=True)
+class WaitPlan:
+    """How long the next wait for ``account.updated`` lasts and what its timeout means."""
+
+    timeout_seconds: int
+    on_timeout: OnTimeout
+
+    def as_output(self) -> dict[str, Any]:
+        return {"timeout_seconds": self.timeout_seconds, "on_timeout": self.on_timeout}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    outcome: Outcome
+    wait: WaitPlan | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+def missing_requirements(applicant: Applicant | None, *, email_verified_claim: str | None) -> list[str]:
+    """What the caller still lacks to become a seller, in a fixed order (empty: nothing)."""
+    missing: list[str] = []
+    email_refused = str(email_verified_claim).lower() == "false"
+    if email_refused or (applicant is not None and applicant.email_confirmation_pending):
+        missing.append("email_confirmed")
+    if applicant is None or not applicant.phone_verified:
+        missing.append("phone_verified")
+    if applicant is None or not applicant.has_address:
+        missing.append("address")
+    return missing
+
+
+def outcome_of(update: AccountUpdate) -> Outcome:
+    """Where an account update leaves the onboarding (``stale`` is decided by :func:`is_stale`)."""
+    if (update.disabled_reason or "").startswith("rejected."):
+        return "rejected"
+    if update.charges_enabled and update.payouts_enabled:
+        return "active"
+    if update.charges_enabled or (update.details_submitted and update.requirements_due):
+        return "restricted"
+    return "pending"
+
+
+def is_stale(onboarding: Onboarding, update: AccountUpdate) -> bool:
+    """An event already applied, or older than the newest one applied, changes nothing."""
+    if update.event_id == onboarding.last_event_id:
+        return True
+    return onboarding.last_event_at is not None and update.occurred_at < onboarding.last_event_at
+
+
+def next_wait(onboarding: Onboarding, now: datetime) -> WaitPlan:
+    """The next wait, from ``now`` on Stripe's clock: until the reminder, then until the expiry."""
+    if onboarding.remind_at is None or onboarding.expire_at is None:
+        raise ValueError(f"onboarding {onboarding.onboarding_id} has no deadlines yet")
+    reminder_due = onboarding.reminded_at is None and onboarding.remind_at < onboarding.expire_at
+    deadline = onboarding.remind_at if reminder_due else onboarding.expire_at
+    seconds = max(1, math.ceil((deadline - now).total_seconds()))
+    return WaitPlan(timeout_seconds=seconds, on_timeout="remind" if reminder_due else "expire")
+
+
+def with_deadlines(onboarding: Onboarding, started_at: datetime) -> Onboarding:
+    """The reminder and expiry deadlines, counted from ``started_at`` (Stripe's clock)."""
+    return dataclasses.replace(
+        onboarding,
+        started_at=started_at,
+        remind_at=started_at + timedelta(seconds=onboarding.remind_after_s),
+        expire_at=started_at + timedelta(seconds=onboarding.expire_after_s),
+    )

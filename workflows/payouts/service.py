@@ -1,0 +1,260 @@
+"""The payout workflow's steps, and the Stripe transfer events that heal or reverse them.
+
+Every step is safe to run twice: rows are keyed by the order, ledger entries by the Stripe
+object, the transfer by an idempotency key derived from the order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workflows.ledger import entries
+from workflows.notifications.model import Notification
+from workflows.payouts.errors import DuplicateTransfer, OrderNotPaid, PayoutNotFound, PayoutNotPayable
+from workflows.payouts.holds import ENDED_STATUSES, decide_holds
+from workflows.payouts.model import (
+    PayoutRecord,
+    execution_name,
+    transfer_idempotency_key,
+)
+from workflows.payouts.ports import TransferRequest
+from workflows.shared.errors import ContractError, TransientError
+from workflows.shared.ids import derived_id
+from workflows.shared.money import Money
+
+if TYPE_CHECKING:
+    from workflows.notifications.model import NotificationPublisher
+    from workflows.orders.model import OrderRecord
+    from workflows.payouts.model import HoldDecision, OrderPaid, PayoutPolicy
+    from workflows.payouts.ports import (
+        Books,
+        BooksFactory,
+        ConnectedAccounts,
+        PayoutStarter,
+        TransferGateway,
+    )
+    from workflows.shared.clock import Clock
+
+#: the stages Check Fulfilment reports, by order status
+_STAGE_BY_STATUS = {"paid": "awaiting_shipment", "shipped": "shipped", "delivered": "delivered"}
+
+
+def format_money(amount: Money) -> str:
+    """``12.34 USD`` (for notifications; amounts stay integers everywhere else)."""
+    from workflows.shared.money import CURRENCIES
+
+    digits = CURRENCIES[amount.currency]
+    whole, part = divmod(abs(amount.amount_minor), 10**digits)
+    sign = "-" if amount.amount_minor < 0 else ""
+    return (
+        f"{sign}{whole}.{part:0{digits}d} {amount.currency}" if digits else f"{sign}{whole} {amount.currency}"
+    )
+
+
+def record_transfer(books: Books, order: OrderRecord, transfer_id: str, amount: Money, *, at: Any) -> bool:
+    """Post the transfer's ledger entry and mark the payout transferred (in the caller's transaction).
+
+    Idempotent per transfer id; a second, different transfer for one order is refused
+    (:class:`DuplicateTransfer`), so the seller is never recorded as paid twice.
+    """
+    known = books.payouts.transfer_order(transfer_id)
+    if known is not None:
+        return False
+    payout = books.payouts.get(order.order_id, for_update=True)
+    if payout is None:
+        raise PayoutNotFound(f"no payout for order {order.order_id}")
+    if payout.transfer_id is not None and payout.transfer_id != transfer_id:
+        raise DuplicateTransfer(
+            f"order {order.order_id} was paid out by {payout.transfer_id}; {transfer_id} is another",
+            details={"order_id": order.order_id, "transfer_id": transfer_id},
+        )
+    entry = entries.transfer(order.amounts(), transfer_id, amount)
+    books.ledger.post(entry)
+    books.payouts.add_transfer(transfer_id, order.order_id, entry.entry_id, amount)
+    books.payouts.mark_transferred(order.order_id, transfer_id, at=at)
+    return True
+
+
+@dataclass
+class PayoutService:
+    books: BooksFactory
+    accounts: ConnectedAccounts
+    transfers: TransferGateway
+    starter: PayoutStarter
+    notifications: NotificationPublisher
+    clock: Clock
+    policy: PayoutPolicy
+
+    # -- OrderPaid: record the payout, start its execution ----------------------------------
+
+    def on_order_paid(self, event: OrderPaid) -> dict[str, Any]:
+        with self.books() as books:
+            order = books.orders.get(event.order_id)
+            if order is None:
+                # checkout commits before it announces: the row is on its way (a replica lag)
+                raise TransientError(f"order {event.order_id} is not visible yet")
+            if order.seller_net != Money(event.net, event.currency) or order.seller_id != event.seller_id:
+                raise OrderNotPaid(
+                    f"OrderPaid for {event.order_id} does not match the order",
+                    details={"order_id": event.order_id},
+                )
+            created = books.payouts.add(
+                PayoutRecord(
+                    order_id=order.order_id,
+                    seller_id=order.seller_id,
+                    checkout_id=event.checkout_id,
+                    charge_id=event.charge_id,
+                    amount=order.seller_net,
+                    paid_at=event.paid_at,
+                )
+            )
+        name = execution_name(order.order_id)
+        started = self.starter.start(name, {"order_id": order.order_id, "holds": {"hold_served": False}})
+        return {"order_id": order.order_id, "execution": name, "recorded": created, "started": started}
+
+    # -- the state machine's steps --------------------------------------------------------
+
+    def check_fulfilment(self, order_id: str) -> dict[str, Any]:
+        """Where the order is: awaiting_shipment, shipped (with the seconds to auto-confirm), ..."""
+        with self.books() as books:
+            order = books.orders.get(order_id)
+            if order is None:
+                raise PayoutNotFound(f"no order {order_id}")
+            stage = _STAGE_BY_STATUS.get(order.status, "cancelled")
+            result: dict[str, Any] = {"stage": stage, "status": order.status, "auto_confirm_in_s": 0}
+            if stage == "shipped":
+                shipment = books.orders.shipment(order_id)
+                remaining = (
+                    int((shipment.auto_confirm_at - self.clock.now()).total_seconds()) if shipment else 0
+                )
+                # the machine times the rest of the window (at least a second: a Task needs one)
+                result["auto_confirm_in_s"] = max(remaining, 1)
+            return result
+
+    def apply_holds(self, order_id: str, *, hold_served: bool) -> HoldDecision:
+        with self.books() as books:
+            payout = books.payouts.get(order_id, for_update=True)
+            order = books.orders.get(order_id)
+            if payout is None or order is None:
+                raise PayoutNotFound(f"no payout for order {order_id}")
+            decision = decide_holds(
+                payout=payout,
+                order_status=order.status,
+                earlier_sales=books.payouts.earlier_sales(payout.seller_id, payout.paid_at, order_id),
+                open_disputes=books.orders.open_disputes(order_id),
+                has_account=self.accounts.account_for(payout.seller_id) is not None,
+                policy=self.policy,
+                now=self.clock.now(),
+                hold_served=hold_served,
+            )
+            if payout.status != "transferred":
+                if decision.decision == "transfer":
+                    books.payouts.set_status(order_id, "payable")
+                elif decision.decision == "hold":
+                    books.payouts.set_status(
+                        order_id, "held", hold_until=decision.hold_until, hold_reason=decision.reason
+                    )
+                else:
+                    books.payouts.set_status(order_id, "stopped", stopped_reason=decision.reason)
+        return decision
+
+    def transfer(self, order_id: str) -> dict[str, Any]:
+        """Send the seller's net; the ledger's transfer entry is posted with the payout's new state."""
+        with self.books() as books:
+            payout = books.payouts.get(order_id)
+            order = books.orders.get(order_id)
+            if payout is None or order is None:
+                raise PayoutNotFound(f"no payout for order {order_id}")
+            if payout.status == "transferred":
+                return _transfer_output(payout.transfer_id, payout.amount, created=False)
+            if payout.status != "payable" or order.status in ENDED_STATUSES:
+                raise PayoutNotPayable(f"the payout of {order_id} is {payout.status}, not payable")
+        destination = self.accounts.account_for(payout.seller_id)
+        if destination is None:
+            raise PayoutNotPayable(f"seller {payout.seller_id} has no connected account")
+        transfer_id = self.transfers.create(
+            TransferRequest(
+                amount=payout.amount,
+                destination=destination,
+                source_transaction=payout.charge_id,
+                transfer_group=payout.checkout_id,
+                idempotency_key=transfer_idempotency_key(order_id),
+                metadata={"order_id": order_id, "seller_id": payout.seller_id, "payout_id": payout.payout_id},
+            )
+        )
+        with self.books() as books:
+            created = record_transfer(books, order, transfer_id, payout.amount, at=self.clock.now())
+        return _transfer_output(transfer_id, payout.amount, created=created)
+
+    def notify_seller(self, order_id: str) -> dict[str, Any]:
+        with self.books() as books:
+            payout = books.payouts.get(order_id)
+        if payout is None or payout.status != "transferred":
+            raise PayoutNotFound(f"no transferred payout for order {order_id}")
+        self.notifications.publish(
+            Notification(
+                notification_id=derived_id("notification", "payout_sent", order_id),
+                type="orders.payout_sent",
+                category="orders",
+                channels=("email",),
+                user_id=payout.seller_id,
+                data={"order_id": order_id, "amount": format_money(payout.amount)},
+            )
+        )
+        return {"notified": payout.seller_id}
+
+    def stop(self, order_id: str, reason: str) -> dict[str, Any]:
+        with self.books() as books:
+            payout = books.payouts.get(order_id, for_update=True)
+            if payout is None:
+                raise PayoutNotFound(f"no payout for order {order_id}")
+            if payout.status == "transferred":
+                return {"status": payout.status}
+            books.payouts.set_status(order_id, "stopped", stopped_reason=payout.stopped_reason or reason)
+        return {"status": "stopped"}
+
+    # -- Stripe's transfer events: duplicated, late or out of order, one effect -----------
+
+    def on_transfer_event(self, event_type: str, transfer: dict[str, Any]) -> dict[str, Any]:
+        """``transfer.created`` / ``transfer.reversed``: the ledger learns what Stripe did.
+
+        A transfer the Transfer step created but did not get to record (it crashed) is recorded
+        here; a reversal is posted once per reversal id, after the transfer it reverses, whichever
+        event came first.
+        """
+        try:
+            transfer_id = str(transfer["id"])
+            amount = Money(int(transfer["amount"]), str(transfer["currency"]).upper())
+            order_id = (transfer.get("metadata") or {}).get("order_id")
+            reversals = [
+                (str(r["id"]), Money(int(r["amount"]), str(r["currency"]).upper()))
+                for r in ((transfer.get("reversals") or {}).get("data") or [])
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ContractError(f"not a Stripe transfer: {exc}", code="INVALID_EVENT") from exc
+        if not order_id:
+            return {"transfer_id": transfer_id, "outcome": "ignored"}
+        with self.books() as books:
+            order = books.orders.get(order_id)
+            if order is None:
+                return {"transfer_id": transfer_id, "outcome": "ignored"}
+            recorded = record_transfer(books, order, transfer_id, amount, at=self.clock.now())
+            posted = 0
+            if event_type == "transfer.reversed":
+                for reversal_id, reversed_amount in reversals:
+                    entry = entries.transfer_reversal(order.amounts(), reversal_id, reversed_amount)
+                    books.ledger.post(entry)  # idempotent: the entry id is the reversal's
+                    posted += books.payouts.add_reversal(
+                        reversal_id, transfer_id, order_id, entry.entry_id, reversed_amount
+                    )
+        return {"transfer_id": transfer_id, "outcome": "recorded", "transfer": recorded, "reversals": posted}
+
+
+def _transfer_output(transfer_id: str | None, amount: Money, *, created: bool) -> dict[str, Any]:
+    return {
+        "transfer_id": transfer_id,
+        "amount": amount.amount_minor,
+        "currency": amount.currency,
+        "created": created,
+    }
