@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: help dev test test-fast synth lint format bench migrate lock clean
+.PHONY: help dev test test-fast synth lint format demo bench migrate lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ lint: $(INSTALLED)  ## ruff (lint + format check) and mypy --strict
 format: $(INSTALLED)  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+demo: $(INSTALLED)  ## the whole story in a terminal: onboard, list, buy, pay, ship, confirm, payout, ledger
+	$(PY) -m local.demo
 
 bench: $(INSTALLED)  ## benchmarks (not part of make test); ONLY=<capability> runs one
 	ONLY=$(ONLY) $(PY) -m tests.bench

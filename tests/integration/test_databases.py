@@ -63,7 +63,14 @@ APP_TABLES |= {"seller_onboardings"}
 # -- checkout
 APP_TABLES |= {"checkouts", "checkout_events"}
 # -- payouts and fulfilment
-APP_TABLES |= {"shipments", "order_cancellations", "order_disputes", "payouts", "payout_transfers", "payout_reversals"}
+APP_TABLES |= {
+    "shipments",
+    "order_cancellations",
+    "order_disputes",
+    "payouts",
+    "payout_transfers",
+    "payout_reversals",
+}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
