@@ -681,28 +681,12 @@ def _onboarding_links() -> LinkSettings:
 
 def start_seller_onboarding(name: str, execution_input: dict[str, Any]) -> None:
     """StartExecution of seller_onboarding named ``name``; one of that name already there is kept."""
-    import json
-
-    from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
-
-    from workflows.shared.errors import TransientError
+    from adapters.aws.stepfunctions import StepFunctionsStarter
 
     arn = onboarding_settings().seller_onboarding_state_machine_arn
     if not arn:
         raise RuntimeError("SELLER_ONBOARDING_STATE_MACHINE_ARN is not set")
-    try:
-        aws_client("stepfunctions").start_execution(
-            stateMachineArn=arn, name=name, input=json.dumps(execution_input)
-        )
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ExecutionAlreadyExists":
-            return
-        if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
-            raise TransientError(f"Step Functions is unavailable: {code}") from exc
-        raise
-    except (ConnectionError, ReadTimeoutError) as exc:
-        raise TransientError(f"Step Functions could not be reached: {exc}") from exc
+    StepFunctionsStarter(aws_client("stepfunctions"), arn).start(name, execution_input)
 
 
 @cache

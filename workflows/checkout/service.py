@@ -632,9 +632,7 @@ class CheckoutService:
                 )
             if intent.succeeded:
                 raise PaymentAlreadySucceeded(f"PaymentIntent {intent.payment_intent_id} succeeded")
-        for listing_id, _ in checkout.holds():
-            if self._d.stock.release(listing_id, checkout_id):
-                self._d.stock.refresh_status(listing_id, self._d.clock.now())
+        self._release(checkout)
         failure = self._failure(outcome, error, intent)
         now = self._d.clock.now()
         with self._d.uow() as uow:
@@ -657,6 +655,12 @@ class CheckoutService:
         if outcome in ("PAYMENT_FAILED", "EXPIRED"):
             self._notify_unpaid(checkout, outcome, failure)
         return {"status": outcome, "code": failure.code}
+
+    def _release(self, checkout: CheckoutRecord) -> None:
+        """Every hold of the checkout back on sale (a listing sold out by them is active again)."""
+        for listing_id, _ in checkout.holds():
+            if self._d.stock.release(listing_id, checkout.checkout_id):
+                self._d.stock.refresh_status(listing_id, self._d.clock.now())
 
     def _failure(
         self, outcome: Outcome, error: dict[str, Any] | None, intent: PaymentIntentState | None
@@ -711,9 +715,7 @@ class CheckoutService:
         return result | {"refund_id": refund_id}
 
     def _close_refunded(self, checkout: CheckoutRecord, error: dict[str, Any] | None) -> dict[str, Any]:
-        for listing_id, _ in checkout.holds():
-            if self._d.stock.release(listing_id, checkout.checkout_id):
-                self._d.stock.refresh_status(listing_id, self._d.clock.now())
+        self._release(checkout)
         failure = CheckoutFailure(
             "PAYMENT_NOT_RECORDED",
             "The payment could not be recorded, so it was refunded in full; please try again.",
