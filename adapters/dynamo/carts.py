@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -126,6 +126,16 @@ class DynamoCarts:
 
     def remove(self, user_id: str, listing_id: str) -> None:
         self._model(user_id, listing_id).delete()
+
+    def remove_unless_changed_since(self, user_id: str, listing_id: str, since: datetime) -> bool:
+        model = self._model
+        try:
+            model(user_id, listing_id).delete(condition=model.updated_at <= _aware(since))
+        except DeleteError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
 
     def holders(self, listing_id: str) -> list[str]:
         return [item.user_id for item in self._model.by_listing.query(listing_id)]

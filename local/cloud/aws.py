@@ -67,6 +67,7 @@ EVENT_TEMPLATE = "moto.events.utils:EventTemplateParser"
 SNS_PUBLISH = "moto.sns.models:Subscription.publish"
 MOTO_API_BACKEND = "moto.moto_api._internal.models:moto_api_backend"
 TMP_THREADS = "moto.stepfunctions.parser.utils:TMP_THREADS"
+BACKEND_FOR_HOST = f"{DISPATCHER}.get_backend_for_host"
 
 #: every moto attribute this module hooks or reads (guarded by tests/integration/test_moto_guards.py)
 HOOKS: tuple[str, ...] = (
@@ -82,6 +83,7 @@ HOOKS: tuple[str, ...] = (
     SNS_PUBLISH,
     MOTO_API_BACKEND,
     TMP_THREADS,
+    BACKEND_FOR_HOST,
 )
 
 _ROLE = "arn:aws:iam::{account}:role/local-lambda"
@@ -164,6 +166,7 @@ class LocalAws:
             LocalAws._active = self
         try:
             self._apply_config()
+            self._install_dispatch_cache()
             self._start_server()
             self._interpreter = Interpreter(
                 clock=self.clock,
@@ -357,6 +360,20 @@ class LocalAws:
             LOG.warning(
                 "asynchronous invocation of %s failed: %s: %s", name, result.error_type, result.error_message
             )
+
+    def _install_dispatch_cache(self) -> None:
+        """moto's server finds the backend of every request by host, listing its modules from
+        the disk each time, under one lock: a host always maps to the same backend, so the
+        answer is kept (a few milliseconds off every AWS call)."""
+        original = require(BACKEND_FOR_HOST)
+        known: dict[str | None, Any] = {}
+
+        def get_backend_for_host(dispatcher: Any, host: str | None) -> Any:
+            if host not in known:
+                known[host] = original(dispatcher, host)
+            return known[host]
+
+        self._patches.replace(BACKEND_FOR_HOST, get_backend_for_host)
 
     def _install_lambda(self) -> None:
         functions = self.functions

@@ -47,12 +47,16 @@ class Clock(Protocol):
 
 
 class _ConditionClock:
-    """Shared machinery: one condition variable wakes every timed waiter."""
+    """Shared machinery: each timed waiter sleeps on its own condition variable, woken when its
+    event is set or when the clock jumps (an event set wakes its own waiters only, so hundreds
+    of parked executions do not all wake up for every task that finishes)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._cond = threading.Condition()  # guards the offset and the record of waits
         self.waits: list[tuple[str, float]] = []
         self._offset = 0.0
+        self._waiters: list[threading.Condition] = []
+        self._waiters_lock = threading.Lock()
 
     # subclasses define these two
     def now(self) -> float:
@@ -67,14 +71,18 @@ class _ConditionClock:
         with self._cond:
             self._offset += seconds
             self.waits.append(("advance", float(seconds)))
-            self._cond.notify_all()
+        self._wake_everyone()
 
     def new_event(self) -> threading.Event:
         return _ClockEvent(self)
 
-    def _notify(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
+    def _wake_everyone(self) -> None:
+        """Time jumped: every timed waiter looks at its deadline again."""
+        with self._waiters_lock:
+            waiters = list(self._waiters)
+        for wake in waiters:
+            with wake:
+                wake.notify_all()
 
     def wait(self, event: threading.Event, timeout: float | None, what: str = "wait") -> bool:
         """Block until ``event`` is set (True) or ``timeout`` clock seconds pass (False, recorded)."""
@@ -88,29 +96,39 @@ class _ConditionClock:
         if timeout is None:
             return threading.Event.wait(event)
         deadline = self.now() + max(timeout, 0.0)
-        with self._cond:
-            while not threading.Event.is_set(event):
-                remaining = deadline - self.now()
-                if remaining <= 0:
-                    return False
-                real = self._real_timeout(remaining)
-                if not isinstance(event, _ClockEvent):
-                    # a plain Event set elsewhere does not notify us: look at it now and then
-                    real = 0.05 if real is None else min(real, 0.05)
-                self._cond.wait(real)
+        clock_event = isinstance(event, _ClockEvent)
+        wake = event.wake if isinstance(event, _ClockEvent) else threading.Condition()
+        with self._waiters_lock:
+            self._waiters.append(wake)
+        try:
+            with wake:
+                while not threading.Event.is_set(event):
+                    remaining = deadline - self.now()
+                    if remaining <= 0:
+                        return False
+                    real = self._real_timeout(remaining)
+                    if not clock_event:
+                        # a plain Event set elsewhere does not notify us: look at it now and then
+                        real = 0.05 if real is None else min(real, 0.05)
+                    wake.wait(real)
+        finally:
+            with self._waiters_lock:
+                self._waiters.remove(wake)
         return True
 
 
 class _ClockEvent(threading.Event):
-    """An Event that wakes clock waiters when set."""
+    """An Event that wakes its clock waiters when set."""
 
     def __init__(self, clock: _ConditionClock) -> None:
         super().__init__()
         self._clock = clock
+        self.wake = threading.Condition()
 
     def set(self) -> None:
         super().set()
-        self._clock._notify()
+        with self.wake:
+            self.wake.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._clock.wait(self, timeout)
@@ -131,9 +149,11 @@ class VirtualClock(_ConditionClock):
         seconds = max(float(seconds), 0.0)
         with self._cond:
             self.waits.append((what, seconds))
-            if self._sleeps_advance and seconds:
+            jumped = bool(self._sleeps_advance and seconds)
+            if jumped:
                 self._offset += seconds
-                self._cond.notify_all()
+        if jumped:
+            self._wake_everyone()
 
     def _real_timeout(self, clock_seconds: float) -> float | None:
         return None  # only advance() or the event ends the wait

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import io
 import json
 import logging
@@ -88,6 +89,12 @@ BACKEND_START = f"{PARSER_BACKEND}.start_execution"
 BACKEND_EXEC_ARN_FORMAT = f"{PARSER_BACKEND}.accepted_exec_arn_format"
 RESPONSE = "moto.stepfunctions.responses:StepFunctionResponse"
 PARSER_LOGGER = "moto.stepfunctions.parser"
+ASL_PARSE = f"{P}.asl.parse.asl_parser:AmazonStateLanguageParser.parse"
+INTRINSIC_PARSE = f"{P}.asl.parse.intrinsic.intrinsic_parser:IntrinsicParser.parse"
+JSON_PATH_PARSE = f"{P}.asl.utils.json_path:parse"
+RESULT_PATH_PARSE = f"{ASL}.common.path.result_path:parse"
+#: parse trees kept per definition (a definition is parsed again for every execution otherwise)
+PARSE_CACHE_SIZE = 256
 
 #: every moto attribute this module hooks or reads (guarded by tests/integration/test_moto_guards.py)
 HOOKS: tuple[str, ...] = (
@@ -108,10 +115,14 @@ HOOKS: tuple[str, ...] = (
     f"{RESPONSE}.stop_execution",
     f"{RESPONSE}.send_task_failure",
     f"{P}.api:ExecutionStatus",
+    ASL_PARSE,
+    INTRINSIC_PARSE,
+    JSON_PATH_PARSE,
+    RESULT_PATH_PARSE,
 )
 
 #: how often a ``.sync`` task looks at its child execution (moto: 0.5 s)
-SYNC_POLL_SECONDS = 0.005
+SYNC_POLL_SECONDS = 0.001
 
 _EXPRESS_ARN = r"(?P<account_id>[0-9]{12}):(execution|express):.+"
 
@@ -332,6 +343,7 @@ class Interpreter:
             patches.replace(f"{module}:boto_client_for", self.boto_client_for)
         self._install_clock(patches)
         self._install_fixes(patches)
+        self._install_parse_cache(patches)
         self._install_api(patches)
         logger = logging.getLogger(PARSER_LOGGER)
         self._logger_level = logger.level
@@ -367,6 +379,33 @@ class Interpreter:
         patches.replace(EXECUTE_STATE_THREADING, _ThreadingModule(clock))
         patches.replace(CALLBACK_EVENT, clock.new_event)
         patches.replace(SYNC_POLL_DELAY, SYNC_POLL_SECONDS)
+
+    def _install_parse_cache(self, patches: Patches) -> None:
+        """moto lexes and parses a definition with ANTLR at every execution (and each intrinsic
+        function and JSONPath at every use): tens of milliseconds of CPU per checkout. The parse
+        trees are kept per text; the evaluation components are still built fresh from the tree by
+        moto's own preprocessor for every caller, so no execution shares state with another."""
+        from moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor import (
+            Preprocessor as IntrinsicPreprocessor,
+        )
+        from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+        def cached(parse: Callable[[str], tuple[Any, Any]], preprocessor: type[Any]) -> Any:
+            @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+            def tree_of(text: str) -> Any:
+                return parse(text)[1]  # raises on a syntax error (nothing is cached then)
+
+            def parse_with_cache(text: str) -> tuple[Any, Any]:
+                tree = tree_of(text)
+                return preprocessor().visit(tree), tree
+
+            return staticmethod(parse_with_cache)
+
+        patches.replace(ASL_PARSE, cached(require(ASL_PARSE), Preprocessor))
+        patches.replace(INTRINSIC_PARSE, cached(require(INTRINSIC_PARSE), IntrinsicPreprocessor))
+        # jsonpath_ng builds a new PLY parser for every path it parses; a parsed path is immutable
+        for target in (JSON_PATH_PARSE, RESULT_PATH_PARSE):
+            patches.replace(target, functools.lru_cache(maxsize=4096)(require(target)))
 
     def _install_fixes(self, patches: Patches) -> None:
         ended, stopped, failed, timed_out = (

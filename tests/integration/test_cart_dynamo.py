@@ -89,3 +89,20 @@ def test_given_a_newer_mark_then_a_write_from_an_older_read_is_refused(carts, un
     assert carts.put(line(user, listing, version=3, quantity=5))  # the same version is fine
     stored = carts.get(user, listing)
     assert stored is not None and stored.quantity == 5 and stored.price_changed_to is None
+
+
+def test_given_a_line_set_again_after_a_checkout_began_then_the_sale_does_not_remove_it(
+    carts, unique: str
+) -> None:
+    """Complete Sale removes what was bought, not what the buyer put in the cart afterwards."""
+    bought = line(f"u-{unique}", f"l-{unique}")
+    carts.put(bought)
+    began = bought.updated_at + timedelta(seconds=1)
+    # Given the line was put again after the checkout began
+    carts.put(replace(bought, quantity=2, updated_at=began + timedelta(seconds=1)))
+    # Then the sale leaves it, and removes it once it is as old as the checkout
+    assert carts.remove_unless_changed_since(bought.user_id, bought.listing_id, began) is False
+    assert carts.get(bought.user_id, bought.listing_id) is not None
+    later = began + timedelta(seconds=2)
+    assert carts.remove_unless_changed_since(bought.user_id, bought.listing_id, later) is True
+    assert carts.get(bought.user_id, bought.listing_id) is None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
     from workflows.cart.model import CartLine, LineMark
     from workflows.catalog.model import Listing
@@ -24,6 +25,11 @@ class CartStore(Protocol):
 
     def remove(self, user_id: str, listing_id: str) -> None:
         """Remove the line (no error if it is not there)."""
+        ...
+
+    def remove_unless_changed_since(self, user_id: str, listing_id: str, since: datetime) -> bool:
+        """Remove the line if it was last set at or before ``since`` (a line put in the cart again
+        after a checkout began is the buyer's new wish, not what they bought); True if removed."""
         ...
 
     def holders(self, listing_id: str) -> list[str]:

@@ -534,7 +534,7 @@ class CheckoutService:
         now = self._d.clock.now()
         sold_out = self._settle(checkout, now)
         for line in checkout.lines:
-            self._d.carts.remove(checkout.buyer_id, line.listing_id)
+            self._d.carts.remove_unless_changed_since(checkout.buyer_id, line.listing_id, checkout.created_at)
         self._notify_paid(checkout, orders)
         self._d.events.publish(*[self._order_paid(checkout, o) for o in orders])
         with self._d.uow() as uow:

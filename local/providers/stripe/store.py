@@ -79,6 +79,8 @@ class Store:
         self.lock = threading.RLock()
         self.platform_account_id = platform_account_id
         self._records: dict[str, Record] = {}
+        #: the same records by object kind, so listing one kind does not walk every object
+        self._by_kind: dict[str, dict[str, Record]] = {}
         self._seq = itertools.count(1)
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self.links: dict[str, LinkRecord] = {}
@@ -88,6 +90,7 @@ class Store:
     def add(self, obj: dict[str, Any], owner: str, **private: Any) -> Record:
         record = Record(obj, owner, next(self._seq), dict(private))
         self._records[obj["id"]] = record
+        self._by_kind.setdefault(str(obj.get("object")), {})[obj["id"]] = record
         return record
 
     def find(self, object_id: str) -> Record | None:
@@ -101,7 +104,9 @@ class Store:
         return record
 
     def remove(self, object_id: str) -> None:
-        self._records.pop(object_id, None)
+        record = self._records.pop(object_id, None)
+        if record is not None:
+            self._by_kind.get(str(record.obj.get("object")), {}).pop(object_id, None)
 
     def all(
         self, kind: str, owner: str | None = None, where: Callable[[Record], bool] | None = None
@@ -109,7 +114,7 @@ class Store:
         """Records of ``kind`` (of ``owner`` when given), newest first."""
         found = [
             record
-            for record in self._records.values()
+            for record in list(self._by_kind.get(kind, {}).values())
             if record.obj.get("object") == kind
             and (owner is None or record.owner == owner)
             and (where is None or where(record))

@@ -30,6 +30,13 @@ class InMemoryCarts:
     def remove(self, user_id: str, listing_id: str) -> None:
         self.items.pop((user_id, listing_id), None)
 
+    def remove_unless_changed_since(self, user_id: str, listing_id: str, since) -> bool:
+        line = self.items.get((user_id, listing_id))
+        if line is None or line.updated_at > since:
+            return False
+        del self.items[(user_id, listing_id)]
+        return True
+
     def holders(self, listing_id: str) -> list[str]:
         return sorted(user for (user, listing), _ in self.items.items() if listing == listing_id)
 
