@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from workflows.orders.views import OrderPage, order_view
+from workflows.shared.cursors import decode_cursor, encode_cursor
 from workflows.shared.errors import ContractError, NotFound
 
 if TYPE_CHECKING:
@@ -22,23 +19,6 @@ MAX_LIMIT = 100
 
 class OrderNotFound(NotFound):
     code = "ORDER_NOT_FOUND"
-
-
-def encode_cursor(created_at: datetime, order_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), order_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, order_id = json.loads(raw)
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(order_id, str):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ContractError("The cursor is not one this API gave out.", code="INVALID_CURSOR") from exc
-    return moment, order_id
 
 
 class OrderQueries:

@@ -7,9 +7,6 @@ delivery or a hold), ``available`` = payable now, ``paid_out`` = transferred les
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -21,6 +18,7 @@ from workflows.ledger.invariants import OrderTotals, all_balance, order_is_settl
 from workflows.orders.service import OrderNotFound
 from workflows.payouts.errors import InvalidReportRange
 from workflows.shared.clock import rfc3339
+from workflows.shared.cursors import decode_cursor, encode_cursor
 from workflows.shared.errors import ContractError
 from workflows.shared.money import Money
 
@@ -152,23 +150,6 @@ def _payout_view(p: PayoutRecord) -> PayoutView:
         transferred_at=rfc3339(p.transferred_at) if p.transferred_at else None,
         paid_at=rfc3339(p.paid_at),
     )
-
-
-def encode_cursor(moment: datetime, order_id: str) -> str:
-    raw = json.dumps([moment.isoformat(), order_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        moment_text, order_id = json.loads(raw)
-        moment = datetime.fromisoformat(moment_text)
-        if moment.tzinfo is None or not isinstance(order_id, str):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ContractError("The cursor is not one this API gave out.", code="INVALID_CURSOR") from exc
-    return moment, order_id
 
 
 class SellerFinance:
