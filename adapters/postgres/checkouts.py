@@ -174,7 +174,8 @@ class PostgresTimeline(Repository):
             )
             for r in rows
         ]
-        return sorted(moments + self._deliveries(order_id), key=lambda m: m.occurred_at)
+        later = self._deliveries(order_id) + self._fulfilment(order_id)
+        return sorted(moments + later, key=lambda m: m.occurred_at)
 
     def _deliveries(self, order_id: str) -> list[TimelineEvent]:
         """The order's emails and text messages, as the delivery log has them."""
@@ -194,6 +195,59 @@ class PostgresTimeline(Repository):
                 detail={"type": r["type"], "channel": r["channel"], "status": r["status"]},
             )
             for r in rows
+        ]
+
+    def _fulfilment(self, order_id: str) -> list[TimelineEvent]:
+        """What happened after the sale, from the fulfilment and payout tables (migration 0070)."""
+        moments: list[tuple[str, Any, dict[str, Any]]] = []
+        shipment = self._execute(
+            "SELECT carrier, tracking_number, shipped_at, delivered_at, delivered_by FROM shipments "
+            "WHERE order_id = %s",
+            (order_id,),
+        ).fetchone()
+        if shipment:
+            tracking = {"carrier": shipment["carrier"], "tracking_number": shipment["tracking_number"]}
+            moments.append(("Shipped", shipment["shipped_at"], tracking))
+            if shipment["delivered_at"]:
+                by = "automatically" if shipment["delivered_by"] == "auto" else "by the buyer"
+                moments.append((f"Delivery confirmed {by}", shipment["delivered_at"], {}))
+        cancelled = self._execute(
+            "SELECT role, refund_id, amount, currency, cancelled_at FROM order_cancellations "
+            "WHERE order_id = %s",
+            (order_id,),
+        ).fetchone()
+        if cancelled:
+            refund = {"refund_id": cancelled["refund_id"], "amount": int(cancelled["amount"])}
+            moments.append(
+                (f"Cancelled by the {cancelled['role']}; refunded", cancelled["cancelled_at"], refund)
+            )
+        payout = self._execute(
+            "SELECT status, hold_until, hold_reason, stopped_reason, transfer_id, transferred_at, updated_at "
+            "FROM payouts WHERE order_id = %s",
+            (order_id,),
+        ).fetchone()
+        if payout and payout["transferred_at"]:
+            moments.append(
+                ("Paid out to the seller", payout["transferred_at"], {"transfer_id": payout["transfer_id"]})
+            )
+        elif payout and payout["status"] == "held":
+            detail = {"until": payout["hold_until"].isoformat() if payout["hold_until"] else None}
+            moments.append((f"Payout held: {payout['hold_reason'] or 'hold'}", payout["updated_at"], detail))
+        elif payout and payout["status"] == "stopped":
+            moments.append(
+                (f"Payout stopped: {payout['stopped_reason'] or 'stopped'}", payout["updated_at"], {})
+            )
+        return [
+            TimelineEvent(
+                key=f"{order_id}:{name}",
+                checkout_id="",
+                kind="payout" if name.startswith(("Paid out", "Payout")) else "fulfilment",
+                name=name,
+                occurred_at=at,
+                order_id=order_id,
+                detail=detail,
+            )
+            for name, at, detail in moments
         ]
 
 

@@ -379,3 +379,47 @@ def test_given_stripe_events_twice_and_out_of_order_then_no_double_effect(
         stateMachineArn=provisioned.state_machine_arn("checkout")
     )
     assert sum(1 for e in executions["executions"] if e["name"] == awaiting["checkout_id"]) == 1
+
+
+def test_given_a_shipped_and_delivered_order_then_its_timeline_tells_the_rest_of_the_story(
+    cloud: LocalCloud, make_user, category: dict[str, Any]
+) -> None:
+    seller, buyer, _, address_id = _checkout_ready(cloud, make_user, category)
+    awaiting = _start(cloud, buyer, address_id, "story-1")
+    confirm_payment(cloud, awaiting)
+    (order_id,) = wait_for_status(cloud, buyer, awaiting["checkout_id"], "PAID")["order_ids"]
+
+    def timeline() -> list[dict[str, Any]]:
+        response = requests.get(
+            f"{cloud.api_url}/orders/{order_id}/timeline", headers=buyer.headers, timeout=T
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    def shipped() -> bool:
+        response = requests.post(
+            f"{cloud.api_url}/orders/{order_id}/ship",
+            json={"carrier": "USPS", "tracking_number": "9400100000000000000001"},
+            headers=seller.headers,
+            timeout=T,
+        )
+        return response.status_code == 200
+
+    cloud.wait_until(shipped, what="the order to be shippable (its payout waiting for the shipment)")
+    confirmed = requests.post(
+        f"{cloud.api_url}/orders/{order_id}/confirm-delivery", headers=buyer.headers, timeout=T
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    cloud.wait_until(
+        lambda: any(i["kind"] == "payout" for i in timeline()), what="the payout in the timeline"
+    )
+    items = timeline()
+    names = [i["name"] for i in items]
+    assert (
+        names.index("Payment succeeded")
+        < names.index("Shipped")
+        < names.index("Delivery confirmed by the buyer")
+    )
+    shipped_item = next(i for i in items if i["name"] == "Shipped")
+    assert shipped_item["detail"] == {"carrier": "USPS", "tracking_number": "9400100000000000000001"}
+    assert [i["at"] for i in items] == sorted(i["at"] for i in items)
