@@ -423,3 +423,44 @@ def test_given_a_shipped_and_delivered_order_then_its_timeline_tells_the_rest_of
     shipped_item = next(i for i in items if i["name"] == "Shipped")
     assert shipped_item["detail"] == {"carrier": "USPS", "tracking_number": "9400100000000000000001"}
     assert [i["at"] for i in items] == sorted(i["at"] for i in items)
+
+
+def test_given_a_payment_that_could_not_be_recorded_then_it_is_refunded_and_the_items_released(
+    cloud: LocalCloud, make_user, category: dict[str, Any], pg_conn: Any
+) -> None:
+    """The Refund Checkout compensation, run as the state machine would after Mark Paid failed."""
+    _, buyer, listing, address_id = _checkout_ready(cloud, make_user, category)
+    awaiting = _start(cloud, buyer, address_id, "refund-1")
+    checkout_id = awaiting["checkout_id"]
+    aws, provisioned = cloud.started()
+    machine = provisioned.state_machine_arn("checkout")
+    # Given the execution is gone (as if Mark Paid had failed for good) and the buyer paid
+    aws.client("stepfunctions").stop_execution(
+        executionArn=f"{machine.replace(':stateMachine:', ':execution:')}:{checkout_id}", error="TestStop"
+    )
+    confirm_payment(cloud, awaiting)
+    # When Refund Checkout runs
+    result = aws.functions.invoke(
+        provisioned.names[("function", "checkout-refund")],
+        {"checkout_id": checkout_id, "error": {"Error": "TransientError", "Cause": "{}"}},
+    )
+    assert result.error_type is None, result.error_message
+    assert result.payload["refunded"] is True and result.payload["refund_id"].startswith("re_")
+    # Then the buyer has their money back, the checkout says why, and the unit is for sale again
+    secret = stripe.StripeClient(cloud.stripe.secret_key, base_addresses={"api": cloud.stripe.url})
+    refund = secret.v1.refunds.retrieve(result.payload["refund_id"])
+    assert (
+        refund.amount == awaiting["total"]["amount"]
+        and refund.payment_intent == awaiting["payment"]["payment_intent_id"]
+    )
+    ended = wait_for_status(cloud, buyer, checkout_id, "CANCELLED")
+    assert ended["error"]["code"] == "PAYMENT_NOT_RECORDED"
+    assert _listing_doc(listing["id"])["quantity"] == 1
+    order = pg_conn.execute("SELECT status FROM orders WHERE checkout_id = %s", (checkout_id,)).fetchone()
+    assert order["status"] == "cancelled"
+    # and running it again refunds nothing more
+    again = aws.functions.invoke(
+        provisioned.names[("function", "checkout-refund")],
+        {"checkout_id": checkout_id, "error": {"Error": "TransientError", "Cause": "{}"}},
+    )
+    assert again.payload["refund_id"] == result.payload["refund_id"]
