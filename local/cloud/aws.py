@@ -187,6 +187,7 @@ class LocalAws:
         """Stop executions, undo every hook, stop the server, reset moto; safe to call twice."""
         try:
             self._stop_executions()
+            self._join_execution_threads(timeout_s=3.0)
         finally:
             self._patches.restore()
             if self._interpreter is not None:
@@ -262,6 +263,17 @@ class LocalAws:
         host, port = server.get_host_and_port()
         self._server = server
         self.endpoint_url = f"http://{host}:{port}"
+
+    @staticmethod
+    def _join_execution_threads(*, timeout_s: float) -> None:
+        """Let stopped executions unwind while the interpreter's logging is still quiet."""
+        deadline = time.monotonic() + timeout_s
+        for thread in list(require(TMP_THREADS)):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if thread is not threading.current_thread():
+                thread.join(remaining)
 
     def _stop_executions(self) -> None:
         if self._interpreter is None:
