@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 T = 15
 PASSWORD = "Demo-passw0rd-2026!"  # noqa: S105 - the demo users' password, local cloud only
 _CODE = re.compile(r"\b(\d{6})\b")
+SELLER_ADDRESS = {
+    "name": "Sam Seller",
+    "line1": "1 Market Street",
+    "city": "San Francisco",
+    "region": "CA",
+    "postal_code": "94105",
+    "country": "US",
+}
 
 
 class DemoFailed(Exception):
@@ -80,6 +88,37 @@ class Story:
         assert match is not None
         return match.group(1)
 
+    def verify_phone_and_add_address(self, token: str, phone: str, address: dict[str, Any]) -> None:
+        self.call("PATCH", "/me", token, json={"phone": phone})
+        self.call("POST", "/me/phone/verification", token, expect=202)
+        code = self.code_sent_to(phone, "sms")
+        self.call("POST", "/me/phone/verification/check", token, json={"code": code})
+        self.call("POST", "/me/addresses", token, json=address, expect=201)
+
+    def join_seller_program(self, token: str) -> str:
+        """``POST /sellers``; the onboarding URL (Stripe's hosted form)."""
+        body = {"country": "US", "business_type": "individual", "default_currency": "USD"}
+        onboarding = self.call("POST", "/sellers", token, expect=202, json=body)
+        url = onboarding.get("onboarding_url")
+        if not url:
+            self.until(
+                "the onboarding link",
+                lambda: bool(self.call("GET", "/sellers/me", token).get("onboarding_url")),
+            )
+            url = self.call("GET", "/sellers/me", token)["onboarding_url"]
+        return str(url)
+
+    def complete_onboarding(self, token: str, url: str) -> None:
+        """Submit Stripe's hosted form (the stand-in's POST) and wait for the seller to be active."""
+        completed = requests.post(
+            url, data={"outcome": "complete"}, headers={"Accept": "application/json"}, timeout=T
+        )
+        if completed.status_code >= 400:
+            raise DemoFailed(f"onboarding form: {completed.status_code} {completed.text[:200]}")
+        self.until(
+            "the seller to be active", lambda: self.call("GET", "/sellers/me", token)["status"] == "active"
+        )
+
     def sign_up(self, email: str, name: str) -> dict[str, Any]:
         self.call(
             "POST", "/auth/signup", json={"email": email, "password": PASSWORD, "name": name}, expect=201
@@ -90,54 +129,22 @@ class Story:
         return tokens
 
 
-def run(cloud: LocalCloud) -> dict[str, Any]:  # noqa: PLR0915 - the story is one sequence of steps
+def run(cloud: LocalCloud) -> dict[str, Any]:
     s = Story(cloud)
     run_id = uuid.uuid4().hex[:6]
     seller_email, buyer_email = f"sam-{run_id}@example.com", f"bea-{run_id}@example.com"
     phone = "+14155550" + str(100 + int(run_id[:2], 16))
-    address = {
-        "name": "Sam Seller",
-        "line1": "1 Market Street",
-        "city": "San Francisco",
-        "region": "CA",
-        "postal_code": "94105",
-        "country": "US",
-    }
+    address = SELLER_ADDRESS
     state: dict[str, Any] = {}
 
     with s.step(f"the seller signs up and confirms the emailed code ({seller_email})"):
         seller = s.sign_up(seller_email, "Sam Seller")
     with s.step("the seller verifies a phone number (Twilio Verify) and adds an address"):
-        s.call("PATCH", "/me", seller["id_token"], json={"phone": phone})
-        s.call("POST", "/me/phone/verification", seller["id_token"], expect=202)
-        code = s.code_sent_to(phone, "sms")
-        s.call("POST", "/me/phone/verification/check", seller["id_token"], json={"code": code})
-        s.call("POST", "/me/addresses", seller["id_token"], json=address, expect=201)
+        s.verify_phone_and_add_address(seller["id_token"], phone, address)
     with s.step("the seller joins the seller program (seller_onboarding, Stripe Connect Express)"):
-        onboarding = s.call(
-            "POST",
-            "/sellers",
-            seller["id_token"],
-            expect=202,
-            json={"country": "US", "business_type": "individual", "default_currency": "USD"},
-        )
-        url = onboarding.get("onboarding_url")
-        if not url:
-            s.until(
-                "the onboarding link",
-                lambda: bool(s.call("GET", "/sellers/me", seller["id_token"]).get("onboarding_url")),
-            )
-            url = s.call("GET", "/sellers/me", seller["id_token"])["onboarding_url"]
+        url = s.join_seller_program(seller["id_token"])
     with s.step("the seller completes Stripe's hosted onboarding form; account.updated activates them"):
-        completed = requests.post(
-            url, data={"outcome": "complete"}, headers={"Accept": "application/json"}, timeout=T
-        )
-        if completed.status_code >= 400:
-            raise DemoFailed(f"onboarding form: {completed.status_code} {completed.text[:200]}")
-        s.until(
-            "the seller to be active",
-            lambda: s.call("GET", "/sellers/me", seller["id_token"])["status"] == "active",
-        )
+        s.complete_onboarding(seller["id_token"], url)
         seller = s.call("POST", "/auth/login", json={"email": seller_email, "password": PASSWORD})
     with s.step("the seller lists an item"):
         admin = s.call("POST", "/auth/login", json={"email": "admin@resale.local", "password": DEMO_PASSWORD})
@@ -237,6 +244,17 @@ def run(cloud: LocalCloud) -> dict[str, Any]:  # noqa: PLR0915 - the story is on
         state["ledger"] = ledger
     state["elapsed_s"] = time.perf_counter() - s.started
     return state
+
+
+def onboard_demo_seller(cloud: LocalCloud, email: str, password: str) -> str:
+    """``make dev``: the seeded seller gets a verified phone, an address and an active connected
+    account, so payouts of the seeded listings can land. Returns a line for the start-up summary."""
+    story = Story(cloud)
+    token = story.call("POST", "/auth/login", json={"email": email, "password": password})["id_token"]
+    address = SELLER_ADDRESS
+    story.verify_phone_and_add_address(token, "+14155550100", address)
+    story.complete_onboarding(token, story.join_seller_program(token))
+    return f"{email} onboarded with Stripe Connect (payouts can land)"
 
 
 def _payout_started(cloud: LocalCloud, order_id: str) -> bool:

@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from local.catalog_seed import seed_catalog
+from local.demo import onboard_demo_seller
 from local.runtime import LocalCloud, LocalCloudConfig
 from local.seed import DEMO_PASSWORD, DEMO_USERS, seed
 
@@ -46,7 +47,16 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     with cloud:
-        seeded = f"{seed(cloud)}; {seed_catalog(cloud)}"
+        seeded = f"{seed(cloud, sellers_onboard=True)}; {seed_catalog(cloud)}"
+        seller = next(user for user in DEMO_USERS if "seller" in user.groups)
+        try:
+            seeded += f"; {onboard_demo_seller(cloud, seller.email, DEMO_PASSWORD)}"
+        except Exception as exc:  # noqa: BLE001 - the cloud stays usable; say what is missing
+            aws, provisioned = cloud.started()
+            aws.client("cognito-idp").admin_add_user_to_group(
+                UserPoolId=provisioned.user_pool_id, Username=seller.email, GroupName="seller"
+            )
+            seeded += f"; the demo seller could not onboard, so has no connected account ({exc})"
         assert cloud.scheduler is not None
         cloud.scheduler.fire("platform-canary")  # a first execution to look at in the console
         elapsed = time.perf_counter() - started

@@ -31,8 +31,12 @@ DEMO_USERS = (
 )
 
 
-def seed(cloud: LocalCloud) -> str:
-    """Create the demo users (confirmed, with their groups); returns a one-line summary."""
+def seed(cloud: LocalCloud, *, sellers_onboard: bool = False) -> str:
+    """Create the demo users (confirmed, with their groups); returns a one-line summary.
+
+    ``sellers_onboard``: the ``seller`` group is left for seller onboarding to grant (``make dev``
+    onboards the demo seller through the API, so that it has a connected account for payouts).
+    """
     aws, provisioned = cloud.started()
     cognito = aws.client("cognito-idp")
     pool_id = provisioned.user_pool_id
@@ -51,6 +55,8 @@ def seed(cloud: LocalCloud) -> str:
             UserPoolId=pool_id, Username=user.email, Password=DEMO_PASSWORD, Permanent=True
         )
         for group in user.groups:
+            if sellers_onboard and group == "seller":
+                continue
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.email, GroupName=group)
     return f"{len(DEMO_USERS)} demo users"
 
