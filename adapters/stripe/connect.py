@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 
+from adapters.stripe.calls import stripe_call
 from workflows.onboarding.errors import ConnectedAccountRefused
 from workflows.onboarding.model import AccountLink, ConnectedAccount
-from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,9 +71,7 @@ class StripeConnectedAccounts:
 
 def _call(operation: Callable[[], Any]) -> Any:
     try:
-        return operation()
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        raise TransientError(f"Stripe: {exc.user_message or exc}") from exc
+        return stripe_call(operation)
     except stripe.InvalidRequestError as exc:
         raise ConnectedAccountRefused(
             f"Stripe refused the request: {exc.user_message or exc}",

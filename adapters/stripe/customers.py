@@ -5,15 +5,13 @@ Implements ``workflows.accounts.ports.CardVault`` with the official SDK's ``Stri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import stripe
 
+from adapters.stripe.calls import stripe_call
 from workflows.accounts.model import Card
-from workflows.shared.errors import ContractError, TransientError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from workflows.shared.errors import ContractError
 
 
 class StripeCardVault:
@@ -93,11 +91,3 @@ class StripeCardVault:
 
     def detach(self, payment_method_id: str) -> None:
         stripe_call(lambda: self._client.v1.payment_methods.detach(payment_method_id))
-
-
-def stripe_call(operation: Callable[[], Any]) -> Any:
-    """Stripe's transient failures as ``TransientError``; a bad request stays Stripe's error."""
-    try:
-        return operation()
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        raise TransientError(f"Stripe: {exc.user_message or exc}") from exc

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 
-from adapters.stripe.customers import stripe_call
+from adapters.stripe.calls import stripe_call
 from workflows.checkout.errors import PaymentRejected
 from workflows.checkout.model import PaymentIntentState
 from workflows.shared.money import Money

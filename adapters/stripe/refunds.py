@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 
-from adapters.stripe.transfers import call_stripe
+from adapters.stripe.calls import stripe_call
 from workflows.fulfilment.errors import OrderNotCancellable
 from workflows.fulfilment.ports import RefundResult
 
@@ -26,7 +26,7 @@ class StripeRefunds:
             "metadata": request.metadata,
         }
         try:
-            refund = call_stripe(
+            refund = stripe_call(
                 lambda: self._client.v1.refunds.create(
                     params=params,  # type: ignore[arg-type]
                     options={"idempotency_key": request.idempotency_key},

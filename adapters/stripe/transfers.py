@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 
+from adapters.stripe.calls import stripe_call
 from workflows.payouts.errors import PayoutNotPayable
 from workflows.payouts.reconciliation import StripeCharge, StripeTransfer
-from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -22,14 +22,6 @@ if TYPE_CHECKING:
     from workflows.payouts.ports import TransferRequest
 
 _PAGE = 100
-
-
-def call_stripe(operation: Callable[[], Any]) -> Any:
-    """Stripe's transient failures as ``TransientError`` (retried); anything else stays Stripe's."""
-    try:
-        return operation()
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        raise TransientError(f"Stripe: {exc.user_message or exc}") from exc
 
 
 class StripeTransfers:
@@ -46,7 +38,7 @@ class StripeTransfers:
             "metadata": request.metadata,
         }
         try:
-            transfer = call_stripe(
+            transfer = stripe_call(
                 lambda: self._client.v1.transfers.create(
                     params=params,  # type: ignore[arg-type]
                     options={"idempotency_key": request.idempotency_key},
@@ -64,7 +56,7 @@ class StripeTransfers:
 def _pages(list_page: Callable[[dict[str, Any]], Any]) -> Iterator[Any]:
     params: dict[str, Any] = {"limit": _PAGE}
     while True:
-        page = call_stripe(partial(list_page, params))
+        page = stripe_call(partial(list_page, params))
         yield from page.data
         if not page.has_more or not page.data:
             return
