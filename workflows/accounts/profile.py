@@ -8,11 +8,7 @@ A profile row is made on first use for a pool user that never went through the s
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import json
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from workflows.accounts.errors import (
@@ -33,11 +29,13 @@ from workflows.accounts.model import (
 )
 from workflows.notifications.model import Notification
 from workflows.shared.clock import rfc3339
+from workflows.shared.cursors import decode_cursor, encode_cursor
 from workflows.shared.errors import Conflict, ContractError
 from workflows.shared.ids import derived_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from workflows.accounts.model import AddressInput, ProfileUpdate
     from workflows.accounts.ports import Directory, PhoneVerifier, UnitOfWork
@@ -99,11 +97,11 @@ class ProfileService:
     # -- addresses ---------------------------------------------------------------------------
 
     def list_addresses(self, caller: Caller, *, limit: int, cursor: str | None) -> AddressPage:
-        after = _decode_cursor(cursor) if cursor else None
+        after = decode_cursor(cursor) if cursor else None
         with self._uow() as uow:
             rows = uow.addresses.list(caller.user_id, limit=limit + 1, after=after)
         page, more = rows[:limit], len(rows) > limit
-        next_cursor = _encode_cursor(page[-1]) if more and page else None
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].address_id) if more and page else None
         return AddressPage(items=[_address(a) for a in page], next_cursor=next_cursor)
 
     def add_address(self, caller: Caller, data: AddressInput, *, address_id: str) -> tuple[Address, bool]:
@@ -304,20 +302,3 @@ def _address(a: AddressRecord) -> Address:
         created_at=rfc3339(a.created_at),
         updated_at=rfc3339(a.updated_at),
     )
-
-
-def _encode_cursor(a: AddressRecord) -> str:
-    raw = json.dumps([a.created_at.isoformat(), a.address_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, address_id = json.loads(raw)
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(address_id, str):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ContractError("The cursor is not one this API gave out.", code="INVALID_CURSOR") from exc
-    return moment, address_id
