@@ -195,9 +195,8 @@ class CheckoutService:
         if ship_to is None:
             raise AddressNotFound("No such address among yours.")
         choices = {c.listing_id: c.service for c in request.shipping_choices}
-        lines = self._cart_lines(caller.user_id, choices)
+        lines, listings = self._cart_lines(caller.user_id, choices)
         now = self._d.clock.now()
-        listings = {x.id: x for x in self._d.listings.get_many([line.listing_id for line in lines])}
         validate_lines(caller.user_id, lines, listings, now)
         record = CheckoutRecord(
             checkout_id=checkout_id,
@@ -237,7 +236,10 @@ class CheckoutService:
             self._d.starter.start(checkout_id, {"checkout_id": checkout_id})
         return CheckoutView.of(found, orders)
 
-    def _cart_lines(self, user_id: str, choices: dict[str, str]) -> list[CheckoutLine]:
+    def _cart_lines(
+        self, user_id: str, choices: dict[str, str]
+    ) -> tuple[list[CheckoutLine], dict[str, Listing]]:
+        """The cart as checkout lines, and the listings read for them (one catalog read)."""
         cart = self._d.carts.lines(user_id)
         if not cart:
             raise CartEmpty("The cart is empty.")
@@ -247,7 +249,7 @@ class CheckoutService:
             raise ContractError(
                 "shipping_choices names listings that are not in the cart.", details={"listing_ids": unknown}
             )
-        return [
+        lines = [
             CheckoutLine(
                 listing_id=c.listing_id,
                 seller_id=c.seller_id,
@@ -258,6 +260,7 @@ class CheckoutService:
             )
             for c in sorted(cart, key=lambda c: c.listing_id)
         ]
+        return lines, listings
 
     def get(self, caller: Caller, checkout_id: str) -> CheckoutView:
         with self._d.uow() as uow:
