@@ -40,6 +40,7 @@ from workflows.checkout.model import (
 )
 from workflows.checkout.views import CheckoutView, TimelineEntryView, TimelineView
 from workflows.fees.errors import FEE_ERRORS
+from workflows.fees.service import SellerQuoteView
 from workflows.ledger import entries
 from workflows.notifications.model import Notification
 from workflows.orders.model import FeeBreakdown, OrderItem, OrderRecord, order_id_for
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
     from workflows.cart.ports import CartStore, ListingReader
     from workflows.catalog.model import Listing
+    from workflows.catalog.views import MoneyView
     from workflows.checkout.model import Outcome, PaymentIntentState
     from workflows.checkout.ports import (
         CheckoutUnitOfWork,
@@ -382,7 +384,7 @@ class CheckoutService:
             currency = str(quote.get("currency") or "")
             orders = []
             for seller in quote.get("sellers") or []:
-                orders.append(self._order(checkout, seller, currency, now))
+                orders.append(order_from_quote(checkout, seller, currency, now))
             quoted = {o.seller_id for o in orders}
             if quoted != {line.seller_id for line in checkout.lines}:
                 raise QuoteMismatch("The quote does not cover the cart's sellers.")
@@ -406,51 +408,6 @@ class CheckoutService:
             "amount": total.amount_minor,
             "currency": total.currency,
         }
-
-    def _order(
-        self, checkout: CheckoutRecord, seller: dict[str, Any], currency: str, now: datetime
-    ) -> OrderRecord:
-        seller_id = str(seller["seller_id"])
-        lines = checkout.lines_of(seller_id)
-
-        def money(view: dict[str, Any] | None) -> Money:
-            if not view:
-                return Money(0, currency)
-            return Money(int(view["amount"]), str(view["currency"]))
-
-        items_total = money(seller["items_total"])
-        agreed = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
-        if agreed is None or agreed != items_total:
-            raise QuoteMismatch(
-                "A price changed while the checkout was prepared; review the cart and check out again.",
-                details={"seller_id": seller_id},
-            )
-        fees = seller["fees"]
-        return OrderRecord(
-            order_id=order_id_for(checkout.checkout_id, seller_id),
-            checkout_id=checkout.checkout_id,
-            buyer_id=checkout.buyer_id,
-            seller_id=seller_id,
-            status="pending",
-            currency=currency,
-            items_total=items_total,
-            shipping_total=money(seller["shipping_total"]),
-            fees=FeeBreakdown(
-                category_percentage=money(fees["category_percentage"]),
-                fixed=money(fees["fixed"]),
-                ad=money(fees["ad"]),
-                cap_reduction=money(fees.get("cap_reduction")),
-            ),
-            fee_total=money(seller["fee_total"]),
-            seller_net=money(seller["seller_net"]),
-            fee_schedule_version=int(seller["schedule_version"]),
-            items=tuple(
-                OrderItem(line.listing_id, line.title, line.quantity, line.unit_price) for line in lines
-            ),
-            created_at=now,
-            updated_at=now,
-            ship_to=checkout.ship_to,
-        )
 
     def request_payment(self, checkout_id: str) -> dict[str, Any]:
         """State "Request Payment": one PaymentIntent for the checkout; the orders await it."""
@@ -736,3 +693,47 @@ class CheckoutService:
 def _address_line(ship_to: dict[str, Any]) -> str:
     parts = [ship_to.get(k) for k in ("name", "line1", "line2", "city", "region", "postal_code", "country")]
     return ", ".join(str(p) for p in parts if p)
+
+
+def order_from_quote(
+    checkout: CheckoutRecord, seller: dict[str, Any], currency: str, now: datetime
+) -> OrderRecord:
+    """One seller's order from that seller's part of the fee quote (``SellerQuoteView``), which must
+    price the seller's lines exactly as the buyer agreed. The quote's fee parts are already net of
+    the cap: they add up to the fee, and ``cap_reduction`` only says how much the cap took off."""
+    quoted = SellerQuoteView.model_validate(seller)
+    lines = checkout.lines_of(quoted.seller_id)
+
+    def money(view: MoneyView | None) -> Money:
+        return Money(0, currency) if view is None else Money(view.amount, view.currency)
+
+    items_total = money(quoted.items_total)
+    agreed = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
+    if agreed is None or agreed != items_total:
+        raise QuoteMismatch(
+            "A price changed while the checkout was prepared; review the cart and check out again.",
+            details={"seller_id": quoted.seller_id},
+        )
+    return OrderRecord(
+        order_id=order_id_for(checkout.checkout_id, quoted.seller_id),
+        checkout_id=checkout.checkout_id,
+        buyer_id=checkout.buyer_id,
+        seller_id=quoted.seller_id,
+        status="pending",
+        currency=currency,
+        items_total=items_total,
+        shipping_total=money(quoted.shipping_total),
+        fees=FeeBreakdown(
+            category_percentage=money(quoted.fees.category_percentage),
+            fixed=money(quoted.fees.fixed),
+            ad=money(quoted.fees.ad),
+            cap_reduction=money(quoted.fees.cap_reduction),
+        ),
+        fee_total=money(quoted.fee_total),
+        seller_net=money(quoted.seller_net),
+        fee_schedule_version=quoted.schedule_version,
+        items=tuple(OrderItem(line.listing_id, line.title, line.quantity, line.unit_price) for line in lines),
+        created_at=now,
+        updated_at=now,
+        ship_to=checkout.ship_to,
+    )

@@ -50,6 +50,10 @@ class OrderItem:
 
 @dataclass(frozen=True)
 class FeeBreakdown:
+    """An order's fee parts as the quote gave them: each part is already net of the cap, so the
+    parts add up to the fee; ``cap_reduction`` says how much the cap took off (never subtracted
+    again)."""
+
     category_percentage: Money
     fixed: Money
     ad: Money
@@ -57,7 +61,7 @@ class FeeBreakdown:
 
     @property
     def total(self) -> Money:
-        return self.category_percentage + self.fixed + self.ad - self.cap_reduction
+        return self.category_percentage + self.fixed + self.ad
 
 
 @dataclass(frozen=True)
