@@ -1,9 +1,10 @@
-"""PostgreSQL for seller onboarding: ``seller_onboardings`` (migration 0050) and the profile facts
-POST /sellers checks (``users``, ``addresses``, ``email_confirmations`` of accounts).
+"""PostgreSQL for seller onboarding: ``seller_onboardings`` (migrations 0050, 0080) and the profile
+facts POST /sellers checks (``users``, ``addresses``, ``email_confirmations`` of accounts).
 
-Implements ``workflows.onboarding.ports.OnboardingStore``. Each call is one transaction on a
-pooled connection (the pool commits when the block ends without an error). Connection trouble
-becomes a :class:`TransientError` (the state machine retries it).
+Implements ``workflows.onboarding.ports.OnboardingStore`` and ``SellerStandings`` (whose sellers
+are restricted, from ``users.seller_status``, which the store keeps in step). Each call is one
+transaction on a pooled connection (the pool commits when the block ends without an error).
+Connection trouble becomes a :class:`TransientError` (the state machine retries it).
 
 (The f-strings below only splice in the constant column list; every value is a bound parameter,
 hence the ``noqa: S608``.)
@@ -12,7 +13,7 @@ hence the ``noqa: S608``.)
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -23,7 +24,7 @@ from workflows.onboarding.model import Applicant, Onboarding
 from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from psycopg import Connection
     from psycopg.rows import DictRow
@@ -34,7 +35,7 @@ _COLUMNS = (
     "idempotency_key, request_fingerprint, remind_after_s, expire_after_s, stripe_account_id, "
     "onboarding_url, onboarding_url_expires_at, charges_enabled, payouts_enabled, details_submitted, "
     "requirements_due, disabled_reason, started_at, remind_at, expire_at, reminded_at, last_event_id, "
-    "last_event_at, ended_at, created_at, updated_at"
+    "last_event_at, ended_at, activated_at, created_at, updated_at"
 )
 
 _APPLICANT = """
@@ -51,6 +52,14 @@ _CURRENT = f"""
 SELECT {_COLUMNS} FROM seller_onboardings WHERE user_id = %(user_id)s
 ORDER BY created_at DESC, onboarding_id DESC LIMIT 1
 """  # noqa: S608
+
+_OF_ACCOUNT = f"SELECT {_COLUMNS} FROM seller_onboardings WHERE stripe_account_id = %(account_id)s"  # noqa: S608
+
+#: the profile statuses in which a seller may not sell (0001's CHECK lists them)
+_NOT_SELLING = ("restricted", "suspended")
+_RESTRICTED = """
+SELECT user_id FROM users WHERE user_id = ANY(%(user_ids)s) AND seller_status = ANY(%(statuses)s)
+"""
 
 _INSERT = """
 INSERT INTO seller_onboardings (
@@ -71,7 +80,7 @@ UPDATE seller_onboardings SET
     requirements_due = %(requirements_due)s, disabled_reason = %(disabled_reason)s,
     started_at = %(started_at)s, remind_at = %(remind_at)s, expire_at = %(expire_at)s,
     reminded_at = %(reminded_at)s, last_event_id = %(last_event_id)s, last_event_at = %(last_event_at)s,
-    ended_at = %(ended_at)s, updated_at = %(updated_at)s
+    ended_at = %(ended_at)s, activated_at = %(activated_at)s, updated_at = %(updated_at)s
 WHERE onboarding_id = %(onboarding_id)s
 """
 
@@ -127,6 +136,11 @@ class PostgresOnboardings:
             row = conn.execute(_CURRENT, {"user_id": user_id}).fetchone()
         return _onboarding(row) if row else None
 
+    def of_account(self, account_id: str) -> Onboarding | None:
+        with self._transaction() as conn:
+            row = conn.execute(_OF_ACCOUNT, {"account_id": account_id}).fetchone()
+        return _onboarding(row) if row else None
+
     def create(self, onboarding: Onboarding) -> None:
         try:
             with self._transaction() as conn:
@@ -140,3 +154,29 @@ class PostgresOnboardings:
             conn.execute(_UPDATE, _params(onboarding))
             if seller_status is not None:
                 conn.execute(_SELLER_STATUS, {"seller_status": seller_status, "user_id": onboarding.user_id})
+
+
+class _PoolSource(Protocol):
+    def __call__(self) -> ConnectionPool[Connection[DictRow]]: ...
+
+
+class PostgresSellerStandings:
+    """``workflows.onboarding.ports.SellerStandings``. The pool is asked for on first use, so a
+    function that never asks (a catalog read) never opens a connection."""
+
+    def __init__(self, pool: _PoolSource, *, timeout_s: float = 5.0) -> None:
+        self._pool = pool
+        self._timeout_s = timeout_s
+
+    def restricted(self, seller_ids: Iterable[str]) -> frozenset[str]:
+        wanted = sorted(set(seller_ids))
+        if not wanted:
+            return frozenset()
+        try:
+            with self._pool().connection(timeout=self._timeout_s) as conn:
+                rows = conn.execute(
+                    _RESTRICTED, {"user_ids": wanted, "statuses": list(_NOT_SELLING)}
+                ).fetchall()
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise TransientError(f"PostgreSQL: {exc}") from exc
+        return frozenset(str(r["user_id"]) for r in rows)

@@ -1,4 +1,5 @@
-"""Stripe Connect: Express connected accounts and their hosted onboarding links.
+"""Stripe Connect: Express connected accounts, their hosted onboarding links, and what an account
+can do now (read from Stripe whenever an event says it changed).
 
 Implements ``workflows.onboarding.ports.ConnectedAccounts`` with the official SDK's
 ``StripeClient``. Stripe's transient failures become ``TransientError`` (retried by the state
@@ -14,7 +15,7 @@ import stripe
 
 from adapters.stripe.calls import stripe_call
 from workflows.onboarding.errors import ConnectedAccountRefused
-from workflows.onboarding.model import AccountLink, ConnectedAccount
+from workflows.onboarding.model import AccountLink, AccountState, ConnectedAccount
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,6 +67,28 @@ class StripeConnectedAccounts:
         link = _call(lambda: self._client.v1.account_links.create(params=params))  # type: ignore[arg-type]
         return AccountLink(
             url=str(link.url), created=_moment(link.created), expires_at=_moment(link.expires_at)
+        )
+
+    def retrieve_account(self, account_id: str) -> AccountState:
+        try:
+            found = stripe_call(lambda: self._client.v1.accounts.retrieve(account_id))
+        except stripe.PermissionError:
+            # the account took its authorization back: the platform may not read it any more
+            return AccountState.disconnected(account_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing" or exc.http_status == 404:
+                return AccountState.disconnected(account_id)
+            raise
+        account: dict[str, Any] = found.to_dict()
+        requirements = account.get("requirements") or {}
+        due = set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or [])
+        return AccountState(
+            account_id=str(account["id"]),
+            charges_enabled=bool(account.get("charges_enabled")),
+            payouts_enabled=bool(account.get("payouts_enabled")),
+            details_submitted=bool(account.get("details_submitted")),
+            requirements_due=tuple(sorted(due)),
+            disabled_reason=requirements.get("disabled_reason"),
         )
 
 

@@ -1,12 +1,11 @@
-"""Stripe transfers to connected accounts, and Stripe's side of reconciliation.
+"""Stripe transfers to connected accounts.
 
-Implements ``workflows.payouts.ports.TransferGateway`` and
-``workflows.payouts.reconciliation.StripeSide`` with the official SDK's ``StripeClient``.
+Implements ``workflows.payouts.ports.TransferGateway`` with the official SDK's ``StripeClient``
+(Stripe's side of reconciliation is ``adapters/stripe/reconciliation.py``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,8 @@ import stripe
 
 from adapters.stripe.calls import stripe_call
 from workflows.payouts.errors import PayoutNotPayable
-from workflows.payouts.reconciliation import StripeCharge, StripeTransfer
+from workflows.payouts.ports import TransferState
+from workflows.shared.money import Money
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -52,6 +52,34 @@ class StripeTransfers:
             ) from exc
         return str(transfer.id)
 
+    def retrieve(self, transfer_id: str) -> TransferState | None:
+        """The transfer as Stripe has it, with every reversal (Stripe embeds the first ten)."""
+        try:
+            found = stripe_call(lambda: self._client.v1.transfers.retrieve(transfer_id))
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing" or exc.http_status == 404:
+                return None
+            raise
+        transfer: dict[str, Any] = found.to_dict()
+        currency = str(transfer["currency"]).upper()
+        embedded = transfer.get("reversals") or {}
+        reversals: list[dict[str, Any]] = list(embedded.get("data") or [])
+        if embedded.get("has_more"):
+            reversals = [
+                r.to_dict()
+                for r in _pages(
+                    lambda p: self._client.v1.transfers.reversals.list(transfer_id, params=p)  # type: ignore[arg-type]
+                )
+            ]
+        return TransferState(
+            transfer_id=str(transfer["id"]),
+            amount=Money(int(transfer["amount"]), currency),
+            order_id=(transfer.get("metadata") or {}).get("order_id"),
+            reversals=tuple(
+                (str(r["id"]), Money(int(r["amount"]), str(r["currency"]).upper())) for r in reversals
+            ),
+        )
+
 
 def _pages(list_page: Callable[[dict[str, Any]], Any]) -> Iterator[Any]:
     params: dict[str, Any] = {"limit": _PAGE}
@@ -61,55 +89,3 @@ def _pages(list_page: Callable[[dict[str, Any]], Any]) -> Iterator[Any]:
         if not page.has_more or not page.data:
             return
         params = {"limit": _PAGE, "starting_after": page.data[-1].id}
-
-
-class StripeReconciliationSide:
-    """What Stripe says: the platform's transfers and the charges captured per PaymentIntent."""
-
-    def __init__(self, client: stripe.StripeClient) -> None:
-        self._client = client
-
-    def transfers(self) -> list[StripeTransfer]:
-        found = []
-        for t in _pages(lambda p: self._client.v1.transfers.list(params=p)):  # type: ignore[arg-type]
-            metadata = t.metadata.to_dict() if t.metadata else {}
-            found.append(
-                StripeTransfer(
-                    transfer_id=str(t.id),
-                    amount=int(t.amount),
-                    amount_reversed=int(t.amount_reversed or 0),
-                    currency=str(t.currency).upper(),
-                    order_id=metadata.get("order_id"),
-                )
-            )
-        return found
-
-    def charges(self) -> list[StripeCharge]:
-        """Charges of the platform's balance (balance transactions of type ``charge``), per PaymentIntent."""
-        charged: dict[str, int] = {}
-
-        def charge_transactions(params: dict[str, Any]) -> Any:
-            return self._client.v1.balance_transactions.list(params={**params, "type": "charge"})  # type: ignore[arg-type]
-
-        for txn in _pages(charge_transactions):
-            source = txn.source if isinstance(txn.source, str) else getattr(txn.source, "id", None)
-            if source:
-                charged[str(source)] = charged.get(str(source), 0) + int(txn.amount)
-        by_intent: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-        for charge in _pages(lambda p: self._client.v1.charges.list(params=p)):  # type: ignore[arg-type]
-            intent = charge.payment_intent if isinstance(charge.payment_intent, str) else None
-            if intent is None and charge.payment_intent is not None:
-                intent = str(charge.payment_intent.id)
-            if intent is None or str(charge.id) not in charged:
-                continue
-            captured = int(charge.amount_captured or 0)
-            by_intent[(intent, str(charge.currency).upper())].append((str(charge.id), captured))
-        return [
-            StripeCharge(
-                payment_intent_id=intent,
-                charge_ids=tuple(sorted(c for c, _ in charges)),
-                captured=sum(amount for _, amount in charges),
-                currency=currency,
-            )
-            for (intent, currency), charges in sorted(by_intent.items())
-        ]

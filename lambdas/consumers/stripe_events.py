@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +11,7 @@ from lambdas import bootstrap
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, metrics, tracer
 from workflows.payments.stripe_events import handle_stripe_event
+from workflows.shared.clock import SystemClock
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,7 +23,7 @@ DEDUPE_SECONDS = 7 * 24 * 3600
 
 def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
     return handle_stripe_event(
-        stripe_event, bootstrap.waiting_tasks(), bootstrap.task_responder(), now=int(time.time())
+        stripe_event, bootstrap.waiting_tasks(), bootstrap.task_responder(), now=SystemClock().timestamp()
     )
 
 

@@ -3,12 +3,29 @@
 The API function validates the caller, records the onboarding and starts the machine
 (execution name = onboarding id). The steps talk to Stripe Connect (create the account and the
 hosted onboarding link), wait for ``account.updated`` through the shared wait-for-event step,
-and, once the account can take charges and payouts, put the user in the seller group.
+read the account at Stripe (never the event's payload) and, once the account can take charges
+and payouts, put the user in the seller group.
+
+After that, ``seller-accounts`` follows the seller for good: every ``account.updated`` or
+``account.application.deauthorized`` on the Stripe bus reads the account at Stripe and moves the
+seller between active and restricted (a restricted seller lists, sells and is paid nothing).
 """
 
 from __future__ import annotations
 
-from stacks.model import Attr, Capability, Function, FunctionTarget, Grant, Kind, Ref, Route, StateMachine
+from stacks.model import (
+    Attr,
+    Capability,
+    Function,
+    FunctionTarget,
+    Grant,
+    Kind,
+    Ref,
+    Route,
+    Rule,
+    RuleTarget,
+    StateMachine,
+)
 
 _STRIPE: dict[str, str | Ref] = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
 _STRIPE_GRANTS = (Grant(Kind.SECRET, "stripe", "read"),)
@@ -72,9 +89,9 @@ ONBOARDING = Capability(
         ),
         _step(
             "evaluate_account",
-            "what an account.updated event means.",
-            environment=_NOTIFY,
-            grants=_NOTIFY_GRANTS,
+            "what the account, read at Stripe after an account.updated, means.",
+            environment={**_STRIPE, **_NOTIFY},
+            grants=(*_STRIPE_GRANTS, *_NOTIFY_GRANTS),
         ),
         _step(
             "activate_seller",
@@ -85,6 +102,17 @@ ONBOARDING = Capability(
         _step("send_reminder", "the reminder email.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
         _step("expire_onboarding", "the expiry.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
         _step("mark_onboarding_failed", "the compensation of a failed step."),
+        Function(
+            "seller-accounts",
+            handler="lambdas.consumers.seller_accounts.handler",
+            description="Stripe account events of onboarded sellers: the account read at Stripe moves "
+            "the seller between active and restricted.",
+            timeout_s=15,
+            environment={**_STRIPE, **_NOTIFY},
+            grants=(*_STRIPE_GRANTS, *_NOTIFY_GRANTS),
+            uses_postgres=True,
+            service="onboarding",
+        ),
     ),
     routes=(
         Route("POST", "/sellers", "user", FunctionTarget("api-sellers")),
@@ -112,6 +140,15 @@ ONBOARDING = Capability(
                 ),
             },
             timeout_s=MACHINE_TIMEOUT_S,
+        ),
+    ),
+    rules=(
+        Rule(
+            "seller-accounts",
+            bus="stripe",
+            event_pattern={"detail-type": ["account.updated", "account.application.deauthorized"]},
+            targets=(RuleTarget("function", "seller-accounts"),),
+            description="Onboarded sellers follow their Stripe account: restricted or active again.",
         ),
     ),
 )

@@ -21,6 +21,7 @@ from tests.unit.payouts.sequences import OPERATIONS, run
 from tests.unit.payouts.world import BUYER, SELLER, World
 from workflows.ledger import entries
 from workflows.payouts.model import OrderPaid
+from workflows.shared.money import Money
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -96,6 +97,8 @@ def test_given_transfer_events_duplicated_and_reversed_first_on_postgres_then_on
         "metadata": {"order_id": order.order_id},
         "reversals": {"data": [{"id": "trr_pg1", "amount": 700, "currency": "usd"}]},
     }
+    # (Stripe has it: the events' handler reads the transfer there, not in the event)
+    world.stripe.made("tr_pg1", order.seller_net, order.order_id, reversals=(("trr_pg1", Money(700, "USD")),))
     for kind in ("transfer.reversed", "transfer.created", "transfer.reversed", "transfer.created"):
         world.payouts.on_transfer_event(kind, transfer)
     # the Transfer step, retried later, finds the transfer recorded and sends nothing new

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import requests
 
 from lambdas import bootstrap
 from local.providers.stripe import eventbridge_entry
@@ -204,7 +205,33 @@ def test_given_a_rejection_then_the_workflow_ends_rejected_with_the_reason(
     )
 
 
-def test_given_duplicated_and_out_of_order_events_then_each_counts_once_and_nothing_demotes(
+def _stripe_client(cloud: LocalCloud) -> Any:
+    import stripe
+
+    assert cloud.stripe is not None
+    return stripe.StripeClient(cloud.stripe.secret_key, base_addresses={"api": cloud.stripe.url})
+
+
+def _stripe_changes(cloud: LocalCloud, account: str, outcome: str) -> dict[str, Any]:
+    """Stripe changes the account (its hosted form submitted with ``outcome``); its account.updated."""
+    link = _stripe_client(cloud).v1.account_links.create(
+        params={
+            "account": account,
+            "refresh_url": "https://resale.example/refresh",
+            "return_url": "https://resale.example/return",
+            "type": "account_update",
+        }
+    )
+    done = requests.post(
+        link.url, data={"outcome": outcome}, headers={"Accept": "application/json"}, timeout=10
+    )
+    assert done.status_code == 200, done.text
+    assert cloud.stripe is not None
+    updates = [e for e in cloud.stripe.events() if e["type"] == "account.updated" and e["account"] == account]
+    return updates[-1]
+
+
+def test_given_forged_duplicated_and_out_of_order_events_then_stripes_account_decides_once_each(
     cloud: LocalCloud, machine: str, seller: Any
 ) -> None:
     onboarding_id, arn = _start(cloud, machine, seller.user_id)
@@ -214,39 +241,50 @@ def test_given_duplicated_and_out_of_order_events_then_each_counts_once_and_noth
     now = int(cloud.clock.now())
     tag = uuid.uuid4().hex[:8]
     due = ["individual.verification.document"]
-    # When the newer "restricted" event arrives first
-    _deliver(cloud, account, f"evt_b_{tag}", now + 20, charges_enabled=True, details_submitted=True, due=due)
-    _parked(cloud, arn, times=2)
-    assert _row(onboarding_id).status == "restricted"
-    # And then an older "nothing submitted" one, and the restricted one again
-    _deliver(cloud, account, f"evt_a_{tag}", now + 10)
-    _parked(cloud, arn, times=3)
-    _deliver(cloud, account, f"evt_b_{tag}", now + 20, charges_enabled=True, details_submitted=True, due=due)
-    time.sleep(0.2)
-    # Then the older one was evaluated as stale, the duplicate never reached the workflow
-    row = _row(onboarding_id)
-    assert (row.status, row.requirements_due, row.last_event_id) == ("restricted", tuple(due), f"evt_b_{tag}")
-    assert _entered(cloud, arn, "Evaluate Account") == 2
-    # When the account is enabled, and then a stale "not enabled" event arrives after it
+    # When a forged event claims charges and payouts are enabled (Stripe's account is still new)
     _deliver(
-        cloud,
-        account,
-        f"evt_c_{tag}",
-        now + 30,
-        charges_enabled=True,
-        payouts_enabled=True,
-        details_submitted=True,
+        cloud, account, f"evt_forged_{tag}", now - 5,
+        charges_enabled=True, payouts_enabled=True, details_submitted=True,
+    )  # fmt: skip
+    _parked(cloud, arn, times=2)
+    # Then the account was read at Stripe: nothing is enabled, nobody is a seller
+    row = _row(onboarding_id)
+    assert (row.status, row.charges_enabled, row.payouts_enabled) == ("onboarding", False, False)
+    assert "seller" not in _groups(cloud, seller.user_id)
+    # When Stripe restricts the account (payouts disabled, a document due)
+    restricted = _stripe_changes(cloud, account, "restrict")
+    _parked(cloud, arn, times=3)
+    assert _row(onboarding_id).status == "restricted"
+    # And then an older event arrives, and the restriction's event again
+    _deliver(cloud, account, f"evt_old_{tag}", now - 10)
+    _parked(cloud, arn, times=4)
+    _deliver(cloud, account, restricted["id"], restricted["created"], charges_enabled=True, due=due)
+    time.sleep(0.2)
+    # Then the older one re-read Stripe (still restricted, nobody told twice), the duplicate never
+    # reached the workflow, and the newest event handled is the restriction's
+    row = _row(onboarding_id)
+    assert (row.status, row.requirements_due, row.last_event_id) == (
+        "restricted",
+        tuple(due),
+        restricted["id"],
     )
+    assert _entered(cloud, arn, "Evaluate Account") == 3
+    # When Stripe enables the account, and then a stale "not enabled" event arrives after it
+    enabled = _stripe_changes(cloud, account, "complete")
     assert _finished(cloud, arn)["status"] == "SUCCEEDED"
-    _deliver(cloud, account, f"evt_d_{tag}", now + 25, charges_enabled=True, details_submitted=True, due=due)
+    _deliver(
+        cloud, account, f"evt_late_{tag}", now - 1, charges_enabled=True, details_submitted=True, due=due
+    )
+    time.sleep(0.2)
     # Then the seller is active and stays so, in the pool and in the profile
     row = _row(onboarding_id)
     assert (row.status, row.charges_enabled, row.payouts_enabled, row.last_event_id) == (
         "active",
         True,
         True,
-        f"evt_c_{tag}",
+        enabled["id"],
     )
+    assert row.activated_at is not None
     assert "seller" in _groups(cloud, seller.user_id)
     applicant = bootstrap.onboarding_store().applicant(seller.user_id)
     assert applicant is not None and applicant.seller_status == "active"
@@ -260,15 +298,12 @@ def test_given_duplicated_and_out_of_order_events_then_each_counts_once_and_noth
 def test_given_the_seller_finishes_before_the_workflow_waits_then_it_completes_at_once(
     cloud: LocalCloud, machine: str, seller: Any
 ) -> None:
-    # Given the account enabled before the execution reaches its wait (the event is parked)
+    # Given the account enabled at Stripe before the execution reaches its wait (the event is parked)
     onboarding_id, arn = _start(cloud, machine, seller.user_id)
     cloud.wait_until(lambda: _row(onboarding_id).stripe_account_id is not None, what="the account")
     account = _row(onboarding_id).stripe_account_id
     assert account
-    _deliver(
-        cloud, account, f"evt_{uuid.uuid4().hex[:8]}", int(cloud.clock.now()),
-        charges_enabled=True, payouts_enabled=True, details_submitted=True,
-    )  # fmt: skip
+    _stripe_changes(cloud, account, "complete")
     # Then the execution is resumed as soon as it waits, and the user is a seller
     assert _finished(cloud, arn)["status"] == "SUCCEEDED"
     assert _row(onboarding_id).status == "active"

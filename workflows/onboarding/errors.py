@@ -6,6 +6,7 @@ The class names are also the error names the seller_onboarding state machine see
 from __future__ import annotations
 
 from workflows.shared.errors import Conflict, ContractError, DomainError, NotFound
+from workflows.shared.identity import Forbidden
 
 
 class SellerRequirementsMissing(Conflict):
@@ -22,6 +23,14 @@ class SellerRejected(Conflict):
     """Stripe rejected the connected account: a new onboarding would not go differently."""
 
     code = "SELLER_REJECTED"
+
+
+class SellerRestricted(Forbidden):
+    """Stripe restricted the seller's account (charges or payouts disabled): no new listings until
+    what Stripe requires is given (``GET /sellers/me`` says what; ``POST /sellers/me/onboarding-link``
+    opens Stripe's page to give it)."""
+
+    code = "SELLER_RESTRICTED"
 
 
 class OnboardingNotFound(NotFound):

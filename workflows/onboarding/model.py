@@ -75,7 +75,7 @@ class SellerOnboardingView(BaseModel):
     requirements_due: list[str] = Field(description="What Stripe still needs from the seller")
     disabled_reason: str | None = Field(description="Stripe's reason, e.g. 'rejected.fraud'")
     country: str
-    business_type: str
+    business_type: Literal["individual", "company"]
     default_currency: str
     onboarding_url: str | None = Field(
         description="Stripe's hosted onboarding page (short-lived; POST /sellers/me/onboarding-link "
@@ -114,7 +114,7 @@ class Onboarding:
     onboarding_id: str
     user_id: str
     country: str
-    business_type: str
+    business_type: Literal["individual", "company"]
     default_currency: str
     request_fingerprint: str
     remind_after_s: int
@@ -139,10 +139,18 @@ class Onboarding:
     last_event_id: str | None = None
     last_event_at: datetime | None = None
     ended_at: datetime | None = None
+    #: when the seller first became active: from then on the seller_accounts consumer, not the
+    #: workflow, follows the account (active <-> restricted)
+    activated_at: datetime | None = None
 
     @property
     def live(self) -> bool:
         return self.status in LIVE
+
+    @property
+    def onboarded(self) -> bool:
+        """The seller finished onboarding once (and is active or restricted now)."""
+        return self.activated_at is not None and self.status in {"active", "restricted"}
 
     def execution_input(self) -> dict[str, Any]:
         """The seller_onboarding execution's input (the same on every start of this onboarding)."""
@@ -167,7 +175,9 @@ class Onboarding:
             default_currency=self.default_currency,
             onboarding_url=self.onboarding_url,
             onboarding_url_expires_at=_text(self.onboarding_url_expires_at),
-            expires_at=_text(self.expire_at) if self.status in {"onboarding", "restricted"} else None,
+            expires_at=_text(self.expire_at)
+            if self.status in {"onboarding", "restricted"} and self.activated_at is None
+            else None,
             created_at=rfc3339(self.created_at),
             updated_at=rfc3339(self.updated_at),
         )
@@ -191,8 +201,50 @@ class AccountLink:
 
 
 @dataclass(frozen=True)
+class AccountState:
+    """A connected account as Stripe has it now (fetched from Stripe, never read from an event)."""
+
+    account_id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
+
+    @classmethod
+    def disconnected(cls, account_id: str) -> AccountState:
+        """What an account Stripe no longer lets the platform see (deauthorized, deleted) allows."""
+        return cls(account_id, False, False, True, (), DISCONNECTED)
+
+
+#: ``disabled_reason`` of an account the platform can no longer reach
+DISCONNECTED = "platform.disconnected"
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """Which Stripe event is about which account, and when it happened: nothing of its payload's
+    state is kept (the account is read from Stripe)."""
+
+    event_id: str
+    account_id: str
+    occurred_at: datetime
+    event_type: str = "account.updated"
+
+    @classmethod
+    def from_task_output(cls, output: dict[str, Any]) -> AccountEvent:
+        """The wait step's output (``workflows.shared.waits`` hands the event's summary over)."""
+        return cls(
+            event_id=str(output["event_id"]),
+            account_id=str(output["account_id"]),
+            occurred_at=datetime.fromtimestamp(int(output["occurred_at"]), UTC),
+            event_type=str(output.get("event_type") or "account.updated"),
+        )
+
+
+@dataclass(frozen=True)
 class AccountUpdate:
-    """An ``account.updated`` event as the wait step hands it over."""
+    """An account event with the account's state as Stripe answered it when the event was handled."""
 
     event_id: str
     account_id: str
@@ -204,16 +256,16 @@ class AccountUpdate:
     disabled_reason: str | None = None
 
     @classmethod
-    def from_task_output(cls, output: dict[str, Any]) -> AccountUpdate:
+    def at_source(cls, event: AccountEvent, state: AccountState) -> AccountUpdate:
         return cls(
-            event_id=str(output["event_id"]),
-            account_id=str(output["account_id"]),
-            occurred_at=datetime.fromtimestamp(int(output["occurred_at"]), UTC),
-            charges_enabled=bool(output.get("charges_enabled")),
-            payouts_enabled=bool(output.get("payouts_enabled")),
-            details_submitted=bool(output.get("details_submitted")),
-            requirements_due=tuple(output.get("requirements_due") or ()),
-            disabled_reason=output.get("disabled_reason"),
+            event_id=event.event_id,
+            account_id=event.account_id,
+            occurred_at=event.occurred_at,
+            charges_enabled=state.charges_enabled,
+            payouts_enabled=state.payouts_enabled,
+            details_submitted=state.details_submitted,
+            requirements_due=state.requirements_due,
+            disabled_reason=state.disabled_reason,
         )
 
 
@@ -262,11 +314,26 @@ def outcome_of(update: AccountUpdate) -> Outcome:
     return "pending"
 
 
-def is_stale(onboarding: Onboarding, update: AccountUpdate) -> bool:
-    """An event already applied, or older than the newest one applied, changes nothing."""
-    if update.event_id == onboarding.last_event_id:
-        return True
-    return onboarding.last_event_at is not None and update.occurred_at < onboarding.last_event_at
+def standing_of(state: AccountState) -> Literal["active", "restricted"]:
+    """Where an onboarded seller stands: selling and paid out only with charges and payouts enabled."""
+    return "active" if state.charges_enabled and state.payouts_enabled else "restricted"
+
+
+def is_stale(onboarding: Onboarding, update: AccountUpdate | AccountEvent) -> bool:
+    """The event applied last, delivered again, changes nothing.
+
+    Any other event, however old it says it is, makes the account be read at Stripe again: what
+    Stripe answers is the newest state there is, and an event's ``created`` is no reason to
+    ignore Stripe (a forged event dated in the future would otherwise hide every real one).
+    """
+    return update.event_id == onboarding.last_event_id
+
+
+def newest_event(onboarding: Onboarding, event: AccountEvent) -> dict[str, Any]:
+    """``last_event_id``/``last_event_at`` after ``event``: the newest event handled so far."""
+    if onboarding.last_event_at is not None and event.occurred_at < onboarding.last_event_at:
+        return {"last_event_id": onboarding.last_event_id, "last_event_at": onboarding.last_event_at}
+    return {"last_event_id": event.event_id, "last_event_at": event.occurred_at}
 
 
 def next_wait(onboarding: Onboarding, now: datetime) -> WaitPlan:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from workflows.onboarding.model import AccountLink, Applicant, ConnectedAccount, Onboarding
+    from collections.abc import Iterable
+
+    from workflows.onboarding.model import (
+        AccountLink,
+        AccountState,
+        Applicant,
+        ConnectedAccount,
+        Onboarding,
+    )
 
 
 class OnboardingStore(Protocol):
@@ -24,6 +32,10 @@ class OnboardingStore(Protocol):
 
     def current(self, user_id: str) -> Onboarding | None:
         """The user's newest onboarding."""
+        ...
+
+    def of_account(self, account_id: str) -> Onboarding | None:
+        """The onboarding that created this Stripe connected account."""
         ...
 
     def create(self, onboarding: Onboarding) -> None:
@@ -58,6 +70,12 @@ class ConnectedAccounts(Protocol):
         self, account_id: str, *, refresh_url: str, return_url: str
     ) -> AccountLink: ...
 
+    def retrieve_account(self, account_id: str) -> AccountState:
+        """The account as Stripe has it now; :meth:`AccountState.disconnected` when Stripe no
+        longer lets the platform see it (deauthorized or deleted). Transient trouble raises
+        ``TransientError``."""
+        ...
+
 
 class SellerGroups(Protocol):
     """The user pool's groups (Cognito)."""
@@ -71,3 +89,12 @@ class ExecutionStarter(Protocol):
     """Starts the seller_onboarding execution named ``name`` (an existing one is left alone)."""
 
     def __call__(self, name: str, execution_input: dict[str, Any]) -> None: ...
+
+
+class SellerStandings(Protocol):
+    """Which sellers may not sell now (the catalog, checkout and payouts ask)."""
+
+    def restricted(self, seller_ids: Iterable[str]) -> frozenset[str]:
+        """Those of ``seller_ids`` whose seller account is restricted (Stripe disabled charges
+        or payouts); a user who never onboarded is not restricted here (the seller group decides)."""
+        ...

@@ -26,6 +26,8 @@ from workflows.onboarding.errors import (
     UnknownOnboarding,
 )
 from workflows.onboarding.model import (
+    DISCONNECTED,
+    AccountEvent,
     AccountUpdate,
     Evaluation,
     Onboarding,
@@ -33,8 +35,10 @@ from workflows.onboarding.model import (
     SellerOnboardingView,
     is_stale,
     missing_requirements,
+    newest_event,
     next_wait,
     outcome_of,
+    standing_of,
     with_deadlines,
 )
 from workflows.shared.clock import rfc3339
@@ -312,22 +316,25 @@ class OnboardingSteps:
     # -- "Evaluate Account" ------------------------------------------------------------------
 
     def evaluate_account(self, onboarding_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        """Record what an ``account.updated`` says; the outcome decides where the workflow goes."""
+        """What the account is now, at Stripe, after an ``account.updated``; the outcome decides
+        where the workflow goes. The event only says which account and when: its payload's
+        state (which anyone who can put an event on the bus could forge) is never used."""
         onboarding = self._get(onboarding_id)
-        update = AccountUpdate.from_task_output(event)
-        evaluation = self._evaluate(onboarding, update)
+        account_event = AccountEvent.from_task_output(event)
+        evaluation = self._evaluate(onboarding, account_event)
         # an outcome that ends the wait still carries a plan: the state machine reads one always
-        plan = evaluation.wait or next_wait(onboarding, update.occurred_at)
+        plan = evaluation.wait or next_wait(onboarding, account_event.occurred_at)
         return {"outcome": evaluation.outcome, **_wait(plan)}
 
-    def _evaluate(self, onboarding: Onboarding, update: AccountUpdate) -> Evaluation:
-        if update.account_id != onboarding.stripe_account_id:
-            raise UnknownOnboarding(f"event {update.event_id} is about another account")
-        if onboarding.status == "active":
+    def _evaluate(self, onboarding: Onboarding, event: AccountEvent) -> Evaluation:
+        if event.account_id != onboarding.stripe_account_id:
+            raise UnknownOnboarding(f"event {event.event_id} is about another account")
+        if onboarding.status == "active" or onboarding.onboarded:
             return Evaluation("active")  # a retried step after the activation was recorded
-        if not onboarding.live or is_stale(onboarding, update):
-            clock = max(update.occurred_at, onboarding.last_event_at or update.occurred_at)
+        if not onboarding.live or is_stale(onboarding, event):
+            clock = max(event.occurred_at, onboarding.last_event_at or event.occurred_at)
             return Evaluation("stale", next_wait(onboarding, clock))
+        update = AccountUpdate.at_source(event, self._accounts().retrieve_account(event.account_id))
         outcome = outcome_of(update)
         status = {"rejected": "rejected", "restricted": "restricted"}.get(outcome, onboarding.status)
         updated = self._save(
@@ -339,8 +346,7 @@ class OnboardingSteps:
             details_submitted=update.details_submitted,
             requirements_due=update.requirements_due,
             disabled_reason=update.disabled_reason,
-            last_event_id=update.event_id,
-            last_event_at=update.occurred_at,
+            **newest_event(onboarding, event),
             ended_at=update.occurred_at if outcome == "rejected" else None,
         )
         if outcome == "rejected":
@@ -355,7 +361,8 @@ class OnboardingSteps:
             )
         if outcome == "active":
             return Evaluation("active")
-        return Evaluation(outcome, next_wait(updated, update.occurred_at))
+        # the wait counts on Stripe's clock from the newest event handled (an older one: from that)
+        return Evaluation(outcome, next_wait(updated, updated.last_event_at or update.occurred_at))
 
     # -- "Activate Seller" -------------------------------------------------------------------
 
@@ -363,8 +370,9 @@ class OnboardingSteps:
         onboarding = self._get(onboarding_id)
         # the group first: a retry after a failure here finds the profile not yet active
         self._groups().add_to_group(onboarding.user_id, SELLER_GROUP)
-        if onboarding.status != "active":
-            onboarding = self._save(onboarding, profile=True, status="active", ended_at=self._clock.now())
+        if onboarding.activated_at is None:
+            now = self._clock.now()
+            onboarding = self._save(onboarding, profile=True, status="active", ended_at=now, activated_at=now)
         self._notify(onboarding, "completed", {})
         return {"status": "active", "user_id": onboarding.user_id}
 
@@ -390,7 +398,7 @@ class OnboardingSteps:
 
     def expire_onboarding(self, onboarding_id: str) -> dict[str, Any]:
         onboarding = self._get(onboarding_id)
-        if onboarding.live and onboarding.status != "active":
+        if onboarding.live and onboarding.status != "active" and not onboarding.onboarded:
             onboarding = self._save(
                 onboarding, profile=True, status="expired", ended_at=onboarding.expire_at or self._clock.now()
             )
@@ -405,7 +413,7 @@ class OnboardingSteps:
         onboarding = self._store.get(onboarding_id)
         if onboarding is None:
             return {"status": "unknown", "error": error}
-        if onboarding.live and onboarding.status != "active":
+        if onboarding.live and onboarding.status != "active" and not onboarding.onboarded:
             onboarding = self._save(onboarding, profile=True, status="failed", ended_at=self._clock.now())
         return {"status": onboarding.status, "error": error}
 
@@ -420,6 +428,94 @@ class OnboardingSteps:
                 data=data,
             )
         )
+
+
+class SellerAccounts:
+    """Sellers who finished onboarding, followed for as long as they sell: every ``account.updated``
+    (or ``account.application.deauthorized``) of their connected account reads the account at
+    Stripe and moves the seller between ``active`` and ``restricted`` (charges or payouts
+    disabled). A restricted seller lists nothing new, sells nothing and is paid nothing until
+    Stripe enables the account again (``SellerStandings`` tells the catalog, checkout and payouts),
+    and is emailed what Stripe requires.
+
+    Accounts still onboarding are the seller_onboarding workflow's, and left alone here.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: OnboardingStore,
+        accounts: Callable[[], ConnectedAccounts],
+        notifications: Callable[[], NotificationPublisher],
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._accounts = accounts
+        self._notifications = notifications
+        self._clock = clock
+
+    def on_account_event(self, event: AccountEvent) -> dict[str, Any]:
+        onboarding = self._store.of_account(event.account_id)
+        if onboarding is None:
+            return {"outcome": "ignored", "reason": "unknown_account"}
+        summary: dict[str, Any] = {"onboarding_id": onboarding.onboarding_id}
+        if not onboarding.onboarded:
+            return {**summary, "outcome": "ignored", "reason": "onboarding"}
+        if is_stale(onboarding, event):
+            return {**summary, "outcome": "stale", "status": onboarding.status}
+        state = self._accounts().retrieve_account(event.account_id)
+        status = standing_of(state)
+        updated = dataclasses.replace(
+            onboarding,
+            status=status,
+            charges_enabled=state.charges_enabled,
+            payouts_enabled=state.payouts_enabled,
+            details_submitted=state.details_submitted,
+            requirements_due=state.requirements_due,
+            disabled_reason=state.disabled_reason,
+            **newest_event(onboarding, event),
+            updated_at=self._clock.now(),
+        )
+        self._store.save(updated, seller_status=PROFILE_STATUS[status])
+        told = (onboarding.status, onboarding.requirements_due, onboarding.disabled_reason)
+        if status == "restricted" and told != (status, state.requirements_due, state.disabled_reason):
+            self._notify(
+                updated,
+                "restricted",
+                event,
+                {
+                    "requirements": ", ".join(state.requirements_due) or "nothing listed yet",
+                    "reason": _restriction(state.disabled_reason),
+                },
+            )
+        elif status == "active" and onboarding.status != "active":
+            self._notify(updated, "reinstated", event, {})
+        return {**summary, "outcome": status, "previous": onboarding.status}
+
+    def _notify(self, onboarding: Onboarding, what: str, event: AccountEvent, data: dict[str, Any]) -> None:
+        self._notifications().publish(
+            Notification(
+                notification_id=derived_id("seller-account", onboarding.onboarding_id, what, event.event_id),
+                type=f"seller_account.{what}",
+                category="account",
+                channels=("email",),
+                user_id=onboarding.user_id,
+                data=data,
+            )
+        )
+
+
+def _restriction(disabled_reason: str | None) -> str:
+    if disabled_reason == DISCONNECTED:
+        return "the Stripe account was disconnected from Resale"
+    reason = (disabled_reason or "").split(".", 1)
+    return {
+        "requirements": "information Stripe asked for is overdue",
+        "rejected": "Stripe closed the account",
+        "under_review": "Stripe is reviewing the account",
+        "listed": "Stripe is reviewing the account",
+        "platform_paused": "payouts are paused",
+    }.get(reason[0], "Stripe disabled charges or payouts")
 
 
 def _wait(plan: WaitPlan) -> dict[str, Any]:

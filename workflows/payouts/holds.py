@@ -5,6 +5,8 @@
   refunds the order, which then stops the payout);
 - a new seller (fewer than ``new_seller_sales`` earlier sales): hold until ``paid_at +
   new_seller_hold``, once: the machine waits that long and says so (``hold_served``);
+- a seller whom Stripe restricted (charges or payouts disabled): hold, looked at again after
+  ``recheck_after`` (the seller is paid once Stripe enables the account again);
 - no connected account to send to: hold, looked at again after ``recheck_after``;
 - otherwise: transfer.
 """
@@ -32,6 +34,7 @@ def decide_holds(  # noqa: PLR0911 - one return per rule, in the docstring's ord
     open_disputes: int,
     has_account: bool,
     policy: PayoutPolicy,
+    seller_restricted: bool = False,
     now: datetime,
     hold_served: bool,
 ) -> HoldDecision:
@@ -51,6 +54,8 @@ def decide_holds(  # noqa: PLR0911 - one return per rule, in the docstring's ord
         wait_s = int((hold_until - now).total_seconds())
         if wait_s > 0:
             return HoldDecision("hold", reason="new_seller", wait_s=wait_s, hold_until=hold_until)
+    if seller_restricted:
+        return HoldDecision("hold", reason="seller_restricted", wait_s=recheck)
     if not has_account:
         return HoldDecision("hold", reason="no_connected_account", wait_s=recheck)
     return HoldDecision("transfer")

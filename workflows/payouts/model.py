@@ -14,6 +14,10 @@ from workflows.shared.money import Money  # noqa: TC001 - the dataclass's field 
 
 PayoutStatus = Literal["awaiting_delivery", "held", "payable", "transferred", "stopped"]
 PAYOUT_STATUSES: tuple[str, ...] = get_args(PayoutStatus)
+#: why a payout waits (``holds.decide``'s hold decisions)
+HoldReason = Literal[
+    "not_delivered", "open_dispute", "new_seller", "seller_restricted", "no_connected_account"
+]
 
 
 def payout_id_for(order_id: str) -> str:
@@ -64,7 +68,7 @@ class PayoutRecord:
     paid_at: datetime
     status: PayoutStatus = "awaiting_delivery"
     hold_until: datetime | None = None
-    hold_reason: str | None = None
+    hold_reason: HoldReason | None = None
     stopped_reason: str | None = None
     transfer_id: str | None = None
     transferred_at: datetime | None = None

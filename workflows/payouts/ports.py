@@ -126,11 +126,27 @@ class TransferRequest:
     metadata: dict[str, str]
 
 
+@dataclass(frozen=True)
+class TransferState:
+    """A transfer as Stripe has it now (read from Stripe, never from an event's payload)."""
+
+    transfer_id: str
+    amount: Money
+    #: the order the Transfer step named in the transfer's metadata (None: not a payout's)
+    order_id: str | None
+    #: every reversal of it: (reversal id, amount)
+    reversals: tuple[tuple[str, Money], ...] = ()
+
+
 class TransferGateway(Protocol):
     """Stripe transfers to connected accounts."""
 
     def create(self, request: TransferRequest) -> str:
         """The transfer's id (the same one for the same idempotency key)."""
+        ...
+
+    def retrieve(self, transfer_id: str) -> TransferState | None:
+        """The transfer with all its reversals; None when Stripe has no such transfer."""
         ...
 
 

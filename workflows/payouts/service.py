@@ -25,6 +25,7 @@ from workflows.shared.money import Money
 
 if TYPE_CHECKING:
     from workflows.notifications.model import NotificationPublisher
+    from workflows.onboarding.ports import SellerStandings
     from workflows.orders.model import OrderRecord
     from workflows.payouts.model import HoldDecision, OrderPaid, PayoutPolicy
     from workflows.payouts.ports import (
@@ -85,6 +86,8 @@ class PayoutService:
     notifications: NotificationPublisher
     clock: Clock
     policy: PayoutPolicy
+    #: who may not be paid now (Stripe restricted their account); None: nobody is restricted
+    sellers: SellerStandings | None = None
 
     # -- OrderPaid: record the payout, start its execution ----------------------------------
 
@@ -144,6 +147,8 @@ class PayoutService:
                 earlier_sales=books.payouts.earlier_sales(payout.seller_id, payout.paid_at, order_id),
                 open_disputes=books.orders.open_disputes(order_id),
                 has_account=self.accounts.account_for(payout.seller_id) is not None,
+                seller_restricted=self.sellers is not None
+                and payout.seller_id in self.sellers.restricted([payout.seller_id]),
                 policy=self.policy,
                 now=self.clock.now(),
                 hold_served=hold_served,
@@ -219,35 +224,33 @@ class PayoutService:
     def on_transfer_event(self, event_type: str, transfer: dict[str, Any]) -> dict[str, Any]:
         """``transfer.created`` / ``transfer.reversed``: the ledger learns what Stripe did.
 
-        A transfer the Transfer step created but did not get to record (it crashed) is recorded
-        here; a reversal is posted once per reversal id, after the transfer it reverses, whichever
-        event came first.
+        Only the event's transfer id is read: the transfer (its amount, its order, its reversals)
+        is fetched from Stripe, so a stale or forged payload posts nothing Stripe did not do. A
+        transfer the Transfer step created but did not get to record (it crashed) is recorded
+        here; each reversal is posted once per reversal id, after the transfer it reverses,
+        whichever event came first.
         """
-        try:
-            transfer_id = str(transfer["id"])
-            amount = Money(int(transfer["amount"]), str(transfer["currency"]).upper())
-            order_id = (transfer.get("metadata") or {}).get("order_id")
-            reversals = [
-                (str(r["id"]), Money(int(r["amount"]), str(r["currency"]).upper()))
-                for r in ((transfer.get("reversals") or {}).get("data") or [])
-            ]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ContractError(f"not a Stripe transfer: {exc}", code="INVALID_EVENT") from exc
-        if not order_id:
-            return {"transfer_id": transfer_id, "outcome": "ignored"}
+        transfer_id = transfer.get("id") if isinstance(transfer, dict) else None
+        if not isinstance(transfer_id, str) or not transfer_id.startswith("tr_"):
+            raise ContractError(f"not a Stripe transfer event: {event_type}", code="INVALID_EVENT")
+        found = self.transfers.retrieve(transfer_id)
+        if found is None:
+            return {"transfer_id": transfer_id, "outcome": "ignored", "reason": "unknown_transfer"}
+        if not found.order_id:
+            return {"transfer_id": transfer_id, "outcome": "ignored", "reason": "not_a_payout"}
+        order_id = found.order_id
         with self.books() as books:
             order = books.orders.get(order_id)
             if order is None:
-                return {"transfer_id": transfer_id, "outcome": "ignored"}
-            recorded = record_transfer(books, order, transfer_id, amount, at=self.clock.now())
+                return {"transfer_id": transfer_id, "outcome": "ignored", "reason": "unknown_order"}
+            recorded = record_transfer(books, order, transfer_id, found.amount, at=self.clock.now())
             posted = 0
-            if event_type == "transfer.reversed":
-                for reversal_id, reversed_amount in reversals:
-                    entry = entries.transfer_reversal(order.amounts(), reversal_id, reversed_amount)
-                    books.ledger.post(entry)  # idempotent: the entry id is the reversal's
-                    posted += books.payouts.add_reversal(
-                        reversal_id, transfer_id, order_id, entry.entry_id, reversed_amount
-                    )
+            for reversal_id, reversed_amount in found.reversals:
+                entry = entries.transfer_reversal(order.amounts(), reversal_id, reversed_amount)
+                books.ledger.post(entry)  # idempotent: the entry id is the reversal's
+                posted += books.payouts.add_reversal(
+                    reversal_id, transfer_id, order_id, entry.entry_id, reversed_amount
+                )
         return {"transfer_id": transfer_id, "outcome": "recorded", "transfer": recorded, "reversals": posted}
 
 

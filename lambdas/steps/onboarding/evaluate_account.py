@@ -1,5 +1,6 @@
 """State-machine step "Evaluate Account" of seller_onboarding:
-what an account.updated event means (duplicates and older events change nothing).
+the account read at Stripe after an account.updated (its payload is never trusted; a
+duplicate changes nothing).
 """
 
 from __future__ import annotations

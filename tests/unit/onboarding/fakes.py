@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workflows.onboarding.errors import OnboardingExists
-from workflows.onboarding.model import LIVE, AccountLink, Applicant, ConnectedAccount, Onboarding
+from workflows.onboarding.model import (
+    LIVE,
+    AccountLink,
+    AccountState,
+    Applicant,
+    ConnectedAccount,
+    Onboarding,
+)
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -43,6 +50,13 @@ class FakeStore:
         mine = [r for r in self.rows.values() if r.user_id == user_id]
         return max(mine, key=lambda r: r.created_at) if mine else None
 
+    def of_account(self, account_id: str) -> Onboarding | None:
+        return next((r for r in self.rows.values() if r.stripe_account_id == account_id), None)
+
+    def restricted(self, seller_ids: Any) -> frozenset[str]:
+        """``SellerStandings``: the profile statuses in which a seller may not sell."""
+        return frozenset(u for u in seller_ids if self.seller_status.get(u) in {"restricted", "suspended"})
+
     def create(self, onboarding: Onboarding) -> None:
         if any(r.user_id == onboarding.user_id and r.status in LIVE for r in self.rows.values()):
             raise OnboardingExists("live onboarding")
@@ -61,6 +75,30 @@ class FakeStripe:
         self.clock = clock
         self.accounts: dict[str, str] = {}  # idempotency key -> account id
         self.links: list[str] = []
+        #: what Stripe says of each account now (a new account: nothing submitted, nothing enabled)
+        self.states: dict[str, AccountState] = {}
+        self.retrieved: list[str] = []
+
+    def set_state(self, account_id: str, **state: Any) -> AccountState:
+        """Stripe changes the account (its review, the seller's form, a restriction)."""
+        due = tuple(state.pop("requirements_due", ()))
+        state.pop("event_id", None)
+        self.states[account_id] = AccountState(
+            account_id=account_id,
+            charges_enabled=bool(state.get("charges_enabled")),
+            payouts_enabled=bool(state.get("payouts_enabled")),
+            details_submitted=bool(state.get("details_submitted")),
+            requirements_due=due,
+            disabled_reason=state.get("disabled_reason"),
+        )
+        return self.states[account_id]
+
+    def disconnect(self, account_id: str) -> None:
+        self.states[account_id] = AccountState.disconnected(account_id)
+
+    def retrieve_account(self, account_id: str) -> AccountState:
+        self.retrieved.append(account_id)
+        return self.states.get(account_id) or AccountState(account_id, False, False, False)
 
     def create_express_account(self, *, idempotency_key: str, **params: Any) -> ConnectedAccount:
         account_id = self.accounts.setdefault(idempotency_key, f"acct_{len(self.accounts) + 1:016d}")

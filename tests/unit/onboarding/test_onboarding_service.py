@@ -69,6 +69,11 @@ class World:
     def caller(self, user_id: str = "u1", roles: tuple[str, ...] = ("buyer",)) -> Caller:
         return Caller(user_id=user_id, email=f"{user_id}@example.com", roles=frozenset(roles))
 
+    def event(self, account: str, n: int, at_s: int, **state: Any) -> dict[str, Any]:
+        """Stripe changes the account, and says so in an account.updated (whose payload agrees)."""
+        self.stripe.set_state(account, **state)
+        return event(account, n, at_s, **state)
+
     def started(self, user_id: str = "u1") -> tuple[str, str]:
         """An onboarding through its first two steps: (onboarding id, account id)."""
         self.store.add_applicant(user_id)
@@ -79,6 +84,7 @@ class World:
 
 
 def event(account: str, n: int, at_s: int, **state: Any) -> dict[str, Any]:
+    """An account.updated as the wait step hands it over (its payload's state: whatever it claims)."""
     return {
         "event_id": f"evt_{n}",
         "event_type": "account.updated",
@@ -163,7 +169,7 @@ def test_given_an_active_seller_when_posting_then_409() -> None:
     with pytest.raises(SellerAlreadyActive):
         w.api.start(w.caller(roles=("buyer", "seller")), REQUEST)
     onboarding_id, account = w.started("u2")
-    w.steps.evaluate_account(onboarding_id, event(account, 1, 10, **ENABLED))
+    w.steps.evaluate_account(onboarding_id, w.event(account, 1, 10, **ENABLED))
     w.steps.activate_seller(onboarding_id)
     with pytest.raises(SellerAlreadyActive):
         w.api.start(w.caller("u2"), REQUEST)
@@ -217,7 +223,7 @@ def test_given_the_link_step_then_the_first_wait_lasts_until_the_reminder() -> N
 def test_given_enabled_charges_and_payouts_then_active_and_the_seller_group() -> None:
     w = World()
     onboarding_id, account = w.started()
-    assert w.steps.evaluate_account(onboarding_id, event(account, 1, 60, **ENABLED))["outcome"] == "active"
+    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED))["outcome"] == "active"
     w.steps.activate_seller(onboarding_id)
     w.steps.activate_seller(onboarding_id)  # a retry changes nothing
     assert w.groups.members == {"seller": {"u1"}}
@@ -228,7 +234,7 @@ def test_given_enabled_charges_and_payouts_then_active_and_the_seller_group() ->
 def test_given_an_older_not_enabled_event_after_the_enabled_one_then_it_changes_nothing() -> None:
     w = World()
     onboarding_id, account = w.started()
-    w.steps.evaluate_account(onboarding_id, event(account, 2, 120, **ENABLED))
+    w.steps.evaluate_account(onboarding_id, w.event(account, 2, 120, **ENABLED))
     late = w.steps.evaluate_account(onboarding_id, event(account, 1, 60, details_submitted=True))
     assert late["outcome"] in {"stale", "active"}
     w.steps.activate_seller(onboarding_id)
@@ -246,7 +252,7 @@ def test_given_an_older_not_enabled_event_after_the_enabled_one_then_it_changes_
 def test_given_a_duplicated_event_then_it_is_stale_and_notifies_once() -> None:
     w = World()
     onboarding_id, account = w.started()
-    restricted = event(
+    restricted = w.event(
         account,
         1,
         60,
@@ -266,7 +272,7 @@ def test_given_a_rejected_account_then_rejected_with_the_reason_and_no_new_onboa
     w = World()
     onboarding_id, account = w.started()
     out = w.steps.evaluate_account(
-        onboarding_id, event(account, 1, 60, details_submitted=True, disabled_reason="rejected.fraud")
+        onboarding_id, w.event(account, 1, 60, details_submitted=True, disabled_reason="rejected.fraud")
     )
     assert out["outcome"] == "rejected"
     assert w.store.get(onboarding_id).status == "rejected" and w.store.seller_status["u1"] == "none"
@@ -278,7 +284,7 @@ def test_given_a_rejected_account_then_rejected_with_the_reason_and_no_new_onboa
 def test_given_a_pending_event_then_the_wait_continues_to_the_same_deadline() -> None:
     w = World(remind=600, expire=1800)
     onboarding_id, account = w.started()
-    out = w.steps.evaluate_account(onboarding_id, event(account, 1, 100))
+    out = w.steps.evaluate_account(onboarding_id, w.event(account, 1, 100))
     assert out == {"outcome": "pending", "wait": {"timeout_seconds": 500, "on_timeout": "remind"}}
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from workflows.fulfilment.ports import RefundRequest
     from workflows.orders.model import OrderRecord
     from workflows.payouts.model import PayoutRecord
-    from workflows.payouts.ports import Cancellation, Shipment, TransferRequest
+    from workflows.payouts.ports import Cancellation, Shipment, TransferRequest, TransferState
     from workflows.shared.money import Money
 
 
@@ -171,6 +171,27 @@ class FakeStripe:
         self.transfers[tid] = {"amount": request.amount, "request": request}
         self._by_key[request.idempotency_key] = tid
         return tid
+
+    def made(
+        self, tid: str, amount: Money, order_id: str | None, reversals: tuple[tuple[str, Money], ...] = ()
+    ) -> None:
+        """A transfer Stripe has, as if made by a Transfer step that crashed before recording it."""
+        self.transfers[tid] = {"amount": amount, "order_id": order_id, "reversals": dict(reversals)}
+
+    def reverse(self, tid: str, reversal_id: str, amount: Money) -> None:
+        self.transfers[tid].setdefault("reversals", {}).setdefault(reversal_id, amount)
+
+    def retrieve(self, transfer_id: str) -> TransferState | None:
+        """``TransferGateway.retrieve``: the transfer as this Stripe has it, not as an event says."""
+        from workflows.payouts.ports import TransferState
+
+        found = self.transfers.get(transfer_id)
+        if found is None:
+            return None
+        request = found.get("request")
+        order_id = request.metadata.get("order_id") if request is not None else found.get("order_id")
+        reversals = tuple((found.get("reversals") or {}).items())
+        return TransferState(transfer_id, found["amount"], order_id, reversals)
 
     def refund(self, request: RefundRequest) -> RefundResult:
         if request.idempotency_key not in self._by_key:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.unit.payouts.world import BUYER, SELLER, caller
 from workflows.ledger.invariants import OrderTotals, all_balance, order_is_settled_correctly
 from workflows.shared.errors import ResaleError
+from workflows.shared.money import Money
 
 if TYPE_CHECKING:
     from tests.unit.payouts.world import World
@@ -72,6 +73,8 @@ def _apply(world: World, orders: list[str], op: tuple) -> None:
         else:
             share = max(1, payout.amount.amount_minor * op[2] // 100)
             reversal = {"id": f"trr_{order_id[:8]}", "amount": share, "currency": transfer["currency"]}
+            # Stripe reverses it (the event's handler reads the transfer there)
+            world.stripe.reverse(payout.transfer_id, reversal["id"], Money(share, payout.amount.currency))
             world.payouts.on_transfer_event(
                 "transfer.reversed", {**transfer, "reversals": {"data": [reversal]}}
             )

@@ -13,6 +13,7 @@ from workflows.ledger.model import seller_payable
 from workflows.orders.service import OrderNotFound
 from workflows.payouts.errors import DuplicateTransfer
 from workflows.payouts.model import PayoutPolicy
+from workflows.shared.money import Money
 
 
 def balanced(world: World, order_id: str) -> bool:
@@ -79,6 +80,8 @@ def test_given_transfer_events_duplicated_and_out_of_order_then_each_has_one_eff
         "reversals": {"data": [{"id": "trr_1", "amount": 1000, "currency": "usd"}]},
     }
     created = {**transfer, "reversals": {"data": []}}
+    # (which Stripe has, reversed in part: the events' handler reads it there)
+    w.stripe.made("tr_9", order.seller_net, order.order_id, reversals=(("trr_1", Money(1000, "USD")),))
     # When the reversal arrives first, then the creation, then both again
     for kind, obj in [("transfer.reversed", transfer), ("transfer.created", created)] * 2:
         w.payouts.on_transfer_event(kind, obj)
@@ -89,6 +92,7 @@ def test_given_transfer_events_duplicated_and_out_of_order_then_each_has_one_eff
     assert w.books.ledger.balance(seller_payable(SELLER), "USD").amount_minor == -1000
     assert w.books.state.payouts[order.order_id].transfer_id == "tr_9"
     # And a second, different transfer for the same order is refused (reconciliation reports it)
+    w.stripe.made("tr_10", order.seller_net, order.order_id)
     with pytest.raises(DuplicateTransfer):
         w.payouts.on_transfer_event("transfer.created", {**created, "id": "tr_10"})
     assert [e.kind for e in w.books.ledger.entries_for_order(order.order_id)].count("transfer") == 1
