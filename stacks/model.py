@@ -10,7 +10,7 @@ resolves (a table's name, a queue's URL, a state machine's ARN, ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -202,22 +202,58 @@ class Topic:
 
 @dataclass(frozen=True)
 class Bus:
-    """An event bus. ``partner`` buses are a SaaS partner's event source when deployed."""
+    """An event bus. ``partner`` buses are a SaaS partner's event source when deployed.
+
+    ``same_rules_as`` names another bus whose rules this one gets too: :func:`compose` attaches a
+    copy of each of them here (:attr:`Rule.mirror_of`), so events put on either bus reach the
+    same targets (e.g. Stripe's signed webhooks, put on a custom bus, where the partner bus that
+    Stripe's EventBridge integration feeds cannot take PutEvents).
+    """
 
     name: str
     partner: bool = False
     description: str = ""
+    same_rules_as: str | None = None
 
 
 @dataclass(frozen=True)
 class RuleTarget:
+    """A rule's target, delivered at least once, asynchronously, then to the rule's DLQ.
+
+    ``retry_attempts``/``max_event_age_s`` are EventBridge's retry policy for handing the event
+    to the target (AWS's defaults: 185 attempts, 24 hours). A function target is invoked
+    asynchronously: once Lambda has the event, a function error is retried by Lambda
+    (``function_retry_attempts``, 0-2, within ``function_max_event_age_s``, 60 s-6 h; AWS's
+    defaults 2 and 6 hours), and an event that still fails goes to the rule's DLQ as well.
+    """
+
     kind: Literal["function", "queue", "state_machine"]
     name: str
+    retry_attempts: int = 185
+    max_event_age_s: int = 86_400
+    function_retry_attempts: int = 2
+    function_max_event_age_s: int = 21_600
+
+    def problems(self) -> list[str]:
+        """What AWS would refuse in this target's retry settings."""
+        out = []
+        if not 0 <= self.retry_attempts <= 185:
+            out.append(f"retry_attempts {self.retry_attempts} is not within 0-185")
+        if not 60 <= self.max_event_age_s <= 86_400:
+            out.append(f"max_event_age_s {self.max_event_age_s} is not within 60-86400")
+        if not 0 <= self.function_retry_attempts <= 2:
+            out.append(f"function_retry_attempts {self.function_retry_attempts} is not within 0-2")
+        if not 60 <= self.function_max_event_age_s <= 21_600:
+            out.append(f"function_max_event_age_s {self.function_max_event_age_s} is not within 60-21600")
+        return out
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An EventBridge rule: a pattern on a bus, or a schedule (on the default bus)."""
+    """An EventBridge rule: a pattern on a bus, or a schedule (on the default bus).
+
+    Every rule has a dead-letter queue (:attr:`dlq_name`) for what its targets never took.
+    """
 
     name: str
     targets: tuple[RuleTarget, ...]
@@ -225,6 +261,13 @@ class Rule:
     event_pattern: dict[str, object] | None = None
     schedule: str | None = None
     description: str = ""
+    #: set by :func:`compose` on the copy of a rule attached to a bus with ``same_rules_as``:
+    #: the rule it copies, whose DLQ (and targets' asynchronous invocation config) it shares
+    mirror_of: str | None = None
+
+    @property
+    def dlq_name(self) -> str:
+        return f"rule-{self.mirror_of or self.name}-dlq"
 
 
 @dataclass(frozen=True)
@@ -288,6 +331,9 @@ class Topology:
         for sub in self.subscriptions:
             yield Kind.TOPIC, sub.topic, "subscription"
             yield Kind.QUEUE, sub.queue, "subscription"
+        for bus in self.buses:
+            if bus.same_rules_as:
+                yield Kind.BUS, bus.same_rules_as, f"bus {bus.name} same_rules_as"
         for rule in self.rules:
             if rule.bus:
                 yield Kind.BUS, rule.bus, f"rule {rule.name}"
@@ -311,6 +357,21 @@ class Topology:
             f"rule {rule.name}: give exactly one of event_pattern and schedule"
             for rule in self.rules
             if (rule.event_pattern is None) == (rule.schedule is None)
+        ]
+        problems += [
+            f"rule {rule.name} target {target.name}: {problem}"
+            for rule in self.rules
+            for target in rule.targets
+            for problem in target.problems()
+        ]
+        # a function target's failed events go to its rule's DLQ: one async config per function
+        # (a rule's copy on a bus with same_rules_as shares the DLQ of the rule it copies)
+        targeted = [
+            t.name for r in self.rules if r.mirror_of is None for t in r.targets if t.kind == "function"
+        ]
+        problems += [
+            f"function {name}: the target of several rules (its failed events need one DLQ)"
+            for name in sorted({n for n in targeted if targeted.count(n) > 1})
         ]
         # Lambda's advice: a queue's visibility timeout at least six times its consumer's timeout
         problems += [
@@ -339,6 +400,35 @@ COMMON_ENVIRONMENT: dict[str, str | Ref] = {
     "EVENT_BUS_NAME": Ref(Kind.BUS, "domain"),
     "IDEMPOTENCY_TABLE": Ref(Kind.TABLE, "idempotency"),
 }
+
+
+@dataclass(frozen=True)
+class Cors:
+    """The REST API's CORS, as the stack declares it and the local gateway answers it.
+
+    The functions answer with ``Access-Control-Allow-Origin`` for an allowed origin only
+    (``lambdas/api/resolver.py``). API Gateway answers the preflight itself: the matching origin,
+    or :attr:`fixed_origin` for any other (as CDK builds it), which a browser then refuses. Its own
+    error responses (401, 404, 429, 5xx ...) cannot choose per request (their headers are
+    literals), so they name :attr:`fixed_origin`: the stage's first allowed origin.
+    """
+
+    allowed_origins: tuple[str, ...]
+    allow_headers: tuple[str, ...] = ("Authorization", "Content-Type", "Idempotency-Key")
+    #: CDK's ``Cors.ALL_METHODS``, in its order
+    allow_methods: tuple[str, ...] = ("OPTIONS", "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD")
+    max_age_s: int = 600
+    preflight_status: int = 204
+
+    def allows(self, origin: str | None) -> bool:
+        return origin is not None and origin in self.allowed_origins
+
+    @property
+    def fixed_origin(self) -> str:
+        return self.allowed_origins[0]
+
+    def preflight_origin(self, origin: str | None) -> str:
+        return origin if origin is not None and self.allows(origin) else self.fixed_origin
 
 
 @dataclass(frozen=True)
@@ -371,6 +461,24 @@ class Capability:
     rules: tuple[Rule, ...] = ()
 
 
+def _mirrored_rules(topology: Topology) -> tuple[Rule, ...]:
+    """A copy of every rule of bus B on each bus that declares ``same_rules_as=B``, named
+    ``<rule>-on-<bus>``: the same pattern and targets, sharing the original's DLQ."""
+    return tuple(
+        replace(
+            rule,
+            name=f"{rule.name}-on-{bus.name}",
+            bus=bus.name,
+            mirror_of=rule.name,
+            description=rule.description or f"{rule.name}, for events put on {bus.name}",
+        )
+        for bus in topology.buses
+        if bus.same_rules_as is not None
+        for rule in topology.rules
+        if rule.bus == bus.same_rules_as and rule.mirror_of is None
+    )
+
+
 def _identity(item: object) -> object:
     """What makes a declaration unique: a route's method and path, a subscription's ends, a name."""
     if isinstance(item, Route):
@@ -393,6 +501,7 @@ def compose(*capabilities: Capability) -> Topology:
         buses=tuple(x for c in capabilities for x in c.buses),
         rules=tuple(x for c in capabilities for x in c.rules),
     )
+    merged = replace(merged, rules=merged.rules + _mirrored_rules(merged))
     for kind, items in vars(merged).items():
         keys = [_identity(item) for item in items]
         duplicates = sorted({str(k) for k in keys if keys.count(k) > 1})

@@ -26,6 +26,7 @@ from stacks.capabilities.orders import ORDERS
 from stacks.capabilities.payments import PAYMENTS, STRIPE_EVENTS_THAT_RESUME
 from stacks.capabilities.payouts import PAYOUTS
 from stacks.capabilities.platform import PLATFORM
+from stacks.capabilities.webhooks import WEBHOOKS
 from stacks.model import (
     COMMON_ENVIRONMENT,
     ROOT,
@@ -71,6 +72,9 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 # -- payouts
 CAPABILITIES += (PAYOUTS,)
+
+# -- webhooks (Stripe's signed webhooks onto a bus with the Stripe bus's rules)
+CAPABILITIES += (WEBHOOKS,)
 
 
 def _tell_openapi_the_public_routes(topology: Topology) -> Topology:

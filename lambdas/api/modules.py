@@ -34,3 +34,6 @@ API_MODULES += ("lambdas.api.sellers",)
 
 # -- payouts (fulfilment, sellers' finance, the ledger for admins)
 API_MODULES += ("lambdas.api.fulfilment", "lambdas.api.seller_finance", "lambdas.api.admin_ledger")
+
+# -- webhooks (Stripe's signed webhooks)
+API_MODULES += ("lambdas.api.webhooks",)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -33,8 +34,6 @@ _PATTERN_FIELDS = {
     "time": "time",
     "version": "version",
 }
-#: how long EventBridge keeps retrying a target before the event goes to the rule's DLQ
-MAX_EVENT_AGE = Duration.hours(24)
 
 
 def _matcher(item: object) -> str:
@@ -131,8 +130,9 @@ class EventRules(Construct):
         self._state_machines = state_machines
         self._dlqs: dict[str, sqs.Queue] = {}
         for spec in rules:
-            dlq_name = f"rule-{spec.name}-dlq"
-            dlq = sqs.Queue(
+            dlq_name = spec.dlq_name
+            # a rule's copy on a bus with same_rules_as (spec.mirror_of) shares the original's DLQ
+            dlq = self._dlqs.get(dlq_name) or sqs.Queue(
                 self,
                 construct_id(dlq_name),
                 queue_name=physical_name(prefix, dlq_name, 80),
@@ -150,20 +150,43 @@ class EventRules(Construct):
                 event_bus=buses[spec.bus] if spec.bus else None,
                 event_pattern=event_pattern(spec.event_pattern) if spec.event_pattern else None,
                 schedule=events.Schedule.expression(spec.schedule) if spec.schedule else None,
-                targets=[self._target(target, dlq) for target in spec.targets],
+                targets=[
+                    self._target(target, dlq, configure_function=spec.mirror_of is None)
+                    for target in spec.targets
+                ],
             )
 
-    def _target(self, target: RuleTarget, dlq: sqs.IQueue) -> events.IRuleTarget:
+    def _target(
+        self, target: RuleTarget, dlq: sqs.IQueue, *, configure_function: bool = True
+    ) -> events.IRuleTarget:
+        # EventBridge's retry policy for handing the event over (the local cloud uses the same)
+        attempts, max_age = target.retry_attempts, Duration.seconds(target.max_event_age_s)
         if target.kind == "function":
+            function = self._functions[target.name]
+            # Lambda has the event once EventBridge handed it over: a function error is retried
+            # by Lambda's asynchronous invocation, then the event goes to the rule's DLQ too
+            # (once per function: a rule's copy on another bus shares the original's config)
+            if configure_function:
+                function.configure_async_invoke(
+                    retry_attempts=target.function_retry_attempts,
+                    max_event_age=Duration.seconds(target.function_max_event_age_s),
+                    on_failure=destinations.SqsDestination(dlq),
+                )
             return targets.LambdaFunction(
-                self._functions[target.name], dead_letter_queue=dlq, max_event_age=MAX_EVENT_AGE
+                function, dead_letter_queue=dlq, retry_attempts=attempts, max_event_age=max_age
             )
         if target.kind == "queue":
             return targets.SqsQueue(
-                self._queues[target.name], dead_letter_queue=dlq, max_event_age=MAX_EVENT_AGE
+                self._queues[target.name],
+                dead_letter_queue=dlq,
+                retry_attempts=attempts,
+                max_event_age=max_age,
             )
         return targets.SfnStateMachine(
-            self._state_machines[target.name], dead_letter_queue=dlq, max_event_age=MAX_EVENT_AGE
+            self._state_machines[target.name],
+            dead_letter_queue=dlq,
+            retry_attempts=attempts,
+            max_event_age=max_age,
         )
 
     @property

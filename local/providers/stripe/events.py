@@ -111,25 +111,60 @@ def _url(ctx: Ctx) -> str | None:
     return url
 
 
+def _endpoint_object(
+    url: str, enabled_events: list[str], *, created: int, description: str | None
+) -> dict[str, Any]:
+    return {
+        "id": new_id("we_"),
+        "object": "webhook_endpoint",
+        "api_version": None,
+        "application": None,
+        "created": created,
+        "description": description,
+        "enabled_events": enabled_events,
+        "livemode": False,
+        "metadata": {},
+        "status": "enabled",
+        "url": url,
+    }
+
+
+def add_configured_endpoint(
+    store: Store,
+    url: str,
+    *,
+    secret: str,
+    connect: bool,
+    created: int,
+    enabled_events: tuple[str, ...] = ("*",),
+) -> str:
+    """An endpoint with a signing secret chosen by the caller (Stripe always generates it; the
+    local cloud configures its receiver with a known one). Returns its id. Hold ``store.lock``."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    if not secret.startswith("whsec_"):
+        raise ValueError("a webhook signing secret starts with whsec_")
+    endpoint = _endpoint_object(
+        url, list(enabled_events), created=created, description="configured by the local cloud"
+    )
+    store.add(endpoint, store.platform_account_id, secret=secret, connect=connect)
+    return str(endpoint["id"])
+
+
 def create_webhook_endpoint(ctx: Ctx) -> dict[str, Any]:
     ctx.require_platform("create a webhook endpoint")
     url = _url(ctx)
     if url is None:
         raise bad_param("Missing required param: url.", param="url", code="parameter_missing")
     secret = "whsec_" + new_id("", 32)
-    endpoint = {
-        "id": new_id("we_"),
-        "object": "webhook_endpoint",
-        "api_version": ctx.params.text("api_version"),
-        "application": None,
-        "created": ctx.now,
-        "description": ctx.params.text("description"),
-        "enabled_events": _enabled_events(ctx, required=True),
-        "livemode": False,
-        "metadata": apply_metadata({}, ctx.params.get("metadata")),
-        "status": "enabled",
-        "url": url,
-    }
+    endpoint = _endpoint_object(
+        url,
+        _enabled_events(ctx, required=True) or [],
+        created=ctx.now,
+        description=ctx.params.text("description"),
+    )
+    endpoint["api_version"] = ctx.params.text("api_version")
+    endpoint["metadata"] = apply_metadata({}, ctx.params.get("metadata"))
     ctx.store.add(endpoint, ctx.platform, secret=secret, connect=ctx.params.flag("connect"))
     shown = ctx.render(endpoint)
     shown["secret"] = secret
@@ -213,8 +248,9 @@ class _Job:
 class WebhookDispatcher:
     """POSTs signed events to endpoints on one worker thread, retrying failures with backoff.
 
-    Signatures carry the real wall-clock time (``wall_clock``), because receivers check them
-    against their own clock with a five-minute tolerance.
+    Signatures carry the time of ``wall_clock`` (the real time by default), because receivers
+    check them against their own clock with a five-minute tolerance: a receiver hosted in the
+    local cloud reads the local cloud's clock, which is then the one to sign with.
     """
 
     def __init__(

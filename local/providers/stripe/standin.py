@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from local.http import serve
 from local.providers.stripe import onboarding
 from local.providers.stripe.app import StripeApp
-from local.providers.stripe.events import Delivery, WebhookDispatcher, matching_endpoints
+from local.providers.stripe.events import (
+    Delivery,
+    WebhookDispatcher,
+    add_configured_endpoint,
+    matching_endpoints,
+)
 from local.providers.stripe.store import FailureRule, Store, new_id
 
 if TYPE_CHECKING:
@@ -43,8 +48,11 @@ class StripeStandIn:
         clock: Callable[[], float] = time.time,
         event_sinks: Sequence[Callable[[dict[str, Any]], None]] = (),
         pending_seconds: int = DEFAULT_PENDING_SECONDS,
+        webhook_clock: Callable[[], float] = time.time,
     ) -> None:
         self.secret_key = secret_key
+        #: the time webhook signatures carry: the receivers' clock (real time unless hosted locally)
+        self._webhook_clock = webhook_clock
         self.publishable_key = publishable_key
         self.url = ""
         self._clock = clock
@@ -52,7 +60,7 @@ class StripeStandIn:
         self._store = Store(new_id("acct_", 16))
         platform = self._store.platform_account_id
         self._store.add(onboarding.platform_account(platform, int(clock())), platform, platform=True)
-        self._dispatcher = WebhookDispatcher(self._delivered)
+        self._dispatcher = WebhookDispatcher(self._delivered, wall_clock=webhook_clock)
         self._server: RunningServer | None = None
         self._app = StripeApp(
             self._store,
@@ -74,7 +82,7 @@ class StripeStandIn:
     def stop(self) -> None:
         """Stop the server and the webhook worker; pending deliveries are dropped."""
         self._dispatcher.stop()
-        self._dispatcher = WebhookDispatcher(self._delivered)
+        self._dispatcher = WebhookDispatcher(self._delivered, wall_clock=self._webhook_clock)
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -95,6 +103,18 @@ class StripeStandIn:
         """Every stored Event of every account, oldest first (a copy)."""
         with self._store.lock:
             return [self._store.render(r.obj, int(self._clock())) for r in reversed(self._store.all("event"))]
+
+    def add_webhook_endpoint(self, url: str, *, secret: str, connect: bool = False) -> str:
+        """A webhook endpoint for every event type with a known signing secret (``whsec_...``),
+        as a configured receiver needs; ``connect`` for connected accounts' events. Its id."""
+        with self._store.lock:
+            return add_configured_endpoint(
+                self._store, url, secret=secret, connect=connect, created=int(self._clock())
+            )
+
+    def remove_webhook_endpoint(self, endpoint_id: str) -> None:
+        with self._store.lock:
+            self._store.remove(endpoint_id)
 
     def flush_webhooks(self, timeout: float = 10.0) -> bool:
         """Wait until queued webhook deliveries (and their retries) are done."""
@@ -126,8 +146,12 @@ class StripeStandIn:
                 record.obj["pending_webhooks"] = max(0, record.obj["pending_webhooks"] - 1)
 
     # failure injection -----------------------------------------------------------------------
-    def fail_next(self, n: int = 1, status: int = 500, path_prefix: str = "/v1/") -> None:
+    def fail_next(
+        self, n: int = 1, status: int = 500, path_prefix: str = "/v1/", *, during: bool = False
+    ) -> None:
         """Make the next ``n`` requests whose path starts with ``path_prefix`` fail as Stripe's
-        ``api_error`` (or, for 429, its rate-limit error) does, before they execute."""
+        ``api_error`` (or, for 429, its rate-limit error) does, before they execute; with
+        ``during``, fail while executing instead, as an unexpected 500 that Stripe saves under the
+        request's idempotency key and replays (``status`` is then 500)."""
         with self._store.lock:
-            self._store.failures.append(FailureRule(n, status, path_prefix))
+            self._store.failures.append(FailureRule(n, 500 if during else status, path_prefix, during))
