@@ -4,7 +4,8 @@ steps, the sellers' finance reads, an order's ledger for admins, and the daily r
 ``OrderPaid`` (from checkout, on the domain bus) reaches ``payouts-order-paid``, which records the
 payout and starts ``payout`` named ``payout-<order_id>`` (an EventBridge target cannot name an
 execution). Stripe's transfer events reach ``payouts-stripe-transfers`` (the ledger records what
-Stripe did, whatever the order of the events).
+Stripe did, whatever the order of the events). Stripe's refund events reach
+``payouts-stripe-refunds`` (a pending refund settles: ``refund_paid`` once, or reversed and reported).
 """
 
 from __future__ import annotations
@@ -101,16 +102,29 @@ PAYOUTS = Capability(
         Function(
             "payouts-stripe-transfers",
             handler="lambdas.consumers.payouts_stripe_transfers.handler",
-            description="Stripe transfer.created / transfer.reversed: the ledger records them once.",
+            description="Stripe transfer.created / transfer.reversed: the transfer read from Stripe, "
+            "recorded once.",
             timeout_s=15,
-            grants=(Grant(Kind.TABLE, "idempotency", "read_write"),),
+            environment=dict(_STRIPE),
+            grants=(Grant(Kind.TABLE, "idempotency", "read_write"), _STRIPE_GRANT),
+            uses_postgres=True,
+            service="payouts",
+        ),
+        Function(
+            "payouts-stripe-refunds",
+            handler="lambdas.consumers.payouts_stripe_refunds.handler",
+            description="Stripe refund.updated / charge.refund.updated / refund.failed: the refund read "
+            "from Stripe settles the ledger once; a failed one is reversed and reported to the admins.",
+            timeout_s=15,
+            environment={**_STRIPE, **_NOTIFY},
+            grants=(Grant(Kind.TABLE, "idempotency", "read_write"), _STRIPE_GRANT, _NOTIFY_GRANT),
             uses_postgres=True,
             service="payouts",
         ),
         Function(
             "payouts-reconcile",
             handler="lambdas.jobs.reconcile.handler",
-            description="Daily: the ledger against Stripe's charges, balance transactions and transfers.",
+            description="Daily: the ledger against Stripe's charges, transfers, reversals and refunds.",
             memory_mb=512,
             timeout_s=300,
             environment=dict(_STRIPE),
@@ -169,6 +183,13 @@ PAYOUTS = Capability(
             event_pattern={"detail-type": ["transfer.created", "transfer.reversed"]},
             targets=(RuleTarget("function", "payouts-stripe-transfers"),),
             description="Stripe's transfers and reversals reach the ledger.",
+        ),
+        Rule(
+            "payouts-stripe-refunds",
+            bus="stripe",
+            event_pattern={"detail-type": ["refund.updated", "charge.refund.updated", "refund.failed"]},
+            targets=(RuleTarget("function", "payouts-stripe-refunds"),),
+            description="A pending refund settles: refund_paid once, or a failure reversed and reported.",
         ),
         Rule(
             "payouts-reconcile",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -19,6 +18,7 @@ from adapters.postgres.ledger import PostgresLedger
 from adapters.postgres.orders import PostgresOrders
 from tests.unit.orders.builders import an_order
 from workflows.ledger import entries
+from workflows.shared.clock import SystemClock
 
 if TYPE_CHECKING:
     from local.runtime import LocalCloud
@@ -88,16 +88,24 @@ class PaidOrder:
 
 
 def paid_order(
-    cloud: LocalCloud, pg_url: str, buyer_id: str, seller_id: str, *, checkout_id: str, n: int = 0
+    cloud: LocalCloud,
+    pg_url: str,
+    buyer_id: str,
+    seller_id: str,
+    *,
+    checkout_id: str,
+    n: int = 0,
+    payment_method: str = "pm_card_visa",
 ) -> PaidOrder:
-    """An order as checkout leaves it: paid in Stripe, 'paid' with its payment and fee entries."""
+    """An order as checkout leaves it: paid in Stripe, 'paid' with its payment and fee entries
+    (``payment_method``: a stand-in test card, e.g. ``pm_card_pendingRefund``)."""
     client = stripe_client(cloud)
     draft = an_order(buyer_id, seller_id, checkout_id=checkout_id, n=n)
     intent = client.v1.payment_intents.create(
         {
             "amount": draft.gross.amount_minor,
             "currency": "usd",
-            "payment_method": "pm_card_visa",
+            "payment_method": payment_method,
             "confirm": True,
             "transfer_group": draft.checkout_id,
         }
@@ -105,9 +113,8 @@ def paid_order(
     charge_id = str(intent.latest_charge)
     from dataclasses import replace
 
-    order = replace(
-        draft, payment_intent_id=str(intent.id), created_at=datetime.now(UTC), updated_at=datetime.now(UTC)
-    )
+    now = SystemClock().now()  # the local cloud's clock, as the handlers'
+    order = replace(draft, payment_intent_id=str(intent.id), created_at=now, updated_at=now)
     with psycopg.connect(pg_url, row_factory=dict_row) as conn, conn.transaction():
         add_user(conn, buyer_id)
         add_user(conn, seller_id)
@@ -131,12 +138,12 @@ def order_paid_detail(paid: PaidOrder) -> dict[str, Any]:
         "gross": o.gross.amount_minor,
         "fee": o.fee_total.amount_minor,
         "net": o.seller_net.amount_minor,
-        "paid_at": datetime.now(UTC).isoformat(),
+        "paid_at": SystemClock().now().isoformat(),  # the local cloud's clock, as the handlers'
     }
 
 
 def announce_paid(cloud: LocalCloud, paid: PaidOrder) -> None:
-    """Checkout's OrderPaid on the domain bus (the payout consumer runs inline)."""
+    """Checkout's OrderPaid on the domain bus, then its deliveries settled (they are asynchronous)."""
     aws, provisioned = cloud.started()
     result = aws.client("events").put_events(
         Entries=[
@@ -149,3 +156,4 @@ def announce_paid(cloud: LocalCloud, paid: PaidOrder) -> None:
         ]
     )
     assert not result.get("FailedEntryCount"), result
+    cloud.settle()

@@ -346,11 +346,78 @@ def test_given_a_declined_confirmation_when_retried_with_the_same_key_then_the_d
     assert types_of(events).count("payment_intent.payment_failed") == 1
 
 
-def test_given_concurrent_requests_with_one_key_when_they_race_then_only_one_executes(
+class HeldRequest:
+    """An event sink that holds the request that emits ``event_type`` until released: the request
+    is then still executing (its response not sent), as a slow Stripe request would be."""
+
+    def __init__(self, event_type: str) -> None:
+        self.event_type = event_type
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event["type"] == self.event_type and not self.reached.is_set():
+            self.reached.set()
+            assert self.release.wait(timeout=30)
+
+
+def in_background(call: Any) -> tuple[threading.Thread, list[Any]]:
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except stripe.StripeError as exc:  # the test asserts on it
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_given_a_request_in_flight_when_another_uses_its_key_then_409_idempotency_error_then_replayed(
+    standin: StripeStandIn, client: stripe.StripeClient
+) -> None:
+    # Given a PaymentIntent creation with key "race" that is still executing
+    held = HeldRequest("payment_intent.created")
+    standin.add_event_sink(held)
+    params: dict[str, Any] = {"amount": 777, "currency": "usd"}
+    first, outcome = in_background(
+        lambda: make_client(standin).v1.payment_intents.create(params, {"idempotency_key": "race"})
+    )
+    assert held.reached.wait(timeout=10)
+    # When a second request uses the key meanwhile, then Stripe's 409 (nothing executed or saved);
+    # the SDK raises its APIError for a 409 (IdempotencyError is its class of the 400)
+    with pytest.raises(stripe.StripeError) as raised:
+        client.v1.payment_intents.create(dict(params), {"idempotency_key": "race"})
+    assert raised.value.http_status == 409
+    assert raised.value.json_body["error"]["type"] == "idempotency_error"
+    assert "another in-progress request" in raised.value.json_body["error"]["message"]
+    # ... even with other parameters (the key is what is in flight)
+    with pytest.raises(stripe.StripeError) as other:
+        client.v1.payment_intents.create({"amount": 778, "currency": "usd"}, {"idempotency_key": "race"})
+    assert other.value.http_status == 409
+    assert other.value.json_body["error"]["type"] == "idempotency_error"
+    held.release.set()
+    first.join(timeout=30)
+    original = outcome[0]
+    assert isinstance(original, stripe.PaymentIntent)
+    # Then once the first is answered, the same request replays its result; other params are a 400
+    again = client.v1.payment_intents.create(dict(params), {"idempotency_key": "race"})
+    assert again.id == original.id
+    assert again.last_response is not None
+    assert again.last_response.headers.get("Idempotent-Replayed") == "true"
+    with pytest.raises(stripe.IdempotencyError) as mismatch:
+        client.v1.payment_intents.create({"amount": 778, "currency": "usd"}, {"idempotency_key": "race"})
+    assert mismatch.value.http_status == 400
+    assert len(client.v1.payment_intents.list().data) == 1
+
+
+def test_given_concurrent_requests_with_one_key_when_they_race_then_one_executes_the_rest_409_or_replay(
     standin: StripeStandIn, client: stripe.StripeClient
 ) -> None:
     ids: list[str] = []
-    errors: list[BaseException] = []
+    errors: list[stripe.StripeError] = []
     barrier = threading.Barrier(8)
 
     def create() -> None:
@@ -369,10 +436,32 @@ def test_given_concurrent_requests_with_one_key_when_they_race_then_only_one_exe
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert errors == []
-    assert len(ids) == 8
+    # each answer is the one execution's result or Stripe's 409; never a second PaymentIntent
+    assert len(ids) + len(errors) == 8
     assert len(set(ids)) == 1
+    assert all(
+        e.http_status == 409 and e.json_body["error"]["type"] == "idempotency_error" for e in errors
+    ), errors
     assert len(client.v1.payment_intents.list().data) == 1
+
+
+def test_given_a_request_that_failed_unexpectedly_when_retried_with_its_key_then_the_500_is_replayed(
+    standin: StripeStandIn, client: stripe.StripeClient
+) -> None:
+    # Given a request that crashed while executing (Stripe saves that result under its key)
+    standin.fail_next(1, path_prefix="/v1/customers", during=True)
+    with pytest.raises(stripe.APIError) as crashed:
+        client.v1.customers.create({"email": "c@example.com"}, {"idempotency_key": "crash"})
+    assert crashed.value.http_status == 500
+    # When it is retried with the same key, then the same 500 comes back, and nothing executes
+    with pytest.raises(stripe.APIError) as replayed:
+        client.v1.customers.create({"email": "c@example.com"}, {"idempotency_key": "crash"})
+    assert replayed.value.http_status == 500
+    assert replayed.value.headers.get("Idempotent-Replayed") == "true"
+    assert replayed.value.json_body == crashed.value.json_body
+    assert client.v1.customers.list().data == []
+    # ... while a new key executes
+    assert client.v1.customers.create({"email": "c@example.com"}, {"idempotency_key": "fresh"}).id
 
 
 def test_given_a_key_older_than_24_hours_when_reused_then_it_executes_again(
@@ -555,3 +644,68 @@ def test_given_a_refund_request_when_amounts_vary_then_partial_full_and_too_much
     assert again.value.code == "charge_already_refunded"
     assert [r.id for r in client.v1.refunds.list({"payment_intent": pi.id}).data] == [rest.id, partial.id]
     assert json.loads(json.dumps(client.v1.refunds.retrieve(rest.id).to_dict()))["object"] == "refund"
+
+
+# refunds that settle later ---------------------------------------------------------------------
+def settle(client: stripe.StripeClient, refund_id: str, **params: Any) -> dict[str, Any]:
+    """The stand-in's test-only control (local/providers/stripe/payments.py), through the SDK."""
+    response = client.raw_request("post", f"/v1/test_helpers/refunds/{refund_id}/settle", **params)
+    return dict(json.loads(response.body))
+
+
+def test_given_the_pending_refund_card_when_refunded_then_pending_until_settled_as_succeeded(
+    client: stripe.StripeClient, events: list[dict[str, Any]]
+) -> None:
+    # Given a charge on Stripe's pending-refund test card
+    pi = client.v1.payment_intents.create(
+        {"amount": 3_000, "currency": "usd", "payment_method": "pm_card_pendingRefund", "confirm": True}
+    )
+    # When it is refunded, then the refund is pending
+    refund = client.v1.refunds.create({"payment_intent": pi.id})
+    assert refund.status == "pending"
+    assert types_of(events)[-2:] == ["refund.created", "charge.refunded"]
+    # When Stripe settles it, then succeeded, with refund.updated and charge.refund.updated
+    settled = settle(client, refund.id, status="succeeded")
+    assert settled["status"] == "succeeded"
+    assert types_of(events)[-2:] == ["refund.updated", "charge.refund.updated"]
+    assert events[-1]["data"]["object"]["id"] == refund.id
+    assert events[-1]["data"]["previous_attributes"]["status"] == "pending"
+    assert client.v1.refunds.retrieve(refund.id).status == "succeeded"
+    assert client.v1.charges.retrieve(pi.latest_charge).amount_refunded == 3_000
+    # ... and a settled refund cannot be settled as succeeded again
+    with pytest.raises(stripe.InvalidRequestError):
+        settle(client, refund.id, status="succeeded")
+
+
+def test_given_a_pending_refund_when_it_fails_then_refund_failed_and_the_money_comes_back(
+    client: stripe.StripeClient, events: list[dict[str, Any]]
+) -> None:
+    pi = client.v1.payment_intents.create(
+        {"amount": 3_000, "currency": "usd", "payment_method": "pm_card_pendingRefund", "confirm": True}
+    )
+    refund = client.v1.refunds.create({"payment_intent": pi.id, "amount": 1_000})
+    failed = settle(client, refund.id, status="failed", failure_reason="expired_or_canceled_card")
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "expired_or_canceled_card")
+    assert types_of(events)[-3:] == ["refund.failed", "refund.updated", "charge.refund.updated"]
+    back = client.v1.balance_transactions.retrieve(failed["failure_balance_transaction"])
+    assert (back.type, back.amount, back.source) == ("refund_failure", 1_000, refund.id)
+    charge = client.v1.charges.retrieve(pi.latest_charge)
+    assert (charge.amount_refunded, charge.refunded) == (0, False)
+    # the whole charge can be refunded again
+    assert client.v1.refunds.create({"payment_intent": pi.id}).amount == 3_000
+
+
+def test_given_a_succeeded_refund_when_it_fails_later_then_failed_as_stripes_5126_card_does(
+    client: stripe.StripeClient, events: list[dict[str, Any]]
+) -> None:
+    pi = client.v1.payment_intents.create(
+        {"amount": 2_000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    )
+    refund = client.v1.refunds.create({"payment_intent": pi.id})
+    assert refund.status == "succeeded"
+    assert settle(client, refund.id, status="failed")["failure_reason"] == "unknown"
+    assert "refund.failed" in types_of(events)
+    with pytest.raises(stripe.InvalidRequestError):
+        settle(client, refund.id, status="failed")
+    with pytest.raises(stripe.InvalidRequestError):
+        settle(client, refund.id, status="sideways")

@@ -35,3 +35,28 @@ class RefundGateway(Protocol):
     """Stripe refunds of a buyer's charge."""
 
     def refund(self, request: RefundRequest) -> RefundResult: ...
+
+
+RefundStatus = Literal["succeeded", "pending", "failed", "canceled", "requires_action"]
+
+
+@dataclass(frozen=True)
+class RefundState:
+    """A refund as Stripe has it now (read from Stripe, never from an event's payload)."""
+
+    refund_id: str
+    status: RefundStatus
+    amount: Money
+    #: the order a cancellation's refund names in its metadata (None: checkout's own refunds)
+    order_id: str | None
+    payment_intent_id: str | None
+    #: Stripe's ``failure_reason`` of a failed refund
+    failure_reason: str | None = None
+
+
+class RefundLookup(Protocol):
+    """Stripe refunds as they are now (the refund events' consumer reads them here)."""
+
+    def retrieve(self, refund_id: str) -> RefundState | None:
+        """The refund; None when Stripe has no such refund."""
+        ...

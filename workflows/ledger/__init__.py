@@ -35,6 +35,14 @@ Entries (one per business movement; ``G`` gross = items + shipping, ``F`` fee, `
   If the seller's payable cannot cover ``n`` (the net was transferred already), the caller
   posts a transfer reversal first, in the same transaction.
 - refund paid by Stripe (``kind="refund_paid"``, key refund id): Dr refunds A / Cr stripe_balance A.
+  Posted when Stripe says the refund ``succeeded``: at once when it answers so, else when the
+  refund's later events (``refund.updated``) find it succeeded; never after it failed.
+- refund failed at Stripe (``kind="refund_failed"``, key refund id): the granted refund's entry
+  reversed, each posting negated: Cr seller_payable:<seller> n / Cr platform_fee_revenue f /
+  Dr refunds A. The books then say the buyer was not refunded (the net and fee are back where
+  the payment put them); an admin is told and decides (refund again, or release the payout).
+- a paid refund that failed afterwards (``kind="refund_returned"``, key refund id): the money
+  came back to the Stripe balance: Dr stripe_balance A / Cr refunds A (with ``refund_failed``).
 - transfer to the seller's connected account (``kind="transfer"``, key transfer id):
   Dr seller_payable:<seller> T / Cr stripe_balance T.
 - transfer reversal (``kind="reversal"``, key reversal id):

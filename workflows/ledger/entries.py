@@ -164,6 +164,32 @@ def refund_paid(order_id: str, refund_id: str, amount: Money) -> JournalEntry:
     )
 
 
+def refund_failed(granted: JournalEntry, refund_id: str) -> JournalEntry:
+    """Stripe could not pay the refund back: its ``refund`` entry (``granted``) reversed, posting
+    by posting, so whatever split the refund took (net, fee) goes back exactly."""
+    if granted.kind != "refund" or granted.entry_id != entry_id("refund", refund_id):
+        raise InvalidMovement(f"entry {granted.entry_id} is not the refund entry of {refund_id}")
+    return _entry(
+        "refund_failed",
+        refund_id,
+        [Posting(p.account, -p.amount) for p in granted.postings],
+        order_id=granted.order_id,
+        description=f"refund {refund_id} failed",
+    )
+
+
+def refund_returned(order_id: str, refund_id: str, amount: Money) -> JournalEntry:
+    """A refund Stripe had paid failed afterwards: the money is back in the platform's balance."""
+    _positive(amount, amount.currency, "a returned refund")
+    return _entry(
+        "refund_returned",
+        refund_id,
+        [debit(STRIPE_BALANCE, amount), credit(REFUNDS, amount)],
+        order_id=order_id,
+        description=f"refund {refund_id} returned",
+    )
+
+
 def transfer(order: OrderAmounts, transfer_id: str, amount: Money) -> JournalEntry:
     """Money sent to the seller's connected account (``source_transaction`` = the order's charge)."""
     _positive(amount, order.currency, "a transfer")

@@ -21,3 +21,9 @@ class InvalidMovement(ContractError):
     """A movement the order's state does not allow (refunding more than was paid, ...)."""
 
     code = "INVALID_LEDGER_MOVEMENT"
+
+
+class RefundMismatch(ContractError):
+    """Stripe's refund and the ledger's entry of it disagree (amount, order): nothing is posted."""
+
+    code = "REFUND_DOES_NOT_MATCH_LEDGER"

@@ -48,7 +48,7 @@ class OrderTotals:
             fees -= e.amount_on(PLATFORM_FEE_REVENUE)
             if e.kind == "payment":
                 charged += e.amount_on(STRIPE_BALANCE)
-            elif e.kind in ("fee", "refund"):
+            elif e.kind in ("fee", "refund", "refund_failed"):
                 net -= _seller_total(e)
                 refunds -= e.amount_on(REFUNDS)
             elif e.kind in ("transfer", "reversal"):

@@ -12,7 +12,18 @@ if TYPE_CHECKING:
 
     from workflows.shared.money import Money
 
-EntryKind = Literal["payment", "fee", "refund", "refund_paid", "transfer", "reversal", "payout", "stripe_fee"]
+EntryKind = Literal[
+    "payment",
+    "fee",
+    "refund",
+    "refund_paid",
+    "refund_failed",
+    "refund_returned",
+    "transfer",
+    "reversal",
+    "payout",
+    "stripe_fee",
+]
 ENTRY_KINDS: tuple[str, ...] = get_args(EntryKind)
 AccountKind = Literal["asset", "liability", "revenue", "expense"]
 

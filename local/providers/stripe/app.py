@@ -34,10 +34,33 @@ ONBOARDING_PREFIX = "/connect/onboarding/"
 ROUTES: list[Route] = [*payments.ROUTES, *connect.ROUTES, *events.ROUTES]
 
 
+class InjectedCrash(RuntimeError):
+    """An unexpected failure in the middle of a request, injected by a test (``fail_next(during=True)``)."""
+
+
+def _in_progress(key: str) -> StripeError:
+    """Stripe's answer to a request whose idempotency key another request is executing with."""
+    return StripeError(
+        409,
+        "There is currently another in-progress request using this Stripe-Idempotency-Key (that probably "
+        f"means you submitted twice, and the other request is still going through): {key}. Please try "
+        "again later.",
+        type_="idempotency_error",
+        saved=False,
+    )
+
+
 class StripeApp:
     """Serves Stripe's API v1 over one :class:`Store`. Each request runs under the store's lock,
-    so requests are atomic with respect to each other and a repeated idempotency key can never
-    execute twice; the events a request caused are handed to ``publish`` after the lock is released."""
+    so requests are atomic with respect to each other; the events a request caused are handed to
+    ``publish`` after the lock is released.
+
+    Idempotency keys behave as Stripe's: a request with a key is in flight from the moment it
+    starts executing until its events are published; another request with the same key meanwhile
+    is a 409 ``idempotency_error`` (nothing saved: retry it). Once done, its result is saved, an
+    unexpected 500 included, and replayed for the same key and parameters; the same key with
+    other parameters (or another endpoint) is a 400 ``idempotency_error``. Requests that fail
+    validation, or before they execute (injected failures), are not saved."""
 
     def __init__(
         self,
@@ -56,6 +79,8 @@ class StripeApp:
         self._pending_seconds = pending_seconds
         self._publish = publish
         self._routes = {f"{i}": r for i, r in enumerate(ROUTES)}
+        #: request id -> the (account, key) it holds in flight (released when it is answered)
+        self._claimed: dict[str, tuple[str, str]] = {}
         self._map = Map(
             [Rule(r.path, methods=[r.method], endpoint=key) for key, r in self._routes.items()],
             strict_slashes=False,
@@ -100,6 +125,33 @@ class StripeApp:
                 request_id,
                 request,
             )
+        try:
+            return self._execute(
+                request,
+                request_id,
+                route=route,
+                path_args=path_args,
+                params=params,
+                publishable=publishable,
+                key=key,
+            )
+        finally:  # answered (or failed): the key is no longer in flight
+            with self._store.lock:
+                claimed = self._claimed.pop(request_id, None)
+                if claimed is not None:
+                    self._store.in_flight.discard(claimed)
+
+    def _execute(
+        self,
+        request: Request,
+        request_id: str,
+        *,
+        route: Route,
+        path_args: dict[str, str],
+        params: Params,
+        publishable: bool,
+        key: str | None,
+    ) -> Response:
         now = int(self._clock())
         outbox: list[dict[str, Any]] = []
         with self._store.lock:
@@ -110,9 +162,13 @@ class StripeApp:
             fingerprint = (request.method, request.path, params.data)
             scope = (account, key or "")
             if key is not None:
+                if scope in self._store.in_flight:
+                    return self._error(_in_progress(key), request_id, request)
                 replay = self._replay(scope, fingerprint, now, request_id, request)
                 if replay is not None:
                     return replay
+                self._store.in_flight.add(scope)
+                self._claimed[request_id] = scope
             ctx = Ctx(
                 store=self._store,
                 now=now,
@@ -128,13 +184,15 @@ class StripeApp:
             )
             save = True
             try:
+                self._inject_failure(request.path, during=True)
                 body: dict[str, Any] = route.handler(ctx, **path_args)
                 status = 200
             except StripeError as exc:
                 status, body, save = exc.status, exc.body(request_id), exc.saved
             except Exception:
+                # it started executing: Stripe saves the 500 and replays it for the same key
                 logger.exception("unexpected failure handling %s %s", request.method, request.path)
-                status, body, save = 500, api_error(500).body(request_id), False
+                status, body = 500, api_error(500).body(request_id)
             payload = json.dumps(body, indent=2).encode()
             if key is not None and save:
                 self._store.idempotency[scope] = IdempotencyRecord(
@@ -178,12 +236,16 @@ class StripeApp:
             headers={"WWW-Authenticate": 'Bearer realm="Stripe"'},
         )
 
-    def _inject_failure(self, path: str) -> None:
+    def _inject_failure(self, path: str, *, during: bool = False) -> None:
+        """Fail as a spent rule says: before executing as Stripe's ``api_error`` (or rate limit),
+        or while executing as an unexpected exception (``during``)."""
         with self._store.lock:
             for rule in self._store.failures:
-                if rule.remaining > 0 and path.startswith(rule.path_prefix):
+                if rule.remaining > 0 and rule.during == during and path.startswith(rule.path_prefix):
                     rule.remaining -= 1
                     self._store.failures = [r for r in self._store.failures if r.remaining > 0]
+                    if during:
+                        raise InjectedCrash(f"injected failure while executing {path}")
                     raise api_error(rule.status)
 
     def _route(self, request: Request) -> tuple[Route, dict[str, str]]:

@@ -23,6 +23,7 @@ REPORTING_CATEGORY = {
     "payment": "charge",
     "refund": "refund",
     "payment_refund": "refund",
+    "refund_failure": "refund_failure",
     "transfer": "transfer",
     "transfer_refund": "transfer_reversal",
     "application_fee": "platform_earning",

@@ -27,6 +27,9 @@ class TestCard:
     declines_on_attach: bool = True
     #: charges on this card are available at once instead of pending
     bypass_pending: bool = False
+    #: refunds of a charge on this card answer ``pending`` (Stripe's 4000 0000 0000 7726) and
+    #: stay pending until settled (``POST /v1/test_helpers/refunds/{id}/settle``, payments.py)
+    refund_pending: bool = False
 
 
 _GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
@@ -39,6 +42,7 @@ TEST_CARDS: dict[str, TestCard] = {
     "amex": TestCard("amex", "8431"),
     "discover": TestCard("discover", "9424"),
     "bypassPending": TestCard("visa", "0077", bypass_pending=True),
+    "pendingRefund": TestCard("visa", "7726", refund_pending=True),
     "chargeDeclined": TestCard("visa", "0002", decline=_GENERIC),
     "chargeDeclinedInsufficientFunds": TestCard(
         "visa",

@@ -1,4 +1,18 @@
-"""Customers, PaymentMethods, SetupIntents, PaymentIntents, Charges and Refunds."""
+"""Customers, PaymentMethods, SetupIntents, PaymentIntents, Charges and Refunds.
+
+Refunds answer ``succeeded`` at once, except those of a charge paid with ``pm_card_pendingRefund``
+(``tok_pendingRefund``; Stripe's test card 4000 0000 0000 7726), which answer ``pending`` as in
+Stripe's test mode. Stripe settles such a refund "some time later"; the stand-in settles it when
+told to, with its test-only control (no such route exists on Stripe)::
+
+    POST /v1/test_helpers/refunds/{refund}/settle   status=succeeded|failed  [failure_reason=...]
+
+``succeeded`` settles a pending refund; ``failed`` fails a pending refund, or a succeeded one as
+Stripe's test card 4000 0000 0000 5126 does. Each settlement emits what Stripe emits:
+``refund.updated`` and ``charge.refund.updated``, and first ``refund.failed`` for a failure (the
+refunded amount goes back to the balance as a ``refund_failure`` balance transaction, and the
+charge's ``amount_refunded`` goes down by it).
+"""
 
 from __future__ import annotations
 
@@ -1023,7 +1037,7 @@ def create_refund(ctx: Ctx) -> dict[str, Any]:
         "reason": p.text("reason", choices=["duplicate", "fraudulent", "requested_by_customer"]),
         "receipt_number": None,
         "source_transfer_reversal": None,
-        "status": "succeeded",
+        "status": "pending" if _refunds_pending(ctx, charge) else "succeeded",
         "transfer_reversal": None,
     }
     ctx.store.add(refund, ctx.account)
@@ -1042,6 +1056,68 @@ def create_refund(ctx: Ctx) -> dict[str, Any]:
         connect.refund_fee_for_refund(ctx, charge, amount)
     ctx.emit("refund.created", refund)
     ctx.emit("charge.refunded", charge, previous=diff(before, charge))
+    return ctx.render(refund)
+
+
+def _refunds_pending(ctx: Ctx, charge: dict[str, Any]) -> bool:
+    """Refunds of a charge paid with ``pm_card_pendingRefund`` start ``pending``."""
+    pm = ctx.store.find(str(charge.get("payment_method") or ""))
+    card: objects.TestCard | None = pm.private.get("card") if pm is not None else None
+    return card is not None and card.refund_pending
+
+
+#: Stripe's ``failure_reason`` values of a failed refund
+REFUND_FAILURE_REASONS = (
+    "lost_or_stolen_card",
+    "expired_or_canceled_card",
+    "charge_for_pending_refund_disputed",
+    "insufficient_funds",
+    "declined",
+    "merchant_request",
+    "unknown",
+)
+
+
+def settle_refund(ctx: Ctx, id: str) -> dict[str, Any]:
+    """Test-only control: a pending refund succeeds or fails, a succeeded one fails (module docstring)."""
+    p = ctx.params
+    status = p.req_text("status", choices=["succeeded", "failed"])
+    reason = p.text("failure_reason", choices=list(REFUND_FAILURE_REASONS))
+    record = ctx.store.get("refund", id, ctx.account, param="refund")
+    refund = record.obj
+    allowed = ("pending",) if status == "succeeded" else ("pending", "succeeded")
+    if refund["status"] not in allowed:
+        raise invalid(
+            f"Refund {id} is {refund['status']}; only a refund that is {' or '.join(allowed)} can be "
+            f"settled as {status}.",
+            param="status",
+        )
+    before = copy.deepcopy(refund)
+    refund["status"] = status
+    if status == "succeeded":
+        refund["destination_details"]["card"]["reference_status"] = "available"
+    else:
+        charge_record = ctx.store.get("charge", refund["charge"], ctx.account, param="charge")
+        charge = charge_record.obj
+        txn = ledger.post(
+            ctx,
+            ctx.account,
+            amount=refund["amount"],
+            currency=refund["currency"],
+            type_="refund_failure",
+            source=refund["id"],
+            description="REFUND FOR FAILED REFUND",
+        )
+        refund["failure_balance_transaction"] = txn["id"]
+        refund["failure_reason"] = reason or "unknown"
+        refund["destination_details"]["card"]["reference_status"] = "unavailable"
+        charge_record.private["refunded_by_refunds"] -= refund["amount"]
+        charge["amount_refunded"] -= refund["amount"]
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        ctx.emit("refund.failed", refund)
+    previous = diff(before, refund)
+    ctx.emit("refund.updated", refund, previous=previous)
+    ctx.emit("charge.refund.updated", refund, previous=previous)
     return ctx.render(refund)
 
 
@@ -1135,4 +1211,5 @@ ROUTES: list[Route] = [
     route("GET", "/v1/refunds", list_refunds, "charge payment_intent"),
     route("GET", "/v1/refunds/<id>", retrieve_refund),
     route("POST", "/v1/refunds/<id>", update_refund, "metadata"),
+    route("POST", "/v1/test_helpers/refunds/<id>/settle", settle_refund, "status failure_reason"),
 ]

@@ -69,6 +69,9 @@ class FailureRule:
     remaining: int
     status: int
     path_prefix: str
+    #: False: the request fails before it executes (nothing saved under its idempotency key);
+    #: True: it fails while executing, as an unexpected error (a 500 Stripe saves and replays)
+    during: bool = False
 
 
 class Store:
@@ -83,6 +86,8 @@ class Store:
         self._by_kind: dict[str, dict[str, Record]] = {}
         self._seq = itertools.count(1)
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        #: (account, idempotency key) of the requests executing now (a second one is a 409)
+        self.in_flight: set[tuple[str, str]] = set()
         self.links: dict[str, LinkRecord] = {}
         self.failures: list[FailureRule] = []
 

@@ -1,0 +1,4 @@
+ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_kind_check;
+ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_kind_check
+    CHECK (kind IN ('payment', 'fee', 'refund', 'refund_paid', 'transfer', 'reversal', 'payout',
+                    'stripe_fee')) NOT VALID;

@@ -1,0 +1,48 @@
+"""EventBridge target for Stripe's refund events (``refund.updated``, ``charge.refund.updated``,
+``refund.failed``): the refund, read from Stripe, settles the ledger once (``refund_paid``, or a
+failed refund reversed and reported to the admins), deduplicated on the event id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas import bootstrap
+from lambdas.consumers.envelopes import JsonDetailEvent
+from lambdas.observability import logger, metrics, tracer
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+#: Stripe redelivers for days; keep the dedupe marker for a week
+DEDUPE_SECONDS = 7 * 24 * 3600
+
+
+def _settle(stripe_event: dict[str, Any]) -> dict[str, Any]:
+    result = bootstrap.refund_settlement().on_refund_event(
+        str(stripe_event.get("type")), stripe_event.get("data", {}).get("object", {})
+    )
+    return result.model_dump(mode="json")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    envelope = parse(event=event, model=JsonDetailEvent)
+    logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
+    settle = bootstrap.idempotent(
+        _settle, data_keyword="stripe_event", key_jmespath="id", ttl_s=DEDUPE_SECONDS, context=context
+    )
+    result: dict[str, Any] = settle(stripe_event=envelope.detail)
+    newly = bool(result["posted"])
+    if result["outcome"] == "reported" or (result["outcome"] == "failed" and newly):
+        logger.error("a refund failed at Stripe; the admins are told", extra=result)
+        metrics.add_metric(name="RefundFailed", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("stripe refund event", extra=result)
+        if result["outcome"] == "paid" and newly:
+            metrics.add_metric(name="RefundPaid", unit=MetricUnit.Count, value=1)
+    return result
