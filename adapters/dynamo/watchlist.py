@@ -146,6 +146,10 @@ class DynamoSavedSearches:
                 condition=model.user_id.exists()
                 & (model.last_notified_on.does_not_exist() | (model.last_notified_on != day)),
             )
-        except UpdateError:
-            return False
+        except UpdateError as exc:
+            # only the condition says "alerted already today (or no such search)"; anything else
+            # (a throttle, a missing table, an outage) is raised, never read as "already alerted"
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
         return True

@@ -1,7 +1,9 @@
 """PostgreSQL for fees: the versioned fee schedules (``fee_schedules``, migration 0030).
 
-Implements ``workflows.fees.service.FeeSchedules``. Connection trouble becomes a
-:class:`TransientError` (the state machine retries it).
+- :class:`PostgresFeeSchedules` implements ``workflows.fees.service.FeeSchedules``. Connection
+  trouble becomes a :class:`TransientError` (the state machine retries it).
+- :class:`FeeScheduleCurrencies` implements ``workflows.catalog.ports.SettledCurrencies``: the
+  currencies of the schedule in effect, read once per cold start.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
+from workflows.fees.errors import FeeScheduleMissing
 from workflows.fees.schedule import FeeSchedule
 from workflows.shared.errors import TransientError
 
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
     from psycopg import Connection
     from psycopg.rows import DictRow
     from psycopg_pool import ConnectionPool
+
+    from workflows.fees.service import FeeSchedules
+    from workflows.shared.clock import Clock
 
 _IN_EFFECT = """
 SELECT version, effective_from, rules FROM fee_schedules
@@ -65,3 +71,22 @@ class PostgresFeeSchedules:
                 return cursor.rowcount == 1
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise TransientError(f"PostgreSQL: {exc}") from exc
+
+
+class FeeScheduleCurrencies:
+    """The currencies listings may be priced in: those of the fee schedule in effect that the
+    platform settles. Read on first use and kept for the life of the process (a cold start); a
+    failed read (an outage, no schedule in effect) is raised, never cached and never "none"."""
+
+    def __init__(self, schedules: FeeSchedules, clock: Clock) -> None:
+        self._schedules = schedules
+        self._clock = clock
+        self._settled: frozenset[str] | None = None
+
+    def settled(self) -> frozenset[str]:
+        if self._settled is None:
+            schedule = self._schedules.in_effect(self._clock.now())
+            if schedule is None:
+                raise FeeScheduleMissing("No fee schedule is in effect: no currency can be sold in.")
+            self._settled = schedule.settled_currencies()
+        return self._settled

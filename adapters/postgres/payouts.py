@@ -5,7 +5,6 @@
 - :func:`books_factory`: the unit of work of payouts and fulfilment (orders, payouts and the
   ledger on one connection and one transaction; ``adapters.postgres.ledger.unit_of_work``);
 - :class:`PostgresFinanceReader`: a seller's balance, payouts and sales, an order's entries;
-- :class:`PostgresLedgerSide`: the ledger's transfers and payments, for reconciliation;
 - :class:`PostgresConnectedAccounts`: the seller's Stripe connected account, from the table the
   onboarding workflow keeps.
 """
@@ -16,7 +15,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
 from adapters.postgres.fulfilment import PostgresOrderBook
@@ -25,7 +23,6 @@ from adapters.postgres.repository import Repository
 from workflows.ledger.model import PLATFORM_FEE_REVENUE, REFUNDS, STRIPE_BALANCE, seller_payable
 from workflows.payouts.model import PayoutRecord
 from workflows.payouts.queries import SalesTotals, SellerMoney
-from workflows.payouts.reconciliation import LedgerPayment, LedgerTransfer
 from workflows.shared.errors import TransientError
 from workflows.shared.money import Money
 
@@ -190,91 +187,106 @@ class _Reads:
             raise TransientError(f"PostgreSQL: {exc}") from exc
 
 
-_SALES = """
+#: ``%(currency)s`` NULL: every currency
+_ONE_OR_ALL = "(%(currency)s::text IS NULL OR {column} = %(currency)s::text)"
+
+_SALES = f"""
 WITH paid AS (
-    SELECT e.order_id, sum(p.amount) AS gross
+    SELECT e.order_id, p.currency, sum(p.amount) AS gross
     FROM journal_entries e
     JOIN orders o ON o.order_id = e.order_id
     JOIN ledger_postings p ON p.entry_id = e.entry_id
     WHERE e.kind = 'payment' AND o.seller_id = %(seller)s AND p.account_code = %(balance)s
-      AND p.currency = %(currency)s AND e.created_at >= %(start)s AND e.created_at < %(end)s
-    GROUP BY e.order_id
+      AND {_ONE_OR_ALL.format(column="p.currency")}
+      AND e.created_at >= %(start)s AND e.created_at < %(end)s
+    GROUP BY e.order_id, p.currency
+), sold AS (
+    SELECT currency, count(*) AS orders, sum(gross) AS gross FROM paid GROUP BY currency
 ), moved AS (
     SELECT
+        p.currency,
         coalesce(-sum(p.amount) FILTER (WHERE p.account_code = %(fees)s), 0) AS fees,
-        coalesce(-sum(p.amount) FILTER (WHERE p.account_code = %(refunds)s AND e.kind = 'refund'), 0)
-            AS refunds
-    FROM journal_entries e JOIN ledger_postings p ON p.entry_id = e.entry_id
-    WHERE e.order_id IN (SELECT order_id FROM paid) AND p.currency = %(currency)s
+        coalesce(
+            -sum(p.amount) FILTER (
+                WHERE p.account_code = %(refunds)s AND e.kind IN ('refund', 'refund_failed')
+            ),
+            0
+        ) AS refunds
+    FROM journal_entries e
+    JOIN ledger_postings p ON p.entry_id = e.entry_id
+    JOIN paid ON paid.order_id = e.order_id AND paid.currency = p.currency
+    GROUP BY p.currency
 )
-SELECT (SELECT count(*) FROM paid) AS orders, (SELECT coalesce(sum(gross), 0) FROM paid) AS gross,
-       moved.fees, moved.refunds
-FROM moved
-"""
+SELECT s.currency, s.orders, s.gross, coalesce(m.fees, 0) AS fees, coalesce(m.refunds, 0) AS refunds
+FROM sold s LEFT JOIN moved m ON m.currency = s.currency
+ORDER BY s.currency
+"""  # noqa: S608 - constant SQL
 
-_SELLER_MONEY = """
-SELECT
-    coalesce(-sum(p.amount), 0)::bigint AS owed,
-    coalesce(sum(p.amount) FILTER (WHERE e.kind IN ('transfer', 'reversal')), 0)::bigint AS paid_out
-FROM ledger_postings p JOIN journal_entries e ON e.entry_id = p.entry_id
-WHERE p.account_code = %s AND p.currency = %s
-"""
+_SELLER_MONEY = f"""
+WITH owed AS (
+    SELECT
+        p.currency,
+        coalesce(-sum(p.amount), 0)::bigint AS owed,
+        coalesce(sum(p.amount) FILTER (WHERE e.kind IN ('transfer', 'reversal')), 0)::bigint AS paid_out
+    FROM ledger_postings p JOIN journal_entries e ON e.entry_id = p.entry_id
+    WHERE p.account_code = %(account)s AND {_ONE_OR_ALL.format(column="p.currency")}
+    GROUP BY p.currency
+), payable AS (
+    SELECT currency, sum(amount)::bigint AS available FROM payouts
+    WHERE seller_id = %(seller)s AND status = 'payable' AND {_ONE_OR_ALL.format(column="currency")}
+    GROUP BY currency
+)
+SELECT coalesce(o.currency, a.currency) AS currency, coalesce(o.owed, 0) AS owed,
+       coalesce(a.available, 0) AS available, coalesce(o.paid_out, 0) AS paid_out
+FROM owed o FULL JOIN payable a ON a.currency = o.currency
+ORDER BY 1
+"""  # noqa: S608 - constant SQL
+
+_PAYOUTS = f"""
+SELECT {_COLUMNS} FROM payouts
+WHERE seller_id = %(seller)s AND {_ONE_OR_ALL.format(column="currency")}
+  AND (%(before_at)s::timestamptz IS NULL OR (paid_at, order_id) < (%(before_at)s, %(before_id)s::text))
+ORDER BY paid_at DESC, order_id DESC LIMIT %(limit)s
+"""  # noqa: S608 - constant columns
 
 
 class PostgresFinanceReader(_Reads):
     """``workflows.payouts.queries.FinanceReader``."""
 
-    def seller_money(self, seller_id: str, currency: str) -> SellerMoney:
-        def work(conn: Connection[DictRow]) -> SellerMoney:
-            row = conn.execute(_SELLER_MONEY, (seller_payable(seller_id), currency)).fetchone()
-            payable = conn.execute(
-                "SELECT coalesce(sum(amount), 0)::bigint AS total FROM payouts "
-                "WHERE seller_id = %s AND currency = %s AND status = 'payable'",
-                (seller_id, currency),
-            ).fetchone()
-            assert row is not None
-            assert payable is not None
-            return SellerMoney(
-                owed=Money(int(row["owed"]), currency),
-                available=Money(int(payable["total"]), currency),
-                paid_out=Money(int(row["paid_out"]), currency),
-            )
-
-        return self._read(work)
-
-    def seller_currency(self, seller_id: str) -> str | None:
-        def work(conn: Connection[DictRow]) -> str | None:
-            row = conn.execute(
-                "SELECT currency FROM orders WHERE seller_id = %s ORDER BY created_at DESC LIMIT 1",
-                (seller_id,),
-            ).fetchone()
-            return str(row["currency"]) if row else None
+    def seller_money(self, seller_id: str, currency: str | None) -> list[SellerMoney]:
+        def work(conn: Connection[DictRow]) -> list[SellerMoney]:
+            rows = conn.execute(
+                _SELLER_MONEY,
+                {"account": seller_payable(seller_id), "seller": seller_id, "currency": currency},
+            ).fetchall()
+            return [
+                SellerMoney(
+                    owed=Money(int(r["owed"]), str(r["currency"])),
+                    available=Money(int(r["available"]), str(r["currency"])),
+                    paid_out=Money(int(r["paid_out"]), str(r["currency"])),
+                )
+                for r in rows
+            ]
 
         return self._read(work)
 
     def payouts(
-        self, seller_id: str, *, limit: int, before: tuple[datetime, str] | None
+        self, seller_id: str, *, currency: str | None, limit: int, before: tuple[datetime, str] | None
     ) -> list[PayoutRecord]:
-        def work(conn: Connection[DictRow]) -> list[PayoutRecord]:
-            if before is None:
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM payouts WHERE seller_id = %s "  # noqa: S608 - constant columns
-                    "ORDER BY paid_at DESC, order_id DESC LIMIT %s",
-                    (seller_id, limit),
-                ).fetchall()
-            else:
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM payouts WHERE seller_id = %s "  # noqa: S608 - constant columns
-                    "AND (paid_at, order_id) < (%s, %s) ORDER BY paid_at DESC, order_id DESC LIMIT %s",
-                    (seller_id, before[0], before[1], limit),
-                ).fetchall()
-            return [_payout(r) for r in rows]
+        params = {
+            "seller": seller_id,
+            "currency": currency,
+            "before_at": before[0] if before else None,
+            "before_id": before[1] if before else None,
+            "limit": limit,
+        }
+        return self._read(lambda conn: [_payout(r) for r in conn.execute(_PAYOUTS, params).fetchall()])
 
-        return self._read(work)
-
-    def sales(self, seller_id: str, currency: str, start: datetime, end: datetime) -> SalesTotals:
-        def work(conn: Connection[DictRow]) -> SalesTotals:
-            row = conn.execute(
+    def sales(
+        self, seller_id: str, currency: str | None, start: datetime, end: datetime
+    ) -> list[SalesTotals]:
+        def work(conn: Connection[DictRow]) -> list[SalesTotals]:
+            rows = conn.execute(
                 _SALES,
                 {
                     "seller": seller_id,
@@ -285,14 +297,16 @@ class PostgresFinanceReader(_Reads):
                     "fees": PLATFORM_FEE_REVENUE,
                     "refunds": REFUNDS,
                 },
-            ).fetchone()
-            assert row is not None
-            return SalesTotals(
-                orders=int(row["orders"]),
-                gross=Money(int(row["gross"]), currency),
-                fees=Money(int(row["fees"]), currency),
-                refunds=Money(int(row["refunds"]), currency),
-            )
+            ).fetchall()
+            return [
+                SalesTotals(
+                    orders=int(r["orders"]),
+                    gross=Money(int(r["gross"]), str(r["currency"])),
+                    fees=Money(int(r["fees"]), str(r["currency"])),
+                    refunds=Money(int(r["refunds"]), str(r["currency"])),
+                )
+                for r in rows
+            ]
 
         return self._read(work)
 
@@ -305,49 +319,6 @@ class PostgresFinanceReader(_Reads):
 
     def order_entries(self, order_id: str) -> list[JournalEntry]:
         return self._read(lambda conn: PostgresLedger(conn).entries_for_order(order_id))
-
-
-_LEDGER_TRANSFERS = """
-SELECT t.transfer_id, t.order_id, p.currency, -sum(p.amount)::bigint AS amount,
-       coalesce((SELECT sum(rp.amount) FROM payout_reversals r
-                 JOIN ledger_postings rp ON rp.entry_id = r.entry_id AND rp.account_code = %(balance)s
-                 WHERE r.transfer_id = t.transfer_id), 0)::bigint AS reversed
-FROM payout_transfers t
-JOIN ledger_postings p ON p.entry_id = t.entry_id AND p.account_code = %(balance)s
-GROUP BY t.transfer_id, t.order_id, p.currency
-"""
-
-_LEDGER_PAYMENTS = """
-SELECT o.payment_intent_id, array_agg(DISTINCT o.order_id ORDER BY o.order_id) AS order_ids, p.currency,
-       sum(p.amount)::bigint AS amount
-FROM journal_entries e
-JOIN orders o ON o.order_id = e.order_id
-JOIN ledger_postings p ON p.entry_id = e.entry_id AND p.account_code = %(balance)s
-WHERE e.kind = 'payment' AND o.payment_intent_id IS NOT NULL
-GROUP BY o.payment_intent_id, p.currency
-"""
-
-
-class PostgresLedgerSide(_Reads):
-    """``workflows.payouts.reconciliation.LedgerSide``: what the ledger says was transferred and paid."""
-
-    def transfers(self) -> list[LedgerTransfer]:
-        rows = self._read(
-            lambda conn: conn.execute(_LEDGER_TRANSFERS, {"balance": STRIPE_BALANCE}).fetchall()
-        )
-        return [
-            LedgerTransfer(
-                r["transfer_id"], r["order_id"], int(r["amount"]), int(r["reversed"]), r["currency"]
-            )
-            for r in rows
-        ]
-
-    def payments(self) -> list[LedgerPayment]:
-        rows = self._read(lambda conn: conn.execute(_LEDGER_PAYMENTS, {"balance": STRIPE_BALANCE}).fetchall())
-        return [
-            LedgerPayment(r["payment_intent_id"], tuple(r["order_ids"]), int(r["amount"]), r["currency"])
-            for r in rows
-        ]
 
 
 #: the onboarding workflow's table (migration 0050): the seller's live, active onboarding
@@ -363,10 +334,9 @@ class PostgresConnectedAccounts(_Reads):
 
     def account_for(self, seller_id: str) -> str | None:
         def work(conn: Connection[DictRow]) -> str | None:
-            try:
-                row = conn.execute(_ACCOUNT_OF_SELLER, (seller_id,)).fetchone()
-            except pg_errors.UndefinedTable:
-                return None  # onboarding's table is missing: nobody can be paid yet
+            # a database error (an outage, a missing table) is raised, never read as "no account":
+            # that would re-hold every payout in silence
+            row = conn.execute(_ACCOUNT_OF_SELLER, (seller_id,)).fetchone()
             return str(row["stripe_account_id"]) if row and row["stripe_account_id"] else None
 
         return self._read(work)

@@ -62,6 +62,7 @@ CATALOG = Capability(
             environment=dict(_IMAGES),
             grants=(_PUBLISH_EVENTS, Grant(Kind.BUCKET, "images", "read_write")),
             uses_mongo=True,
+            uses_postgres=True,  # the fee schedule in effect names the currencies a listing may use
             service="catalog",
         ),
         Function(

@@ -11,12 +11,22 @@ import requests
 
 from adapters.dynamo.carts import DynamoCarts
 from adapters.dynamo.connection import DynamoConnection
+from tests.workflows.fees_support import seed_launch_schedule
 
 if TYPE_CHECKING:
     from local.runtime import LocalCloud
     from tests.fixtures.users import TestUser as User
 
 T = 10
+
+
+@pytest.fixture(autouse=True)
+def launch_schedule(pg_url: str) -> None:
+    """Listings are priced in the fee schedule's currencies: the launch schedule is in effect."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        seed_launch_schedule(conn)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,7 @@ def new_listing(
         "shipping_options": [
             {"service": "UPS Ground", "price": {"amount": 900, "currency": "USD"}, "estimated_days": 5}
         ],
-        "format": "FIXED_PRICE",
+        "format": "fixed_price",
     }
     response = requests.post(f"{cloud.api_url}/listings", json=body, headers=seller.headers, timeout=T)
     assert response.status_code == 201, response.text
@@ -191,7 +201,7 @@ def test_given_the_seller_changes_the_price_and_ends_a_listing_then_the_cart_fol
     assert (items[bell["id"]]["available"], items[bell["id"]]["status"], items[bell["id"]]["problem"]) == (
         False,
         "ended",
-        "LISTING_ENDED",
+        "listing_ended",
     )
     body = cart(cloud, buyer)
     assert body["subtotals"] == [{"amount": 4200, "currency": "USD"}]

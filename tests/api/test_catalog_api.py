@@ -11,8 +11,19 @@ import requests
 from local.runtime import LocalCloud
 from tests.fakes.clock import iso_in
 from tests.fixtures.users import TestUser as User
+from tests.workflows.fees_support import seed_launch_schedule
 
 T = 10
+
+
+@pytest.fixture(autouse=True)
+def launch_schedule(pg_url: str) -> None:
+    """Listings are priced in the fee schedule's currencies: the launch schedule is in effect
+    (other tests' clean-ups truncate it)."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        seed_launch_schedule(conn)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +70,7 @@ def listing_body(category: dict, **overrides: object) -> dict:
         "shipping_options": [
             {"service": "UPS Ground", "price": {"amount": 2500, "currency": "USD"}, "estimated_days": 5}
         ],
-        "format": "FIXED_PRICE",
+        "format": "fixed_price",
     }
     body.update(overrides)
     return body

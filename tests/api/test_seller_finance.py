@@ -62,9 +62,14 @@ def test_given_paid_orders_then_the_balance_splits_pending_available_and_paid_ou
     response = call(cloud, "GET", "/sellers/me/balance", token=seller.id_token)
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "pending": {"amount": net, "currency": "USD"},
-        "available": {"amount": net, "currency": "USD"},
-        "paid_out": {"amount": net, "currency": "USD"},
+        "balances": [
+            {
+                "currency": "USD",
+                "pending": {"amount": net, "currency": "USD"},
+                "available": {"amount": net, "currency": "USD"},
+                "paid_out": {"amount": net, "currency": "USD"},
+            }
+        ]
     }
     # a buyer who is not a seller may not ask
     assert call(cloud, "GET", "/sellers/me/balance", token=buyer.id_token).status_code == 403
@@ -97,13 +102,14 @@ def test_given_a_period_then_the_sales_report_adds_up(cloud: LocalCloud, sales) 
     body = report.json()
     gross = sum(o.order.gross.amount_minor for o in orders)
     fees = sum(o.order.fee_total.amount_minor for o in orders)
-    assert body["orders"] == 3
-    assert (body["gross"]["amount"], body["fees"]["amount"], body["refunds"]["amount"]) == (gross, fees, 0)
-    assert body["net"] == {"amount": gross - fees, "currency": "USD"}
+    [usd] = body["totals"]
+    assert (usd["currency"], usd["orders"]) == ("USD", 3)
+    assert (usd["gross"]["amount"], usd["fees"]["amount"], usd["refunds"]["amount"]) == (gross, fees, 0)
+    assert usd["net"] == {"amount": gross - fees, "currency": "USD"}
     empty = {"from": (now - timedelta(days=3)).isoformat(), "to": (now - timedelta(days=2)).isoformat()}
     assert (
-        call(cloud, "GET", "/sellers/me/reports/sales", token=seller.id_token, params=empty).json()["orders"]
-        == 0
+        call(cloud, "GET", "/sellers/me/reports/sales", token=seller.id_token, params=empty).json()["totals"]
+        == []
     )
     backwards = {"from": params["to"], "to": params["from"]}
     bad = call(cloud, "GET", "/sellers/me/reports/sales", token=seller.id_token, params=backwards)

@@ -17,10 +17,20 @@ from local.seed import login
 from tests.api.accounts_support import call, post
 from tests.fixtures.users import PASSWORD
 from tests.fixtures.users import TestUser as User
+from tests.workflows.fees_support import seed_launch_schedule
 
 T = 15
 BODY = {"country": "US", "business_type": "individual", "default_currency": "USD"}
 _CODE = re.compile(r"\b(\d{4,10})\b")
+
+
+@pytest.fixture(autouse=True)
+def launch_schedule(pg_url: str) -> None:
+    """Listings are priced in the fee schedule's currencies: the launch schedule is in effect."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        seed_launch_schedule(conn)
 
 
 def _verified_phone(cloud: LocalCloud, user: User) -> None:
@@ -114,7 +124,7 @@ def test_given_a_ready_buyer_when_onboarding_completes_then_they_are_a_seller_wh
         "shipping_options": [
             {"service": "Ground", "price": {"amount": 500, "currency": "USD"}, "estimated_days": 5}
         ],
-        "format": "FIXED_PRICE",
+        "format": "fixed_price",
     }
     old = post(cloud, "/listings", listing, token=ready_user.id_token)
     assert old.status_code == 403

@@ -95,6 +95,16 @@ class RecordingEvents:
         return [e.detail_type() for e in self.published]
 
 
+class FixedCurrencies:
+    """``SettledCurrencies`` with a fixed answer (by default the launch fee schedule's)."""
+
+    def __init__(self, *codes: str) -> None:
+        self.codes = frozenset(codes or ("EUR", "GBP", "USD"))
+
+    def settled(self) -> frozenset[str]:
+        return self.codes
+
+
 class FakeImageStore:
     def __init__(self) -> None:
         self.objects: dict[str, StoredObject] = {}

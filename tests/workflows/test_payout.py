@@ -182,7 +182,7 @@ def test_given_a_paid_order_when_shipped_and_confirmed_then_the_seller_is_paid_w
     assert [e["kind"] for e in body["entries"]] == ["payment", "fee", "transfer"]
     assert body["totals"]["transferred"] == paid.order.seller_net.amount_minor
     # And the seller sees it paid out
-    balance = api(cloud, seller, "GET", "/sellers/me/balance").json()
+    [balance] = api(cloud, seller, "GET", "/sellers/me/balance").json()["balances"]
     assert balance["paid_out"] == {"amount": paid.order.seller_net.amount_minor, "currency": "USD"}
     assert balance["pending"]["amount"] == balance["available"]["amount"] == 0
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from workflows.catalog.model import Condition, ListingFormat
+from workflows.shared.fields import MULTI_LINE, ONE_LINE
 from workflows.shared.money import CURRENCIES, Money
 
 
@@ -40,6 +41,10 @@ def _percent(value: Any) -> Decimal:
 
 
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
+#: the text a seller writes: one line, or free text (no control characters; workflows.shared.fields)
+Title = Annotated[str, Field(min_length=3, max_length=80), ONE_LINE]
+Description = Annotated[str, Field(max_length=20_000), MULTI_LINE]
+CategoryName = Annotated[str, Field(min_length=1, max_length=80), ONE_LINE]
 
 
 class Strict(BaseModel):
@@ -48,7 +53,13 @@ class Strict(BaseModel):
 
 class MoneyIn(Strict):
     amount: StrictInt = Field(ge=0, description="Minor units (cents); an integer, never negative")
-    currency: str = Field(description="ISO 4217, e.g. USD")
+    currency: str = Field(
+        description=(
+            "ISO 4217, e.g. USD. A listing is priced in a currency the platform settles and the fee "
+            "schedule in effect covers (USD, EUR and GBP at launch); any other is a 400 "
+            "CURRENCY_NOT_SUPPORTED whose details.supported lists them. Shipping uses the price's currency."
+        )
+    )
 
     @field_validator("currency")
     @classmethod
@@ -70,7 +81,7 @@ class ItemSpecificSpecIn(Strict):
 
 
 class CreateCategory(Strict):
-    name: str = Field(min_length=1, max_length=80)
+    name: CategoryName
     slug: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     parent_id: str | None = None
     item_specifics: list[ItemSpecificSpecIn] = Field(default_factory=list, max_length=40)
@@ -78,25 +89,25 @@ class CreateCategory(Strict):
 
 
 class UpdateCategory(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: CategoryName | None = None
     item_specifics: list[ItemSpecificSpecIn] | None = Field(default=None, max_length=40)
     conditions: list[Condition] | None = Field(default=None, min_length=1)
 
 
 class ItemSpecificIn(Strict):
-    name: str = Field(min_length=1, max_length=60)
-    value: str = Field(min_length=1, max_length=80)
+    name: Annotated[str, Field(min_length=1, max_length=60), ONE_LINE]
+    value: Annotated[str, Field(min_length=1, max_length=80), ONE_LINE]
 
 
 class ShippingOptionIn(Strict):
-    service: str = Field(min_length=1, max_length=60)
+    service: Annotated[str, Field(min_length=1, max_length=60), ONE_LINE]
     price: MoneyIn
     estimated_days: StrictInt = Field(ge=0, le=90)
 
 
 class CreateListing(Strict):
-    title: str = Field(min_length=3, max_length=80)
-    description: str = Field(default="", max_length=20_000)
+    title: Title
+    description: Description = ""
     category_id: str = Field(min_length=1)
     condition: Condition
     item_specifics: list[ItemSpecificIn] = Field(default_factory=list, max_length=40)
@@ -109,8 +120,8 @@ class CreateListing(Strict):
 class UpdateListing(Strict):
     """Only the fields given change; the category cannot change (end it and list again)."""
 
-    title: str | None = Field(default=None, min_length=3, max_length=80)
-    description: str | None = Field(default=None, max_length=20_000)
+    title: Title | None = None
+    description: Description | None = None
     condition: Condition | None = None
     item_specifics: list[ItemSpecificIn] | None = Field(default=None, max_length=40)
     price: MoneyIn | None = None

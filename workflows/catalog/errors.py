@@ -28,6 +28,13 @@ class InvalidListing(ContractError):
     code = "INVALID_LISTING"
 
 
+class CurrencyNotSupported(ContractError):
+    """The listing's currency is not one a sale can be settled and charged fees in;
+    ``details.supported`` lists those that are."""
+
+    code = "CURRENCY_NOT_SUPPORTED"
+
+
 class InvalidCategory(ContractError):
     code = "INVALID_CATEGORY"
 

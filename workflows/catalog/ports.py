@@ -51,6 +51,13 @@ class Listings(Protocol):
         ...
 
 
+class SettledCurrencies(Protocol):
+    def settled(self) -> frozenset[str]:
+        """The currencies a listing may be priced in: those the platform settles that the fee
+        schedule in effect covers (a listing in any other could not be sold)."""
+        ...
+
+
 @dataclass(frozen=True)
 class UploadTicket:
     url: str

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from workflows.catalog.errors import (
     CategoryInUse,
     CategoryNotFound,
+    CurrencyNotSupported,
     IdempotencyKeyReused,
     ImageNotFound,
     ImageNotUploaded,
@@ -62,6 +63,7 @@ from workflows.catalog.views import (
     SearchResults,
     UploadForm,
 )
+from workflows.onboarding.errors import SellerRestricted
 from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
@@ -79,7 +81,8 @@ if TYPE_CHECKING:
         UpdateCategory,
         UpdateListing,
     )
-    from workflows.catalog.ports import Categories, ImageStore, Listings
+    from workflows.catalog.ports import Categories, ImageStore, Listings, SettledCurrencies
+    from workflows.onboarding.ports import SellerStandings
     from workflows.shared.clock import Clock
     from workflows.shared.events import DomainEvent, EventPublisher
     from workflows.shared.identity import Caller
@@ -105,8 +108,11 @@ class Catalog:
     listings: Listings
     events: EventPublisher
     clock: Clock
+    currencies: SettledCurrencies
     images: ImageStore | None = None
     new_id: Callable[[], str] = new_id
+    #: who may not sell now (Stripe restricted their account); None: nobody is restricted
+    sellers: SellerStandings | None = None
 
     # ------------------------------------------------------------------ categories
 
@@ -180,6 +186,7 @@ class Catalog:
         self, caller: Caller, command: CreateListing, idempotency_key: str | None = None
     ) -> ListingView:
         caller.require("seller")
+        self._require_in_good_standing(caller.user_id)
         body_hash = request_hash(command.model_dump(mode="json"))
         if idempotency_key:
             listing_id = derived_id("listing", caller.user_id, idempotency_key)
@@ -190,6 +197,7 @@ class Catalog:
             listing_id = self.new_id()
         category = self._category(command.category_id)
         price = command.price.money()
+        self._require_settled(price.currency)
         shipping = _shipping(command.shipping_options, price.currency)
         specifics = _item_specifics(command.item_specifics)
         _check_fits(category, command.condition, specifics, self.categories.all())
@@ -245,6 +253,7 @@ class Catalog:
             changes["item_specifics"] = _item_specifics(command.item_specifics)
         price = command.price.money() if command.price is not None else listing.price
         if command.price is not None:
+            self._require_settled(price.currency)
             changes["price"] = price
         if command.shipping_options is not None or "price" in changes:
             options = command.shipping_options
@@ -318,11 +327,29 @@ class Catalog:
             raise NotOwner("Only the seller who listed this item can change it.")
         return listing
 
+    def _require_in_good_standing(self, seller_id: str) -> None:
+        if self.sellers is not None and seller_id in self.sellers.restricted([seller_id]):
+            raise SellerRestricted(
+                "Stripe has restricted your seller account, so you cannot list new items until you "
+                "give what it requires: see GET /sellers/me (requirements_due) and "
+                "POST /sellers/me/onboarding-link."
+            )
+
     def _active_owned(self, caller: Caller, listing_id: str) -> Listing:
         listing = self._owned(caller, listing_id)
         if listing.status != ListingStatus.ACTIVE:
             raise ListingNotActive(f"This listing is {listing.status.value.replace('_', ' ')}.")
         return listing
+
+    def _require_settled(self, currency: str) -> None:
+        """A listing is priced in a currency its sale can be settled and charged fees in."""
+        supported = self.currencies.settled()
+        if currency not in supported:
+            names = ", ".join(sorted(supported)) or "none at the moment"
+            raise CurrencyNotSupported(
+                f"Listings cannot be priced in {currency}; the currencies supported are {names}.",
+                details={"currency": currency, "supported": sorted(supported)},
+            )
 
     def _view(self, listing: Listing, *, owner: bool = False) -> ListingView:
         return ListingView.of(listing, self.clock.now(), self.images, owner=owner)

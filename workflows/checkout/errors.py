@@ -23,6 +23,13 @@ class CartUnavailable(Conflict):
     code = "CART_NOT_PURCHASABLE"
 
 
+class CartMixedCurrencies(Conflict):
+    """The cart holds items priced in more than one currency: one checkout is paid in one currency.
+    ``details.currencies`` has each currency with its listings; check out one currency at a time."""
+
+    code = "CART_MIXED_CURRENCIES"
+
+
 class PriceChanged(Conflict):
     """A price differs from the one in the cart: details carry the new prices to show the buyer."""
 
@@ -73,6 +80,7 @@ CHECKOUT_ERROR_CODES: dict[str, str] = {
     for cls in (
         CartEmpty,
         CartUnavailable,
+        CartMixedCurrencies,
         PriceChanged,
         ItemsNotAvailable,
         ShippingOptionNotFound,

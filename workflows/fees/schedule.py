@@ -91,6 +91,10 @@ class FeeSchedule:
     effective_from: datetime
     currencies: dict[str, CurrencyRules]
 
+    def settled_currencies(self) -> frozenset[str]:
+        """The currencies a sale can happen in: those the platform settles that this schedule covers."""
+        return frozenset(self.currencies) & frozenset(CURRENCIES)
+
     def rules_for(self, currency: str) -> CurrencyRules:
         rules = self.currencies.get(currency)
         if rules is None:

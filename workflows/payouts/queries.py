@@ -3,24 +3,30 @@
 Amounts come from the ledger (the source of truth for money) and, for what is payable now,
 from the payouts' state: ``pending`` = owed to the seller but not payable yet (awaiting
 delivery or a hold), ``available`` = payable now, ``paid_out`` = transferred less reversals.
+
+Money is never added across currencies: the balance and the sales report have one entry per
+currency the seller has money in (sorted by currency code), each payout carries its own
+currency, and ``currency`` narrows any of them to one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from workflows.catalog.views import MoneyView
 from workflows.ledger.invariants import OrderTotals, all_balance, order_is_settled_correctly
+from workflows.ledger.model import EntryKind  # noqa: TC001 - pydantic reads it
 from workflows.orders.service import OrderNotFound
 from workflows.payouts.errors import InvalidReportRange
+from workflows.payouts.model import HoldReason, PayoutStatus  # noqa: TC001 - pydantic reads them
 from workflows.shared.clock import rfc3339
 from workflows.shared.cursors import decode_cursor, encode_cursor
 from workflows.shared.errors import ContractError
-from workflows.shared.money import Money
+from workflows.shared.money import CURRENCIES, Money
 
 if TYPE_CHECKING:
     from workflows.ledger.model import JournalEntry
@@ -29,37 +35,52 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 100
 MAX_REPORT_DAYS = 366
-#: the platform's currency (balances of a seller with no sales are zero in it)
-DEFAULT_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
 class SellerMoney:
+    """A seller's money in one currency."""
+
     owed: Money  # the seller_payable balance: pending + available
     available: Money  # payouts payable now, not yet transferred
     paid_out: Money  # transfers less reversals
 
+    @property
+    def currency(self) -> str:
+        return self.owed.currency
+
 
 @dataclass(frozen=True)
 class SalesTotals:
+    """A seller's sales of a period in one currency."""
+
     orders: int
     gross: Money
     fees: Money
     refunds: Money
 
+    @property
+    def currency(self) -> str:
+        return self.gross.currency
+
 
 class FinanceReader(Protocol):
-    def seller_money(self, seller_id: str, currency: str) -> SellerMoney: ...
-
-    def seller_currency(self, seller_id: str) -> str | None: ...
-
-    def payouts(
-        self, seller_id: str, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[PayoutRecord]:
-        """Newest first (by the time the order was paid), strictly after the cursor ``before``."""
+    def seller_money(self, seller_id: str, currency: str | None) -> list[SellerMoney]:
+        """One per currency the seller has money in (only ``currency`` when given), by currency code."""
         ...
 
-    def sales(self, seller_id: str, currency: str, start: datetime, end: datetime) -> SalesTotals: ...
+    def payouts(
+        self, seller_id: str, *, currency: str | None, limit: int, before: tuple[datetime, str] | None
+    ) -> list[PayoutRecord]:
+        """Newest first (by the time the order was paid), strictly after the cursor ``before``;
+        only those in ``currency`` when given."""
+        ...
+
+    def sales(
+        self, seller_id: str, currency: str | None, start: datetime, end: datetime
+    ) -> list[SalesTotals]:
+        """One per currency the seller sold in during [start, end) (only ``currency`` when given)."""
+        ...
 
     def order_exists(self, order_id: str) -> bool: ...
 
@@ -70,19 +91,28 @@ class _View(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BalanceView(_View):
+class CurrencyBalanceView(_View):
+    """The seller's money in one currency."""
+
+    currency: str
     pending: MoneyView
     available: MoneyView
     paid_out: MoneyView
+
+
+class BalanceView(_View):
+    """One entry per currency the seller has money in, by currency code (none before a first sale)."""
+
+    balances: list[CurrencyBalanceView]
 
 
 class PayoutView(_View):
     payout_id: str
     order_id: str
     amount: MoneyView
-    status: str
+    status: PayoutStatus
     hold_until: str | None
-    hold_reason: str | None
+    hold_reason: HoldReason | None
     stopped_reason: str | None
     transfer_id: str | None
     transferred_at: str | None
@@ -94,11 +124,10 @@ class PayoutPage(_View):
     next_cursor: str | None
 
 
-class SalesReportView(_View):
-    """Sales of the period [start, end): orders paid in it, with their fees and refunds."""
+class CurrencySalesView(_View):
+    """The period's sales in one currency: orders paid in it, with their fees and refunds."""
 
-    start: str
-    end: str
+    currency: str
     orders: int
     gross: MoneyView
     fees: MoneyView
@@ -106,15 +135,23 @@ class SalesReportView(_View):
     net: MoneyView
 
 
+class SalesReportView(_View):
+    """Sales of the period [start, end): one entry per currency sold in, by currency code."""
+
+    start: str
+    end: str
+    totals: list[CurrencySalesView]
+
+
 class PostingView(_View):
     account: str
     amount: MoneyView
-    side: str
+    side: Literal["debit", "credit"]
 
 
 class EntryView(_View):
     entry_id: str
-    kind: str
+    kind: EntryKind
     description: str
     balanced: bool
     postings: list[PostingView]
@@ -152,49 +189,73 @@ def _payout_view(p: PayoutRecord) -> PayoutView:
     )
 
 
+def _currency_filter(currency: str | None) -> str | None:
+    if currency is not None and currency not in CURRENCIES:
+        raise ContractError(
+            f"unknown or unsupported currency {currency!r}",
+            code="INVALID_CURRENCY",
+            details={"supported": sorted(CURRENCIES)},
+        )
+    return currency
+
+
+def _balance(money: SellerMoney) -> CurrencyBalanceView:
+    pending = money.owed - money.available
+    return CurrencyBalanceView(
+        currency=money.currency,
+        pending=MoneyView.of(pending if pending.amount_minor > 0 else Money.zero(pending.currency)),
+        available=MoneyView.of(money.available),
+        paid_out=MoneyView.of(money.paid_out),
+    )
+
+
+def _sales(totals: SalesTotals) -> CurrencySalesView:
+    return CurrencySalesView(
+        currency=totals.currency,
+        orders=totals.orders,
+        gross=MoneyView.of(totals.gross),
+        fees=MoneyView.of(totals.fees),
+        refunds=MoneyView.of(totals.refunds),
+        net=MoneyView.of(totals.gross - totals.fees - totals.refunds),
+    )
+
+
 class SellerFinance:
     def __init__(self, reader: FinanceReader) -> None:
         self._reader = reader
 
-    def _currency(self, seller_id: str) -> str:
-        return self._reader.seller_currency(seller_id) or DEFAULT_CURRENCY
+    def balance(self, caller: Caller, *, currency: str | None = None) -> BalanceView:
+        found = self._reader.seller_money(caller.user_id, _currency_filter(currency))
+        return BalanceView(balances=[_balance(m) for m in sorted(found, key=lambda m: m.currency)])
 
-    def balance(self, caller: Caller) -> BalanceView:
-        money = self._reader.seller_money(caller.user_id, self._currency(caller.user_id))
-        pending = money.owed - money.available
-        return BalanceView(
-            pending=MoneyView.of(pending if pending.amount_minor > 0 else Money.zero(pending.currency)),
-            available=MoneyView.of(money.available),
-            paid_out=MoneyView.of(money.paid_out),
-        )
-
-    def payouts(self, caller: Caller, *, limit: int, cursor: str | None) -> PayoutPage:
+    def payouts(
+        self, caller: Caller, *, limit: int, cursor: str | None, currency: str | None = None
+    ) -> PayoutPage:
         if not 1 <= limit <= MAX_LIMIT:
             raise ContractError(f"limit is between 1 and {MAX_LIMIT}")
+        wanted = _currency_filter(currency)
         before = decode_cursor(cursor) if cursor else None
-        found = self._reader.payouts(caller.user_id, limit=limit + 1, before=before)
+        found = self._reader.payouts(caller.user_id, currency=wanted, limit=limit + 1, before=before)
         page, more = found[:limit], len(found) > limit
         return PayoutPage(
             items=[_payout_view(p) for p in page],
             next_cursor=encode_cursor(page[-1].paid_at, page[-1].order_id) if more and page else None,
         )
 
-    def sales_report(self, caller: Caller, start: datetime, end: datetime) -> SalesReportView:
+    def sales_report(
+        self, caller: Caller, start: datetime, end: datetime, *, currency: str | None = None
+    ) -> SalesReportView:
         if start.tzinfo is None or end.tzinfo is None:
             raise InvalidReportRange("from and to are RFC 3339 times with a zone, e.g. 2026-11-01T00:00:00Z")
         if end <= start:
             raise InvalidReportRange("to must be after from")
         if end - start > timedelta(days=MAX_REPORT_DAYS):
             raise InvalidReportRange(f"a report covers at most {MAX_REPORT_DAYS} days")
-        totals = self._reader.sales(caller.user_id, self._currency(caller.user_id), start, end)
+        found = self._reader.sales(caller.user_id, _currency_filter(currency), start, end)
         return SalesReportView(
             start=rfc3339(start),
             end=rfc3339(end),
-            orders=totals.orders,
-            gross=MoneyView.of(totals.gross),
-            fees=MoneyView.of(totals.fees),
-            refunds=MoneyView.of(totals.refunds),
-            net=MoneyView.of(totals.gross - totals.fees - totals.refunds),
+            totals=[_sales(t) for t in sorted(found, key=lambda t: t.currency)],
         )
 
 

@@ -14,6 +14,7 @@ from tests.fakes.catalog import (
     FakeListings,
     FakeSavedSearches,
     FakeWatchlists,
+    FixedCurrencies,
     RecordingEvents,
     RecordingNotifications,
 )
@@ -62,6 +63,7 @@ def catalog(clock: FakeClock) -> Catalog:
         listings=FakeListings(),
         events=RecordingEvents(),
         clock=clock,
+        currencies=FixedCurrencies(),
         images=FakeImageStore(),
         new_id=lambda: f"id-{next(counter)}",
     )
