@@ -8,6 +8,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from stacks.constructs.alarms import Alarms
+from stacks.topology import TOPOLOGY
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from constructs import Construct
 
     from stacks.config import StageConfig
+    from stacks.model import Topology
+
+#: the topology's function that reconciles the ledger with Stripe (its metric is alarmed on)
+RECONCILE_FUNCTION = "payouts-reconcile"
 
 
 class MonitoringStack(Stack):
@@ -32,9 +37,11 @@ class MonitoringStack(Stack):
         dead_letter_queues: Mapping[str, sqs.IQueue],
         state_machines: Mapping[str, sfn.IStateMachine],
         functions: Mapping[str, lambda_.IFunction],
+        topology: Topology = TOPOLOGY,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        reconciles = [f.service for f in topology.functions if f.name == RECONCILE_FUNCTION]
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -43,6 +50,7 @@ class MonitoringStack(Stack):
             dead_letter_queues=dead_letter_queues,
             state_machines=state_machines,
             functions=functions,
+            reconciliation_service=reconciles[0] if reconciles else None,
         )
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=f"{config.prefix}-overview", default_interval=Duration.hours(6)
