@@ -65,6 +65,9 @@ class ProviderSettings(BaseSettings):
     stripe_secret_key: str | None = Field(default=None, validation_alias="STRIPE_SECRET_KEY")
     stripe_secret_arn: str | None = Field(default=None, validation_alias="STRIPE_SECRET_ARN")
     stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
+    #: the webhook endpoints' signing secrets (whsec_..., comma-separated: an account endpoint and
+    #: a Connect endpoint each have one); deployed, ``webhook_secret`` in the Stripe secret's JSON
+    stripe_webhook_secret: str | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
     twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_secret_arn: str | None = Field(default=None, validation_alias="TWILIO_SECRET_ARN")
@@ -75,7 +78,15 @@ class ProviderSettings(BaseSettings):
     sendgrid_secret_arn: str | None = Field(default=None, validation_alias="SENDGRID_SECRET_ARN")
     sendgrid_api_base: str | None = Field(default=None, validation_alias="SENDGRID_API_BASE")
     email_provider: Literal["sendgrid", "ses"] = Field(default="sendgrid", validation_alias="EMAIL_PROVIDER")
-    email_sender: str = Field(default="no-reply@resale.example", validation_alias="EMAIL_SENDER")
+
+
+class CorsSettings(BaseSettings):
+    """The browser origins allowed to read the API's answers (a JSON list, set by the stack from
+    the stage's ``cors_allowed_origins``; the local cloud sets its own). No default."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    allowed_origins: tuple[str, ...] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")
 
 
 # -- notifications
@@ -88,7 +99,10 @@ class NotificationDeliverySettings(BaseSettings):
 
     #: a "sending" claim older than this is taken over by a retry (must exceed the consumer's timeout)
     claim_stale_after_s: int = Field(default=120, ge=1, validation_alias="NOTIFICATIONS_CLAIM_STALE_AFTER_S")
-    #: the display name emails are sent from (the address is EMAIL_SENDER)
+    #: the address emails are sent from: the stage's setting, no default (the stack and the local
+    #: cloud each set it), so that no deployed stage sends from a placeholder
+    email_sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", validation_alias="EMAIL_SENDER")
+    #: the display name emails are sent from
     email_sender_name: str = Field(default="Resale", validation_alias="EMAIL_SENDER_NAME")
 
 
@@ -192,13 +206,21 @@ class OnboardingSettings(BaseSettings):
     )
     #: how long POST /sellers waits for the workflow's onboarding link before answering without it
     link_wait_s: float = Field(default=5.0, ge=0, le=20, validation_alias="ONBOARDING_LINK_WAIT_S")
-    #: where Stripe's hosted onboarding sends the seller when done, and when the link expired
-    return_url: str = Field(
-        default="https://resale.example/sell/onboarding/done", validation_alias="ONBOARDING_RETURN_URL"
-    )
-    refresh_url: str = Field(
-        default="https://resale.example/sell/onboarding", validation_alias="ONBOARDING_REFRESH_URL"
-    )
+    #: where Stripe's hosted onboarding sends the seller when done, and when the link expired: the
+    #: stage's settings, no default (the stack and the local cloud each set them)
+    return_url: str = Field(pattern=r"^https?://", validation_alias="ONBOARDING_RETURN_URL")
+    refresh_url: str = Field(pattern=r"^https?://", validation_alias="ONBOARDING_REFRESH_URL")
+
+
+# -- webhooks
+
+
+class WebhooksSettings(BaseSettings):
+    """The bus verified Stripe webhooks are put on (it has the same rules as the Stripe bus)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stripe_webhooks_bus_name: str = Field(validation_alias="STRIPE_WEBHOOKS_BUS_NAME")
 
 
 # -- payouts and fulfilment
@@ -219,3 +241,12 @@ class PayoutsSettings(BaseSettings):
     new_seller_sales: int = Field(default=3, ge=0, validation_alias="NEW_SELLER_SALES")
     #: an open dispute or a seller without a connected account is looked at again this often
     payout_recheck_hours: int = Field(default=24, ge=1, validation_alias="PAYOUT_RECHECK_HOURS")
+
+
+class RefundSettings(BaseSettings):
+    """Who hears of a refund Stripe could not pay (the refund events' consumer); no default: a
+    stage must say where its admins read mail."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    admin_email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$", validation_alias="ADMIN_EMAIL")

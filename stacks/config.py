@@ -6,10 +6,18 @@ the presets below; any field can then be overridden from context, either one key
 (``{"context": {"stage_settings": {"prod": {"alarm_email": "ops@example.com"}}}}``).
 Values arrive from the CLI as strings; pydantic converts and validates them, so a typo fails the
 synth with a message instead of deploying something surprising.
+
+Some settings have no default anywhere (:data:`REQUIRED_SETTINGS`: the sender of emails, the
+admins' address, Stripe's return URLs, the browser origins, Stripe's event source): a stage
+that does not give them fails
+the synth naming each one and how to give it. ``cdk.json`` gives the ``dev`` stage local values
+explicitly; outside ``dev`` a local or placeholder value (localhost, ``.local``, ``.example``,
+``.invalid``) is refused, so no deployed stage ships one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -23,6 +31,15 @@ ALLOWED_RETENTION_DAYS = frozenset(
 )
 
 _PARTNER_SOURCE = re.compile(r"^aws\.partner/stripe\.com/ed_[A-Za-z0-9_\-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://[^/\s?#]+(/[^\s]*)?$")
+_ORIGIN = re.compile(r"^https?://[^/\s?#*]+$")
+#: hosts that only make sense on a developer's machine or in documentation
+_LOCAL_HOST = re.compile(
+    r"(^|[/@.])(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])([:/]|$)|\.(local|example|invalid|test)([:/]|$)"
+)
+#: the stage whose values in cdk.json may be local ones (the infra tests synthesize it)
+LOCAL_STAGE = "dev"
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 
 RemovalPolicyName = Literal["destroy", "retain", "snapshot"]
@@ -56,8 +73,8 @@ class StageConfig(BaseModel):
     #: name of the Secrets Manager secret holding the MongoDB URI (Atlas or DocumentDB)
     mongodb_uri_secret_name: str = "resale/dev/mongodb-uri"  # noqa: S105 - a name, not a secret
     #: Stripe's partner event source for this stage's Stripe account (Stripe dashboard →
-    #: Amazon EventBridge); the placeholder below must be replaced before a real deploy
-    stripe_partner_event_source: str = "aws.partner/stripe.com/ed_test_resale_dev"
+    #: Amazon EventBridge)
+    stripe_partner_event_source: str
 
     alarm_email: str | None = None
 
@@ -71,8 +88,16 @@ class StageConfig(BaseModel):
 
     api_throttle_rate_limit: float = Field(default=50, gt=0)
     api_throttle_burst_limit: int = Field(default=100, gt=0)
-    #: browser origins allowed to call the API and to upload images with presigned URLs
-    cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
+    #: browser origins allowed to call the API and to upload images with presigned URLs; the
+    #: first is the one API Gateway's own error responses name (they cannot choose per request)
+    cors_allowed_origins: tuple[str, ...] = Field(min_length=1)
+    #: the address every email is sent from (verified in SES or SendGrid for this stage)
+    email_sender: str
+    #: where the platform's admins read what needs a person (e.g. a refund Stripe could not pay)
+    admin_email: str
+    #: where Stripe's hosted onboarding sends a seller who finished, and one whose link expired
+    onboarding_return_url: str
+    onboarding_refresh_url: str
     #: images uploaded under this prefix are deleted unless confirmed (moved) within the window
     unconfirmed_upload_prefix: str = "uploads/"
     unconfirmed_upload_expiry_days: int = Field(default=1, ge=1)
@@ -98,6 +123,28 @@ class StageConfig(BaseModel):
             raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
         return value
 
+    @field_validator("email_sender", "admin_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("expected an email address, like no-reply@your-domain.com")
+        return value
+
+    @field_validator("onboarding_return_url", "onboarding_refresh_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not _URL.match(value):
+            raise ValueError("expected an absolute http(s) URL of your web app")
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [origin for origin in value if not _ORIGIN.match(origin)]
+        if bad:
+            raise ValueError(f"an origin is scheme://host[:port], no path and no wildcard: {bad}")
+        return value
+
     @field_validator("existing_database_secret_arn")
     @classmethod
     def _secret_arn(cls, value: str | None) -> str | None:
@@ -116,6 +163,26 @@ class StageConfig(BaseModel):
     def _capacity(self) -> StageConfig:
         if self.aurora_min_acu > self.aurora_max_acu:
             raise ValueError("aurora_min_acu must not exceed aurora_max_acu")
+        return self
+
+    @model_validator(mode="after")
+    def _no_local_values_when_deployed(self) -> StageConfig:
+        if self.stage == LOCAL_STAGE:
+            return self
+        local = [
+            f"{name}={value!r}"
+            for name in ("email_sender", "admin_email", "onboarding_return_url", "onboarding_refresh_url")
+            if _LOCAL_HOST.search(value := str(getattr(self, name)))
+        ]
+        local += [
+            f"cors_allowed_origins has {origin!r}"
+            for origin in self.cors_allowed_origins
+            if _LOCAL_HOST.search(origin)
+        ]
+        if local:
+            raise ValueError(
+                f"stage {self.stage!r} would ship local or placeholder values: {'; '.join(local)}"
+            )
         return self
 
     @property
@@ -145,7 +212,6 @@ STAGE_PRESETS: dict[str, dict[str, Any]] = {
         "nat_gateways": 2,
         "api_throttle_rate_limit": 500,
         "api_throttle_burst_limit": 1000,
-        "cors_allowed_origins": ("https://resale.example.com",),
     },
 }
 
@@ -161,7 +227,6 @@ def load_stage(context: Mapping[str, Any], environ: Mapping[str, str] | None = N
     values: dict[str, Any] = {
         "stage": stage,
         "mongodb_uri_secret_name": f"resale/{stage}/mongodb-uri",
-        "stripe_partner_event_source": f"aws.partner/stripe.com/ed_test_resale_{stage}",
         "account": env.get("CDK_DEFAULT_ACCOUNT"),
         "region": env.get("CDK_DEFAULT_REGION"),
     }
@@ -177,4 +242,50 @@ def load_stage(context: Mapping[str, Any], environ: Mapping[str, str] | None = N
         values["cors_allowed_origins"] = tuple(values["cors_allowed_origins"].split(","))
     if values.get("existing_database_secret_arn") == "":
         values["existing_database_secret_arn"] = None
+    missing = [name for name in REQUIRED_SETTINGS if values.get(name) in (None, "", (), [])]
+    if missing:
+        raise MissingStageSettingsError(stage, missing)
     return StageConfig.model_validate(values)
+
+
+#: the settings no stage gets by default, with what each is and an example value
+REQUIRED_SETTINGS: dict[str, tuple[str, str]] = {
+    "email_sender": ("the address emails are sent from", "no-reply@mail.your-domain.com"),
+    "admin_email": ("where the platform's admins are told what needs a person", "ops@your-domain.com"),
+    "onboarding_return_url": (
+        "where Stripe sends a seller who finished onboarding",
+        "https://app.your-domain.com/sell/onboarding/done",
+    ),
+    "onboarding_refresh_url": (
+        "where Stripe sends a seller whose onboarding link expired",
+        "https://app.your-domain.com/sell/onboarding",
+    ),
+    "cors_allowed_origins": (
+        "the browser origins allowed to call the API (comma-separated on the CLI)",
+        "https://app.your-domain.com",
+    ),
+    "stripe_partner_event_source": (
+        "Stripe's partner event source (Stripe dashboard -> Amazon EventBridge)",
+        "aws.partner/stripe.com/ed_<your event destination id>",
+    ),
+}
+
+
+class MissingStageSettingsError(ValueError):
+    """A stage lacks settings that have no default: the message says which and how to give them."""
+
+    def __init__(self, stage: str, missing: list[str]) -> None:
+        self.stage = stage
+        self.missing = missing
+        lines = [f"stage {stage!r} is missing required settings: {', '.join(missing)}."]
+        lines += [f"  {name}: {REQUIRED_SETTINGS[name][0]}" for name in missing]
+        example: dict[str, Any] = {name: REQUIRED_SETTINGS[name][1] for name in missing}
+        if "cors_allowed_origins" in example:
+            example["cors_allowed_origins"] = [example["cors_allowed_origins"]]
+        cli = " ".join(f"-c {name}={REQUIRED_SETTINGS[name][1]}" for name in missing)
+        lines += [
+            "Give them in cdk.json, under context.stage_settings:",
+            f"  {json.dumps({stage: example})}",
+            f"or on the command line: npx cdk synth -c stage={stage} {cli}",
+        ]
+        super().__init__("\n".join(lines))

@@ -17,6 +17,7 @@ from stacks.constructs.functions import Functions
 from stacks.constructs.messaging import Messaging
 from stacks.constructs.references import References, Resources
 from stacks.constructs.workflows import Workflows
+from stacks.model import Cors
 from stacks.topology import Grant, Kind, Ref
 
 if TYPE_CHECKING:
@@ -133,11 +134,7 @@ class StatelessStack(Stack):
             name_of=refs.state_machine_name,
             log_retention_days=config.log_retention_days,
             removal_policy=removal,
-        )
-        for spec_sm in topology.state_machines:
-            machine = workflows.state_machines[spec_sm.name]
-            for ref in spec_sm.substitutions.values():
-                refs.grant_for_substitution(machine, ref)
+        )  # each state machine's role is derived from its ASL's Task states (workflows.py)
 
         # The REST API (resources, methods, the authorizer, gateway responses) is a nested stack:
         # CloudFormation allows 500 resources per stack, and the API alone has about 200.
@@ -154,7 +151,7 @@ class StatelessStack(Stack):
             state_machine_specs={sm.name: sm for sm in topology.state_machines},
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
-            allowed_origins=config.cors_allowed_origins,
+            cors=Cors(allowed_origins=config.cors_allowed_origins),
             log_retention_days=config.log_retention_days,
             removal_policy=removal,
         )

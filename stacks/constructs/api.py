@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_stepfunctions as sfn
 
+    from stacks.model import Cors
     from stacks.topology import Route, StartExecutionTarget, StateMachine
 
 
@@ -75,8 +76,30 @@ ERROR_RESPONSE = (
     '"message": "$util.escapeJavaScript($input.path(\'$.message\'))"}}'
 )
 
-#: API Gateway's own errors, in the API's error shape (the local emulator answers the same)
-GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, str, str, str], ...] = (
+
+def cors_template(cors: Cors) -> str:
+    """VTL that adds ``Access-Control-Allow-Origin`` to an integration's answer for an allowed
+    origin only (a StartExecution route has no function to do it)."""
+    condition = " || ".join(f'$origin == "{origin}"' for origin in cors.allowed_origins)
+    return "\n".join(
+        [
+            '#set($origin = $input.params().header.get("Origin"))',
+            '#if("$!origin" == "")#set($origin = $input.params().header.get("origin"))#end',
+            f"#if({condition})",
+            "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
+            '#set($context.responseOverride.header.Vary = "Origin")',
+            "#end",
+        ]
+    )
+
+
+UNAVAILABLE_RESPONSE = (
+    '{"error": {"code": "INTERNAL_ERROR", "message": "The workflow service failed to answer; retry."}}'
+)
+
+#: API Gateway's own errors, in the API's error shape (the local emulator answers the same);
+#: ``None`` keeps the status of the error (every other 4xx: a bad signature, a wrong media type ...)
+GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, str | None, str, str], ...] = (
     (apigw.ResponseType.UNAUTHORIZED, "401", "UNAUTHORIZED", "$context.error.messageString"),
     (apigw.ResponseType.ACCESS_DENIED, "403", "FORBIDDEN", "$context.error.messageString"),
     (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "ROUTE_NOT_FOUND", "No such route."),
@@ -88,6 +111,7 @@ GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, str, str, str], ...] = (
         "The request body is larger than 10 MB.",
     ),
     (apigw.ResponseType.BAD_REQUEST_BODY, "400", "INVALID_REQUEST", "$context.error.validationErrorString"),
+    (apigw.ResponseType.DEFAULT_4_XX, None, "REQUEST_REFUSED", "$context.error.messageString"),
     (
         apigw.ResponseType.DEFAULT_5_XX,
         "502",
@@ -118,7 +142,7 @@ class Api(Construct):
         state_machine_specs: Mapping[str, StateMachine],
         throttle_rate_limit: float,
         throttle_burst_limit: int,
-        allowed_origins: Sequence[str],
+        cors: Cors,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -156,18 +180,26 @@ class Api(Construct):
                 tracing_enabled=True,
                 metrics_enabled=True,
             ),
+            # the preflight (OPTIONS on every resource): the matching origin, else the first one
             default_cors_preflight_options=apigw.CorsOptions(
-                allow_origins=list(allowed_origins),
-                allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                allow_origins=list(cors.allowed_origins),
+                allow_headers=list(cors.allow_headers),
+                allow_methods=list(cors.allow_methods),
+                max_age=Duration.seconds(cors.max_age_s),
+                status_code=cors.preflight_status,
             ),
         )
+        # a gateway response's headers are literals: they name the stage's first allowed origin
+        cors_headers = {"Access-Control-Allow-Origin": f"'{cors.fixed_origin}'", "Vary": "'Origin'"}
         for response_type, status, code, message in GATEWAY_RESPONSES:
             self.rest_api.add_gateway_response(
                 f"Gateway{code.title().replace('_', '')}",
                 type=response_type,
                 status_code=status,
+                response_headers=cors_headers,
                 templates={"application/json": json.dumps({"error": {"code": code, "message": message}})},
             )
+        self._cors = cors
         self._user_pool = user_pool
         self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
         self._functions = functions
@@ -220,6 +252,7 @@ class Api(Construct):
         else:
             machine.grant_start_execution(self._start_role)
         ok_status = "200" if express else "202"
+        cors = cors_template(self._cors) + "\n"
         integration = apigw.AwsIntegration(
             service="states",
             action="StartSyncExecution" if express else "StartExecution",
@@ -234,15 +267,19 @@ class Api(Construct):
                     apigw.IntegrationResponse(
                         status_code=ok_status,
                         response_templates={
-                            "application/json": EXPRESS_RESPONSE if express else STANDARD_RESPONSE
+                            "application/json": cors + (EXPRESS_RESPONSE if express else STANDARD_RESPONSE)
                         },
                     ),
                     apigw.IntegrationResponse(
                         selection_pattern="4\\d{2}",
                         status_code="400",
-                        response_templates={"application/json": ERROR_RESPONSE},
+                        response_templates={"application/json": cors + ERROR_RESPONSE},
                     ),
-                    apigw.IntegrationResponse(selection_pattern="5\\d{2}", status_code="500"),
+                    apigw.IntegrationResponse(
+                        selection_pattern="5\\d{2}",
+                        status_code="500",
+                        response_templates={"application/json": cors + UNAVAILABLE_RESPONSE},
+                    ),
                 ],
             ),
         )

@@ -266,3 +266,32 @@ def test_given_an_express_workflow_route_then_it_answers_synchronously_with_the_
     assert response.status_code == 200, response.text
     claims = jwt.decode(demo_tokens["id_token"], options={"verify_signature": False})
     assert response.json() == {"quote_id": f"q-{unique}", "user": claims["sub"]}
+
+
+def test_given_an_origin_then_a_workflow_route_names_it_only_when_allowed(
+    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
+) -> None:
+    # a StartExecution route has no function: its response template adds the header (api.py)
+    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
+    allowed = cloud.config.cors_allowed_origins[-1]
+    ok = requests.post(
+        f"{workflow_routes}/_test/quotes",
+        json={"quote_id": f"q-{unique}"},
+        headers={**auth, "Origin": allowed},
+        timeout=10,
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["Access-Control-Allow-Origin"] == allowed
+    refused = requests.post(
+        f"{workflow_routes}/_test/checks", json={}, headers={**auth, "Origin": allowed}, timeout=10
+    )
+    assert refused.status_code == 400
+    assert refused.headers["Access-Control-Allow-Origin"] == allowed
+    other = requests.post(
+        f"{workflow_routes}/_test/quotes",
+        json={"quote_id": f"q2-{unique}"},
+        headers={**auth, "Origin": "https://elsewhere.example.net"},
+        timeout=10,
+    )
+    assert other.status_code == 200
+    assert "Access-Control-Allow-Origin" not in other.headers

@@ -20,6 +20,12 @@ def synth(tmp_path_factory):
         existing_database_secret_arn=SECRET_ARN,
         stripe_partner_event_source=PARTNER_SOURCE,
         alarm_email="oncall@example.com",
+        # the settings prod has no default for (stacks/config.py REQUIRED_SETTINGS)
+        email_sender="no-reply@mail.resale-market.com",
+        admin_email="ops@resale-market.com",
+        onboarding_return_url="https://app.resale-market.com/sell/onboarding/done",
+        onboarding_refresh_url="https://app.resale-market.com/sell/onboarding",
+        cors_allowed_origins="https://app.resale-market.com",
     )
 
 

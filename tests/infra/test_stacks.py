@@ -12,6 +12,7 @@ from stacks.constructs.workflows import placeholders
 from stacks.topology import TOPOLOGY, Ref
 from tests.infra.synth import (
     api_routes,
+    cdk_context,
     function_id,
     function_named,
     resources,
@@ -22,6 +23,7 @@ from tests.infra.synth import (
 )
 
 PARTNER_SOURCE = "aws.partner/stripe.com/ed_test_61InfraTest"
+DEV_SETTINGS = cdk_context()["stage_settings"]["dev"]
 ALARM_EMAIL = "ops@example.com"
 
 
@@ -214,6 +216,11 @@ def test_each_function_has_its_environment_resolved(synth, fn):
         else:
             assert variables[key] == value
     assert variables["POWERTOOLS_SERVICE_NAME"] == fn.service
+    # the stage's settings that the runtime code has no default for (cdk.json's dev values)
+    assert variables["EMAIL_SENDER"] == DEV_SETTINGS["email_sender"]
+    assert variables["ONBOARDING_RETURN_URL"] == DEV_SETTINGS["onboarding_return_url"]
+    assert variables["ONBOARDING_REFRESH_URL"] == DEV_SETTINGS["onboarding_refresh_url"]
+    assert json.loads(variables["CORS_ALLOWED_ORIGINS"]) == DEV_SETTINGS["cors_allowed_origins"]
     assert props["Handler"] == fn.handler
     assert props["Runtime"] == "python3.12"
     assert props["TracingConfig"] == {"Mode": "Active"}
@@ -342,6 +349,42 @@ def test_gateway_errors_use_the_api_error_shape(synth):
     )
 
 
+def test_every_gateway_error_names_the_stages_allowed_origin(synth):
+    # Given API Gateway's own errors, which no function answers
+    responses = resources(synth.api, "AWS::ApiGateway::GatewayResponse")
+    by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses.values()}
+    # Then every one, the default 4XX and 5XX included, is readable by the stage's origin
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED"} <= set(by_type)
+    assert "StatusCode" not in by_type["DEFAULT_4XX"]  # each 4xx keeps its own status
+    for response_type, props in by_type.items():
+        headers = props["ResponseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'", (
+            response_type
+        )
+        assert headers["gatewayresponse.header.Vary"] == "'Origin'"
+
+
+def test_every_api_resource_has_a_preflight_for_the_stages_origin(synth):
+    methods = resources(synth.api, "AWS::ApiGateway::Method")
+    preflights = [m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] == "OPTIONS"]
+    # one per resource of the tree (and the root)
+    assert len(preflights) == len(resources(synth.api, "AWS::ApiGateway::Resource")) + 1
+    for props in preflights:
+        assert props["AuthorizationType"] == "NONE"
+        (response,) = props["Integration"]["IntegrationResponses"]
+        assert response["StatusCode"] == "204"
+        headers = response["ResponseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'"
+        assert headers["method.response.header.Access-Control-Allow-Headers"] == (
+            "'Authorization,Content-Type,Idempotency-Key'"
+        )
+        # the same methods and cache time the local gateway answers (stacks.model.Cors)
+        assert headers["method.response.header.Access-Control-Allow-Methods"] == (
+            "'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD'"
+        )
+        assert headers["method.response.header.Access-Control-Max-Age"] == "'600'"
+
+
 def test_health_route_invokes_its_function_through_a_proxy_integration(synth):
     method = api_routes(synth.api)[("GET", "/health")]["Properties"]
     assert method["Integration"]["Type"] == "AWS_PROXY"
@@ -372,7 +415,7 @@ def test_each_rule_has_its_pattern_bus_targets_and_dlq(synth, rule):
     if rule.bus:
         assert props["EventBusName"] == {"Ref": tagged_id(synth.stateless, "AWS::Events::EventBus", rule.bus)}
     assert len(props["Targets"]) == len(rule.targets)
-    dlq_id = tagged_id(synth.stateless, "AWS::SQS::Queue", f"rule-{rule.name}-dlq")
+    dlq_id = tagged_id(synth.stateless, "AWS::SQS::Queue", rule.dlq_name)
     assert all(t["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}} for t in props["Targets"])
 
 
@@ -394,7 +437,7 @@ def test_stripe_rule_is_on_the_configured_partner_bus(synth):
 
 
 def test_an_alarm_watches_every_dlq(synth):
-    dlqs = [q.dlq_name for q in TOPOLOGY.queues] + [f"rule-{r.name}-dlq" for r in TOPOLOGY.rules]
+    dlqs = [q.dlq_name for q in TOPOLOGY.queues] + [r.dlq_name for r in TOPOLOGY.rules]
     for dlq in dlqs:
         synth.monitoring.has_resource_properties(
             "AWS::CloudWatch::Alarm",

@@ -27,12 +27,19 @@ from tests.infra.synth import (
 )
 
 STATE_MACHINES = FIXTURE_TOPOLOGY.state_machines
+ORIGINS = ("http://localhost:3000", "http://localhost:5173")
 
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     # Given the fixture topology on the dev stage
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), topology=FIXTURE_TOPOLOGY, stage="dev")
+    # (with two allowed origins: the preflight and the StartExecution routes then choose one)
+    return synthesize(
+        tmp_path_factory.mktemp("cdk.out"),
+        topology=FIXTURE_TOPOLOGY,
+        stage="dev",
+        cors_allowed_origins=",".join(ORIGINS),
+    )
 
 
 def state_machine(synth, name):
@@ -91,15 +98,42 @@ def test_workflow_role_invokes_exactly_its_functions_and_starts_the_nested_machi
     actions = {
         a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
+    # exactly what its Tasks call: one PutItem (not the table's read/write), a nested `.sync:2` run
     assert {
         "states:StartExecution",
-        "states:StartSyncExecution",
+        "states:DescribeExecution",
+        "states:StopExecution",
         "sns:Publish",
         "events:PutEvents",
+        "dynamodb:PutItem",
     } <= actions
-    assert "dynamodb:PutItem" in actions
+    assert "states:StartSyncExecution" not in actions
+    assert not {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem"} & actions
     start = next(s for s in statements if "states:StartExecution" in json.dumps(s["Action"]))
     assert json.dumps(start["Resource"]).endswith(':stateMachine:resale-dev-fees"]]}')
+
+
+def test_checkout_may_follow_and_stop_its_nested_fee_calculation_run(synth):
+    # Given checkout runs fee_calculation with startExecution.sync:2 (statemachines/checkout.json)
+    _, machine = state_machine(synth, "checkout")
+    statements = role_statements(synth, machine["Properties"]["RoleArn"])
+
+    def granted(action):
+        return [
+            json.dumps(s["Resource"])
+            for s in statements
+            if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+
+    # Then, as AWS documents for a nested `.sync` run: start it, describe and stop its executions,
+    # and manage the rule Step Functions uses to learn that it ended
+    assert any(":stateMachine:resale-dev-fee-calculation" in r for r in granted("states:StartExecution"))
+    for action in ("states:DescribeExecution", "states:StopExecution"):
+        assert any(":execution:resale-dev-fee-calculation:*" in r for r in granted(action)), action
+    for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
+        assert any(
+            ":rule/StepFunctionsGetEventsForStepFunctionsExecutionRule" in r for r in granted(action)
+        ), action
 
 
 def test_standard_start_execution_route_names_the_execution_and_answers_202(synth):
@@ -318,4 +352,31 @@ def test_a_group_restricted_start_execution_route_is_flagged_at_synth(synth):
     # Given POST /fees/quote needs the seller group but starts the workflow without a Lambda
     Annotations.from_stack(synth.stage.stateless).has_warning(
         "/Resale-dev-Stateless/ApiStack/Api", Match.string_like_regexp("POST /fees/quote .*cognito:groups")
+    )
+
+
+def test_start_execution_routes_name_an_allowed_origin_only(synth):
+    # Given a StartExecution route (no function to add CORS headers)
+    for path in ("/checkout", "/fees/quote"):
+        integration = api_routes(synth.api)[("POST", path)]["Properties"]["Integration"]
+        # Then each of its answers (success, 4xx, 5xx) sets the header for an allowed origin only
+        for response in integration["IntegrationResponses"]:
+            template = response["ResponseTemplates"]["application/json"]
+            assert '#if($origin == "http://localhost:3000" || $origin == "http://localhost:5173")' in template
+            assert "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)" in template
+
+
+def test_the_preflight_with_several_origins_answers_the_matching_one(synth):
+    methods = resources(synth.api, "AWS::ApiGateway::Method")
+    preflight = next(m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] == "OPTIONS")
+    (response,) = preflight["Integration"]["IntegrationResponses"]
+    # CDK's preflight: the first origin by default, the request's when it is another allowed one
+    headers = response["ResponseParameters"]
+    assert headers["method.response.header.Access-Control-Allow-Origin"] == "'http://localhost:3000'"
+    assert headers["method.response.header.Vary"] == "'Origin'"
+    assert headers["method.response.header.Access-Control-Max-Age"] == "'600'"
+    template = response["ResponseTemplates"]["application/json"]
+    assert (
+        "http://localhost:5173" in template
+        and "responseOverride.header.Access-Control-Allow-Origin" in template
     )
