@@ -8,15 +8,17 @@ all start the same way. Every part binds 127.0.0.1 on a free port and is stopped
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from local.cloud.aws import LocalAws
-from local.cloud.clock import ScaledClock, VirtualClock
-from local.cloud.delivery import SqsPoller
+from local.cloud.aws import TMP_THREADS, LocalAws
+from local.cloud.clock import ClockControl, ScaledClock, VirtualClock
+from local.cloud.delivery import Deliveries, SqsPoller
+from local.cloud.patching import require
 from local.cloud.provision import Provisioned, provision
 from local.cloud.scheduler import Scheduler
 from local.console import ConsoleContext, make_console_app
@@ -28,6 +30,7 @@ from local.providers.sendgrid import SendGridStandIn
 from local.providers.stripe import StripeStandIn, eventbridge_entry
 from local.providers.twilio import TwilioStandIn
 from local.seed import TokenApp
+from stacks.model import Cors
 from stacks.topology import TOPOLOGY, Topology
 
 if TYPE_CHECKING:
@@ -39,13 +42,17 @@ _T = TypeVar("_T")
 
 #: the source Stripe's EventBridge integration puts on its events (the bus is local and custom)
 STRIPE_EVENT_SOURCE = "aws.partner/stripe.com/ed_local"
+#: the signing secrets of the stand-in's webhook endpoints (account, Connect), local only: a
+#: deployed stage reads ``webhook_secret`` from its Stripe secret
+STRIPE_WEBHOOK_SECRETS = ("whsec_resale_local_account", "whsec_resale_local_connect")
 SENDER_EMAIL = "no-reply@resale.local"
 SMS_SENDER = "+15005550006"
 
 
 @dataclass
 class LocalCloudConfig:
-    #: "virtual": waits and retries complete at once (tests); "scaled": real time times a factor (dev)
+    #: "virtual": waits and retries complete at once (tests); "scaled" (dev): waits take clock time,
+    #: which flows at real speed times ``time_factor``; both jump with ``POST /_local/clock/advance``
     clock: Literal["virtual", "scaled"] = "virtual"
     time_factor: float = 1.0
     stage: str = "local"
@@ -57,6 +64,14 @@ class LocalCloudConfig:
     postgres_url: str | None = None
     mongodb_uri: str | None = None
     mongodb_database: str = "resale"
+    #: also deliver Stripe's events as signed webhooks to POST /webhooks/stripe (off: EventBridge
+    #: only); :meth:`LocalCloud.deliver_stripe_events` switches either way while running
+    stripe_webhooks: bool = False
+    #: the local cloud's own stage settings (a deployed stage gives them in cdk.json): the browser
+    #: origins of a local web client, and where Stripe's onboarding sends the seller back
+    cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
+    onboarding_return_url: str = "http://localhost:3000/sell/onboarding/done"
+    onboarding_refresh_url: str = "http://localhost:3000/sell/onboarding"
 
 
 class LocalCloud:
@@ -76,12 +91,17 @@ class LocalCloud:
         self.sendgrid: SendGridStandIn | None = None
         self.poller: SqsPoller | None = None
         self.scheduler: Scheduler | None = None
+        #: the clock as a person moves it: GET /_local/clock, POST /_local/clock/advance, the console
+        self.clock_control: ClockControl | None = None
         self.gateway: Gateway | None = None
         self.api: RunningServer | None = None
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self._saved_environ: dict[str, str] | None = None
         self._verify_sid: str | None = None
+        #: how Stripe's events leave the stand-in: onto the Stripe bus, and/or to webhook endpoints
+        self._stripe_to_bus = True
+        self._webhook_endpoints: list[str] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -112,7 +132,8 @@ class LocalCloud:
         self._timed("aws", t)
 
         t = time.perf_counter()
-        self.stripe = StripeStandIn(clock=self.clock.now)
+        # webhook signatures carry the local cloud's time: the receiving handler reads that clock
+        self.stripe = StripeStandIn(clock=self.clock.now, webhook_clock=self.clock.now)
         self.stripe.start()
         self._stack.callback(self.stripe.stop)
         self.twilio = TwilioStandIn(self.outbox, clock=self.clock.now)
@@ -147,12 +168,22 @@ class LocalCloud:
         if self.config.poll_queues:
             self.poller.start()
         self._stack.callback(self.poller.stop)
+        # settling the asynchronous deliveries waits for the SQS consumers they feed as well
+        self.aws.deliveries.also_settle.append(self.poller.poll_once)
 
         # schedule rules fire on their own only at real (scaled) time; tests fire them by hand
         self.scheduler = Scheduler(self.aws, self.config.topology, self.provisioned, now=self.clock.now)
         if self.config.clock == "scaled":
             self.scheduler.start()
         self._stack.callback(self.scheduler.stop)
+        self.clock_control = ClockControl(
+            self.clock,
+            mode=self.config.clock,
+            time_factor=self.config.time_factor,
+            threads=lambda: list(require(TMP_THREADS)),  # every thread of the interpreter
+            settle=self.aws.deliveries.settle,
+            schedules=self.scheduler.due,
+        )
 
         t = time.perf_counter()
         console = make_console_app(
@@ -162,6 +193,7 @@ class LocalCloud:
                 outbox=self.outbox,
                 ses_sources=((self.aws.account_id, self.aws.region),),
                 clock=self.clock.now,
+                time=self.clock_control,
             )
         )
         self.gateway = Gateway(
@@ -173,12 +205,16 @@ class LocalCloud:
                 "/_local/console": console,
                 "/_local/outbox": console,
                 "/_local/token": TokenApp(self),
+                "/_local/clock": console,
             },
             local_config=self.describe,
+            cors=Cors(allowed_origins=self.config.cors_allowed_origins),
         )
         self.api = serve(self.gateway, "api", port=self.config.api_port)
         self._stack.callback(self.api.stop)
         self._timed("api", t)
+        if self.config.stripe_webhooks:
+            self.deliver_stripe_events(eventbridge=True, webhooks=True)
 
     def stop(self) -> None:
         self._stack.close()
@@ -233,6 +269,7 @@ class LocalCloud:
             "STRIPE_API_BASE": stripe.url,
             "STRIPE_SECRET_KEY": stripe.secret_key,
             "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
+            "STRIPE_WEBHOOK_SECRET": ",".join(STRIPE_WEBHOOK_SECRETS),
             "TWILIO_API_BASE": self._require(twilio.url, "twilio"),
             "TWILIO_ACCOUNT_SID": twilio.account_sid,
             "TWILIO_AUTH_TOKEN": twilio.auth_token,
@@ -241,6 +278,10 @@ class LocalCloud:
             "SENDGRID_API_BASE": self._require(sendgrid.url, "sendgrid"),
             "SENDGRID_API_KEY": sendgrid.api_key,
             "EMAIL_SENDER": SENDER_EMAIL,
+            "ONBOARDING_RETURN_URL": self.config.onboarding_return_url,
+            "ONBOARDING_REFRESH_URL": self.config.onboarding_refresh_url,
+            "CORS_ALLOWED_ORIGINS": json.dumps(list(self.config.cors_allowed_origins)),
+            "ADMIN_EMAIL": "admin@resale.local",  # the seeded admin (local/seed.py): told of failed refunds
             "EMAIL_PROVIDER": os.environ.get("EMAIL_PROVIDER", "sendgrid"),
         }
 
@@ -254,7 +295,28 @@ class LocalCloud:
             self._verify_sid = str(client.verify.v2.services.create(friendly_name="Resale").sid)
         return self._verify_sid
 
+    def deliver_stripe_events(self, *, eventbridge: bool = True, webhooks: bool = False) -> None:
+        """How the Stripe stand-in hands its events over: onto the Stripe bus (as Stripe's
+        EventBridge integration does) and/or as signed webhooks to ``POST /webhooks/stripe`` (an
+        account endpoint and a Connect endpoint, each with its secret of
+        :data:`STRIPE_WEBHOOK_SECRETS`). Default: EventBridge only."""
+        stripe = self._require(self.stripe, "stripe")
+        self._stripe_to_bus = eventbridge
+        if webhooks and not self._webhook_endpoints:
+            url = f"{self.api_url}/webhooks/stripe"
+            account_secret, connect_secret = STRIPE_WEBHOOK_SECRETS
+            self._webhook_endpoints = [
+                stripe.add_webhook_endpoint(url, secret=account_secret),
+                stripe.add_webhook_endpoint(url, secret=connect_secret, connect=True),
+            ]
+        elif not webhooks:
+            for endpoint_id in self._webhook_endpoints:
+                stripe.remove_webhook_endpoint(endpoint_id)
+            self._webhook_endpoints = []
+
     def _stripe_to_eventbridge(self, event: dict[str, Any]) -> None:
+        if not self._stripe_to_bus:
+            return
         aws, provisioned = self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
         entry = eventbridge_entry(
             event, bus_name=provisioned.names[("bus", "stripe")], source=STRIPE_EVENT_SOURCE
@@ -297,20 +359,43 @@ class LocalCloud:
                 "api_base": stripe.url,
                 "secret_key": stripe.secret_key,
                 "publishable_key": stripe.publishable_key,
+                "webhooks": {
+                    "url": f"{self.api_url}/webhooks/stripe",
+                    "delivered": bool(self._webhook_endpoints),
+                    "signing_secrets": list(STRIPE_WEBHOOK_SECRETS),
+                },
             },
             "twilio": {"api_base": self._require(self.twilio, "twilio").url},
             "sendgrid": {"api_base": self._require(self.sendgrid, "sendgrid").url},
-            "clock": {"mode": self.config.clock, "time_factor": self.config.time_factor},
+            "clock": {
+                "mode": self.config.clock,
+                "time_factor": self.config.time_factor,
+                "url": f"{self.api_url}/_local/clock",
+            },
             "timings_s": self.timings,
         }
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """Lambda's asynchronous invocations: ``settle()``, ``drain()``, ``inject(...)``, stats."""
+        return self._require(self.aws, "aws").deliveries
+
+    def settle(self, timeout_s: float = 30.0) -> None:
+        """Wait until no asynchronous invocation is due or running and the SQS consumers are
+        idle, including what they caused; what is due later (back-off, injected delays) waits
+        for the clock. Use this instead of sleeping after publishing something."""
+        self.deliveries.settle(timeout_s)
 
     def wait_until(
         self, predicate: Callable[[], bool], *, timeout_s: float = 10.0, what: str = "condition"
     ) -> None:
-        """Poll (real time) until ``predicate`` holds; for tests of asynchronous deliveries."""
+        """Poll (real time) until ``predicate`` holds; for tests of asynchronous deliveries.
+        Between looks, the asynchronous invocations that are due are let finish."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if predicate():
                 return
+            with contextlib.suppress(TimeoutError):
+                self.deliveries.settle_queue(max(deadline - time.monotonic(), 0.001))
             time.sleep(0.01)
         raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")

@@ -8,6 +8,13 @@ Functions interpreter (``{"lambda": {"use_docker": False}, "stepfunctions":
 * Lambda invocations - ``lambda.invoke``, Task states, EventBridge rule targets, SNS
   subscriptions - run the registered Python handlers in-process (:mod:`local.cloud.functions`);
   a handler's exception class name is the error name Retry/Catch match;
+* asynchronous invocations (EventBridge rule targets, SNS subscriptions, ``InvocationType=Event``)
+  go through a queue worked by background threads, as on AWS: at least once, in no particular
+  order, retried on the clock, then to a dead-letter queue (:class:`local.cloud.delivery.Deliveries`,
+  at :attr:`LocalAws.deliveries`); a rule target's ``RetryPolicy`` and ``DeadLetterConfig`` apply;
+* the handlers read the same clock as the interpreter: the clock is the process's time source
+  (:func:`workflows.shared.clock.install_time_source`) while the LocalAws runs, and Cognito
+  issues its tokens on it (so a token issued after the clock moved ahead is not born expired);
 * EventBridge rules can target Step Functions state machines too;
 * the Step Functions interpreter is complete enough for the project (:mod:`local.cloud.stepfunctions`,
   :mod:`local.cloud.jsonata`) and its time follows a clock (:mod:`local.cloud.clock`).
@@ -38,9 +45,11 @@ import boto3
 from botocore.config import Config
 
 from local.cloud import jsonata
+from local.cloud.delivery import Deliveries, Handoff
 from local.cloud.functions import FunctionRegistry, function_name_from
 from local.cloud.patching import Patches, require
 from local.cloud.stepfunctions import Interpreter
+from workflows.shared.clock import install_time_source
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -68,6 +77,8 @@ SNS_PUBLISH = "moto.sns.models:Subscription.publish"
 MOTO_API_BACKEND = "moto.moto_api._internal.models:moto_api_backend"
 TMP_THREADS = "moto.stepfunctions.parser.utils:TMP_THREADS"
 BACKEND_FOR_HOST = f"{DISPATCHER}.get_backend_for_host"
+#: the ``time`` module moto's Cognito issues tokens with (``iat``, ``exp``): the clock's instead
+COGNITO_TIME = "moto.cognitoidp.models:time"
 
 #: every moto attribute this module hooks or reads (guarded by tests/integration/test_moto_guards.py)
 HOOKS: tuple[str, ...] = (
@@ -84,6 +95,7 @@ HOOKS: tuple[str, ...] = (
     MOTO_API_BACKEND,
     TMP_THREADS,
     BACKEND_FOR_HOST,
+    COGNITO_TIME,
 )
 
 _ROLE = "arn:aws:iam::{account}:role/local-lambda"
@@ -117,6 +129,29 @@ def _json_path(path: str, value: Any) -> Any:
     return value
 
 
+def _handoff(rule: Any, target: dict[str, Any]) -> Handoff:
+    """A rule target's retry policy and DLQ as PutTargets stored them (AWS's defaults if not)."""
+    policy = target.get("RetryPolicy") or {}
+    return Handoff(
+        rule_arn=str(getattr(rule, "arn", "")),
+        target_arn=str(target["Arn"]),
+        retry_attempts=int(policy.get("MaximumRetryAttempts", 185)),
+        max_event_age_s=float(policy.get("MaximumEventAgeInSeconds", 86_400)),
+        dead_letter_queue=(target.get("DeadLetterConfig") or {}).get("Arn"),
+    )
+
+
+class _ClockTime:
+    """Stands in for the ``time`` module in moto's Cognito: tokens carry the clock's time, so an
+    id token issued after the clock was advanced is valid for its hour of that clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        return self._clock.now()
+
+
 class LocalAws:
     """moto on 127.0.0.1:<free port> with in-process Lambda and a working Step Functions."""
 
@@ -136,10 +171,11 @@ class LocalAws:
         self.account_id = account_id
         self.functions = functions or FunctionRegistry(region=region, account_id=account_id)
         self.endpoint_url = ""
-        #: how asynchronous invocations (EventBridge targets, SNS, InvocationType=Event) are
-        #: delivered: ``deliver(function_name, event)``. Inline by default (deterministic);
-        #: replace it with a queue-backed one to make them truly asynchronous.
-        self.deliver: Callable[[str, Any], None] = self._deliver_inline
+        #: Lambda's queue of asynchronous invocations (EventBridge targets, SNS, InvocationType=Event)
+        self.deliveries = Deliveries(clock=clock, functions=self.functions, send_message=self._send_message)
+        #: how an asynchronous invocation is submitted: ``deliver(function_name, event)``
+        self.deliver: Callable[[str, Any], None] = self.deliveries.submit
+        self._saved_time_source: Callable[[], float] | None = None
         self._patches = Patches()
         self._server: Any = None
         self._clients: dict[str, Any] = {}
@@ -166,6 +202,8 @@ class LocalAws:
             LocalAws._active = self
         try:
             self._apply_config()
+            self._saved_time_source = install_time_source(self.clock.now)
+            self._patches.replace(COGNITO_TIME, _ClockTime(self.clock))
             self._install_dispatch_cache()
             self._start_server()
             self._interpreter = Interpreter(
@@ -179,6 +217,7 @@ class LocalAws:
             self._install_lambda()
             self._install_events()
             self._install_sns()
+            self.deliveries.start()
         except BaseException:
             self.stop()
             raise
@@ -186,9 +225,12 @@ class LocalAws:
     def stop(self) -> None:
         """Stop executions, undo every hook, stop the server, reset moto; safe to call twice."""
         try:
+            self.deliveries.stop()
             self._stop_executions()
             self._join_execution_threads(timeout_s=3.0)
         finally:
+            install_time_source(self._saved_time_source)
+            self._saved_time_source = None
             self._patches.restore()
             if self._interpreter is not None:
                 self._interpreter.uninstall_logging()
@@ -366,12 +408,17 @@ class LocalAws:
     def _deliver_any(self, name: str, event: Any) -> None:
         self.deliver(name, event)  # looked up at call time: ``deliver`` may be replaced
 
-    def _deliver_inline(self, name: str, event: Any) -> None:
-        result = self.functions.invoke(name, event)
-        if result.failed:
-            LOG.warning(
-                "asynchronous invocation of %s failed: %s: %s", name, result.error_type, result.error_message
-            )
+    def _send_message(self, queue: str, body: str, attributes: dict[str, str]) -> None:
+        """SendMessage to a queue given by URL or ARN (dead-letter queues, on-failure destinations)."""
+        sqs = self.client("sqs")
+        if queue.startswith("arn:"):
+            *_, account, name = queue.split(":")
+            queue = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        sqs.send_message(
+            QueueUrl=queue,
+            MessageBody=body,
+            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        )
 
     def _install_dispatch_cache(self) -> None:
         """moto's server finds the backend of every request by host, listing its modules from
@@ -456,7 +503,7 @@ class LocalAws:
                     payload = local._target_input(target, event) if transform_input else event
                     arn = target["Arn"]
                     if arn.split(":")[2] == "lambda":
-                        local.deliver(function_name_from(arn), payload)
+                        local.deliveries.submit(arn, payload, source="events", handoff=_handoff(rule, target))
                     else:
                         Interpreter.backend_for_arn(arn).start_execution(arn, None, json.dumps(payload))
             rest = [t for t in rule.targets if t not in ours]
@@ -524,7 +571,7 @@ class LocalAws:
                     }
                 ]
             }
-            local.deliver(function_name_from(subscription.endpoint), event)
+            local.deliveries.submit(subscription.endpoint, event, source="sns")
 
         self._patches.replace(SNS_PUBLISH, publish)
 

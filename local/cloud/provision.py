@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from local.cloud.delivery import AsyncInvokeConfig
 from stacks.model import PASSWORD_POLICY
 from stacks.topology import Attr, Kind, Ref, Topology
 
@@ -306,10 +307,45 @@ def _rules(aws: LocalAws, topology: Topology, out: Provisioned) -> None:
         else:
             request["ScheduleExpression"] = rule.schedule
         events.put_rule(**request)
+        dlq_arn = _rule_dlq(aws, rule.dlq_name, out)
         targets = []
         for index, target in enumerate(rule.targets):
             kind = {"function": Kind.FUNCTION, "queue": Kind.QUEUE, "state_machine": Kind.STATE_MACHINE}[
                 target.kind
             ]
-            targets.append({"Id": f"{target.kind}-{index}", "Arn": out.arns[(kind, target.name)]})
+            targets.append(
+                {
+                    "Id": f"{target.kind}-{index}",
+                    "Arn": out.arns[(kind, target.name)],
+                    # as the CDK declares them (stacks/constructs/events.py)
+                    "RetryPolicy": {
+                        "MaximumRetryAttempts": target.retry_attempts,
+                        "MaximumEventAgeInSeconds": target.max_event_age_s,
+                    },
+                    "DeadLetterConfig": {"Arn": dlq_arn},
+                }
+            )
+            if target.kind == "function":
+                # Lambda's asynchronous invocation of the function, failures to the rule's DLQ
+                aws.deliveries.configure(
+                    out.names[(Kind.FUNCTION, target.name)],
+                    AsyncInvokeConfig(
+                        retry_attempts=target.function_retry_attempts,
+                        max_event_age_s=target.function_max_event_age_s,
+                        on_failure_queue=out.urls[(Kind.QUEUE, rule.dlq_name)],
+                    ),
+                )
         events.put_targets(Rule=out.physical_name(rule.name), EventBusName=bus, Targets=targets)
+
+
+def _rule_dlq(aws: LocalAws, logical: str, out: Provisioned) -> str:
+    """The rule's dead-letter queue (the CDK's ``rule-<name>-dlq``); returns its ARN."""
+    sqs = aws.client("sqs")
+    name = out.physical_name(logical)
+    retention = {"MessageRetentionPeriod": str(14 * 86_400)}
+    url = sqs.create_queue(QueueName=name, Attributes=retention)["QueueUrl"]
+    arn = str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    out.names[(Kind.QUEUE, logical)] = name
+    out.urls[(Kind.QUEUE, logical)] = url
+    out.arns[(Kind.QUEUE, logical)] = arn
+    return arn

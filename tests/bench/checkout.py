@@ -1,9 +1,9 @@
-"""Checkout benchmark: 200 checkouts through the local API, each paid at once, POST → PAID.
+"""Checkout benchmark: 200 checkouts through the local API, each paid at once, POST → paid.
 
 What one checkout is here: the buyer puts a listing in the cart (not timed), then the timed part:
-``POST /checkout``; poll ``GET /checkouts/{id}`` until AWAITING_PAYMENT; confirm the
+``POST /checkout``; poll ``GET /checkouts/{id}`` until awaiting_payment; confirm the
 PaymentIntent with the Stripe SDK (publishable key + client secret), as a client app would; poll
-until PAID. Polls are 2 ms apart. Twenty buyers take turns against one listing of 1,000 units.
+until paid. Polls are 2 ms apart. Twenty buyers take turns against one listing of 1,000 units.
 Between two checkouts (not timed) the previous one's execution ends and the notification queues
 are drained: on AWS that work runs on other Lambda instances, while locally everything shares one
 Python process, so letting it overlap the next checkout would measure the local queue instead.
@@ -152,14 +152,14 @@ def run(cloud: LocalCloud) -> list[str]:
         api_requests += 1
         assert posted.status_code == 202, posted.text
         checkout_id = posted.json()["checkout_id"]
-        state, polls = _poll(session, cloud, headers, checkout_id, {"AWAITING_PAYMENT"})
+        state, polls = _poll(session, cloud, headers, checkout_id, {"awaiting_payment"})
         api_requests += polls
         payment = state["payment"]
         client.v1.payment_intents.confirm(
             payment["payment_intent_id"],
             params={"payment_method": "pm_card_visa", "client_secret": payment["client_secret"]},  # type: ignore[typeddict-unknown-key]
         )
-        _, polls = _poll(session, cloud, headers, checkout_id, {"PAID"})
+        _, polls = _poll(session, cloud, headers, checkout_id, {"paid"})
         api_requests += polls
         latencies.append((time.perf_counter() - t) * 1000)
         # let the sale's background work finish (Complete Sale, notifications, the payout's start)
@@ -184,7 +184,7 @@ def run(cloud: LocalCloud) -> list[str]:
     p50 = _percentile(latencies, 50)
     total = sum(cost.values()) * 1000
     lines = [
-        f"checkout POST → PAID ({CHECKOUTS} checkouts, paid at once): p50 {p50:.1f} ms, "
+        f"checkout POST → paid ({CHECKOUTS} checkouts, paid at once): p50 {p50:.1f} ms, "
         f"p95 {_percentile(latencies, 95):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
         f"(target p50 < {TARGET_P50_MS:.0f} ms: {'met' if p50 < TARGET_P50_MS else 'MISSED'})",
         f"    first 50: p50 {_percentile(latencies[:50], 50):.1f} ms; last 50: p50 "
@@ -206,8 +206,7 @@ def _settle(cloud: LocalCloud, sfn: Any, machine: str, checkout_id: str) -> None
     cloud.wait_until(
         lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", what="the checkout to end"
     )
-    assert cloud.poller is not None
-    cloud.poller.drain()
+    cloud.settle()  # the asynchronous deliveries and the SQS consumers they feed
 
 
 def _poll(
@@ -220,7 +219,7 @@ def _poll(
         state = session.get(f"{cloud.api_url}/checkouts/{checkout_id}", headers=headers, timeout=15).json()
         if state["status"] in wanted:
             return state, polls
-        if state["status"] in {"PAYMENT_FAILED", "EXPIRED", "CANCELLED"}:
+        if state["status"] in {"payment_failed", "expired", "cancelled"}:
             raise AssertionError(f"checkout {checkout_id} ended {state['status']}: {state.get('error')}")
         time.sleep(0.002)
     raise AssertionError(f"checkout {checkout_id} never reached {wanted}")

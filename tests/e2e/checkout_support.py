@@ -62,7 +62,7 @@ def make_listing(
                 "estimated_days": 1,
             },
         ],
-        "format": "FIXED_PRICE",
+        "format": "fixed_price",
     }
     response = requests.post(f"{cloud.api_url}/listings", json=body, headers=seller.headers, timeout=T)
     assert response.status_code == 201, response.text
@@ -120,6 +120,7 @@ def client_stripe(cloud: LocalCloud) -> stripe.StripeClient:
 
 
 def confirm_payment(cloud: LocalCloud, checkout: dict[str, Any], card: str = "pm_card_visa") -> Any:
+    """Confirm as a client does, then let Stripe's event reach its (asynchronous) consumers."""
     payment = checkout["payment"]
     try:
         return client_stripe(cloud).v1.payment_intents.confirm(
@@ -128,3 +129,5 @@ def confirm_payment(cloud: LocalCloud, checkout: dict[str, Any], card: str = "pm
         )
     except stripe.CardError as exc:
         return exc
+    finally:
+        cloud.settle()

@@ -358,6 +358,7 @@ def test_given_a_topic_with_a_lambda_subscription_when_published_then_the_handle
         Message="skip",
         MessageAttributes={"channel": {"DataType": "String", "StringValue": "sms"}},
     )
+    local_aws.deliveries.settle()  # SNS invokes Lambda asynchronously
 
     # Then the handler got one SNS event, shaped as AWS sends it
     assert len(SEEN) == 1
@@ -394,6 +395,38 @@ def test_given_a_rule_targeting_a_state_machine_when_an_event_matches_then_an_ex
     assert len(executions) == 1
     described = local_aws.wait_for_execution(executions[0]["executionArn"])
     assert json.loads(described["input"])["detail-type"] == "Poked"
+
+
+def test_given_a_target_with_a_retry_policy_and_dlq_then_moto_keeps_them_where_the_delivery_reads_them(
+    local_aws: LocalAws,
+) -> None:
+    # Given a rule whose Lambda target has a retry policy and a DLQ, put through the API
+    suffix = str(time.time_ns())
+    events = local_aws.client("events")
+    events.create_event_bus(Name=f"guard-{suffix}")
+    events.put_rule(Name="r", EventBusName=f"guard-{suffix}", EventPattern=json.dumps({"source": ["guard"]}))
+    target = {
+        "Id": "fn",
+        "Arn": f"arn:aws:lambda:{local_aws.region}:{local_aws.account_id}:function:guard-{suffix}",
+        "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120},
+        "DeadLetterConfig": {"Arn": f"arn:aws:sqs:{local_aws.region}:{local_aws.account_id}:guard-{suffix}"},
+    }
+    events.put_targets(Rule="r", EventBusName=f"guard-{suffix}", Targets=[target])
+
+    # When moto's rule object is looked at (what the send_to_targets hook receives)
+    backend = require("moto.events.models:events_backends")[local_aws.account_id][local_aws.region]
+    rule = backend.describe_rule("r", f"guard-{suffix}")
+
+    # Then the target dictionary keeps the API's keys, and the rule has its ARN
+    (stored,) = rule.targets
+    assert stored["RetryPolicy"] == target["RetryPolicy"], _where("Rule.targets lost RetryPolicy")
+    assert stored["DeadLetterConfig"] == target["DeadLetterConfig"], _where(
+        "Rule.targets lost DeadLetterConfig"
+    )
+    handoff = aws_module._handoff(rule, stored)
+    assert (handoff.retry_attempts, handoff.max_event_age_s) == (3, 120.0)
+    assert handoff.dead_letter_queue == target["DeadLetterConfig"]["Arn"]
+    assert handoff.rule_arn.endswith(f"rule/guard-{suffix}/r"), _where(f"Rule.arn is {handoff.rule_arn}")
 
 
 def test_given_two_functions_when_they_disagree_on_an_environment_value_then_registration_fails() -> None:

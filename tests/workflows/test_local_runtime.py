@@ -7,11 +7,13 @@ placeholders substituted here the way the deploy substitutes them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -437,3 +439,138 @@ def _wait_until(condition: Any, timeout: float = 5.0) -> None:
         time.sleep(0.002)
     # let the task reach its wait
     threading.Event().wait(0.01)
+
+
+# ---- one clock, asynchronous invocations ---------------------------------------------------
+
+
+def _now_handler(event: Any, context: Any) -> dict[str, Any]:
+    """A handler that tells time the way every handler does: the SystemClock port."""
+    from workflows.shared.clock import SystemClock
+
+    now = SystemClock().now()
+    until = now + timedelta(seconds=int(event.get("wait_s", 0)))
+    return {"now": now.timestamp(), "until": until.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _invoke(runtime: Runtime, name: str, event: Any) -> dict[str, Any]:
+    response = runtime.aws.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    result: dict[str, Any] = json.loads(response["Payload"].read())
+    return result
+
+
+def test_given_the_clock_advances_then_a_handlers_now_moves_with_it(runtime: Runtime) -> None:
+    # Given a handler that reads the clock port
+    name = f"rt-now-{runtime.suffix}"
+    runtime.aws.create_function(name, _now_handler)
+    before = _invoke(runtime, name, {})["now"]
+    assert abs(before - runtime.clock.now()) < 1.0
+
+    # When the local cloud's clock moves thirty days
+    runtime.clock.advance(30 * 86_400)
+
+    # Then the handler's now has moved thirty days too: it is the interpreter's clock
+    after = _invoke(runtime, name, {})["now"]
+    assert after - before == pytest.approx(30 * 86_400, abs=5.0)
+    assert abs(after - runtime.clock.now()) < 1.0
+
+
+def test_given_a_handler_computes_a_deadline_then_the_interpreter_waits_for_it_on_the_same_clock(
+    runtime: Runtime,
+) -> None:
+    # Given a clock far from the system's time, and a machine that waits until the deadline a
+    # handler computed (``now`` + 90 s, read through the clock port)
+    runtime.clock.advance(2 * 86_400)
+    function = runtime.aws.create_function(f"rt-deadline-{runtime.suffix}", _now_handler)
+    arn = runtime.aws.create_state_machine(
+        f"rt-deadline-{runtime.suffix}",
+        {
+            "StartAt": "Deadline",
+            "States": {
+                "Deadline": {
+                    "Type": "Task",
+                    "Resource": function,
+                    "Parameters": {"wait_s": 90},
+                    "TimeoutSeconds": 10,
+                    "Next": "Until Deadline",
+                },
+                "Until Deadline": {"Type": "Wait", "TimestampPath": "$.until", "End": True},
+            },
+        },
+    )
+    mark = len(runtime.clock.waits)
+
+    # When it runs
+    result = runtime.aws.run_execution(arn, f"deadline-{runtime.suffix}", {})
+
+    # Then the Wait lasts the 90 s the handler meant (with two clocks it would be two days off)
+    assert result["status"] == "SUCCEEDED", result
+    (waited,) = runtime.waits_since(mark, "Wait:Until Deadline")
+    assert waited == pytest.approx(90, abs=2)
+
+
+def test_given_an_event_invocation_then_it_returns_before_the_handler_has_run(runtime: Runtime) -> None:
+    # Given a handler that takes its time
+    release = threading.Event()
+    ran: list[Any] = []
+
+    def slow(event: Any, context: Any) -> None:
+        release.wait(5)
+        ran.append(event)
+
+    name = f"rt-slow-{runtime.suffix}"
+    runtime.aws.create_function(name, slow)
+
+    # When it is invoked asynchronously
+    started = time.perf_counter()
+    response = runtime.aws.client("lambda").invoke(
+        FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 1})
+    )
+
+    # Then Lambda answers 202 at once, and the handler runs afterwards, on a worker
+    assert response["StatusCode"] == 202
+    assert time.perf_counter() - started < 2.0
+    assert ran == []
+    release.set()
+    runtime.aws.deliveries.settle()
+    assert ran == [{"n": 1}]
+
+
+def test_given_a_failing_event_invocation_without_a_destination_then_it_is_retried_then_dropped(
+    runtime: Runtime,
+) -> None:
+    # Given a function that always fails, with Lambda's default asynchronous settings
+    calls: list[float] = []
+
+    def failing(event: Any, context: Any) -> None:
+        calls.append(runtime.clock.now())
+        raise RuntimeError("boom")
+
+    name = f"rt-failing-{runtime.suffix}"
+    runtime.aws.create_function(name, failing)
+    deliveries = runtime.aws.deliveries
+    dropped_before = deliveries.stats.dropped
+
+    # When it is invoked asynchronously
+    runtime.aws.client("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=b'{"k": 1}')
+    deliveries.settle()
+
+    # Then it is retried after one minute, then after two more (on the clock, not in real time)
+    assert len(calls) == 1
+    runtime.clock.advance(59)
+    deliveries.settle()
+    assert len(calls) == 1
+    runtime.clock.advance(1)
+    deliveries.settle()
+    assert len(calls) == 2
+    runtime.clock.advance(120)
+    deliveries.settle()
+    assert len(calls) == 3
+    assert [round(later - earlier) for earlier, later in itertools.pairwise(calls)] == [60, 120]
+
+    # And with no on-failure destination it is dropped, logged and counted
+    runtime.clock.advance(3600)
+    deliveries.settle()
+    assert len(calls) == 3
+    assert deliveries.stats.dropped == dropped_before + 1
+    assert deliveries.dropped[-1].function == name and "RetriesExhausted" in deliveries.dropped[-1].reason

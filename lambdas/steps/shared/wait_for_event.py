@@ -7,7 +7,6 @@ If the event came first, the execution is resumed immediately.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from lambdas import bootstrap
 from lambdas.observability import logger, tracer
+from workflows.shared.clock import SystemClock
 from workflows.shared.waits import wait_for_event
 
 if TYPE_CHECKING:
@@ -36,6 +36,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         bootstrap.task_responder(),
         correlation_id=request.correlation_id,
         task_token=request.task_token,
-        now=int(time.time()),
+        now=SystemClock().timestamp(),
     )
     return {"outcome": outcome}
