@@ -60,3 +60,25 @@ class StepFunctionsStarter:
             raise
         except (ConnectionError, ReadTimeoutError) as exc:
             raise TransientError(f"Step Functions could not be reached: {exc}") from exc
+
+
+class StepFunctionsSyncExecutions:
+    """Implements ``workflows.fees.service.FeeCalculationMachine``: StartSyncExecution (Express)."""
+
+    def __init__(self, client: BaseClient, state_machine_arn: str) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+
+    def run(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = self._client.start_sync_execution(
+                stateMachineArn=self._arn, name=name, input=json.dumps(payload)
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+                raise TransientError(f"Step Functions is unavailable: {code}") from exc
+            raise
+        except (ConnectionError, ReadTimeoutError) as exc:
+            raise TransientError(f"Step Functions could not be reached: {exc}") from exc
+        return result

@@ -1,13 +1,12 @@
 """``POST /fees/quote``: what a seller would pay on these items now, per seller.
 
-Runs the fee_calculation Express state machine synchronously (StartSyncExecution) and maps the
-error name of a failed execution back to the API error it stands for.
+Checks the listings first (a client's mistake never starts an execution), then runs the
+fee_calculation Express state machine synchronously (StartSyncExecution) and maps the error name
+of a rejected or failed execution back to the API error it stands for.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from lambdas import bootstrap
@@ -15,7 +14,7 @@ from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.fees.service import QuoteRequest, QuoteView, quote_from_execution
+from workflows.fees.service import QuoteRequest, QuoteView  # noqa: TC001 - parsed and read at runtime (OpenAPI)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -44,18 +43,9 @@ app = make_resolver()
     tags=["fees"],
 )
 def post_quote(request: QuoteRequest) -> QuoteView:
-    user = caller(app)
-    result = bootstrap.aws_client("stepfunctions").start_sync_execution(
-        stateMachineArn=bootstrap.fees_settings().fee_calculation_state_machine_arn,
-        # a quote changes nothing: a fresh name per request is safe
-        name=f"quote-{uuid.uuid4()}",
-        input=json.dumps(request.model_dump(mode="json") | {"held_by": None}),
-    )
-    logger.info(
-        "fee quote",
-        extra={"user": user.user_id, "execution": result.get("executionArn"), "status": result["status"]},
-    )
-    return quote_from_execution(result)
+    logger.append_keys(user=caller(app).user_id)
+    # a client's mistake is answered before an execution starts; a rejected one raises its error
+    return bootstrap.fee_quotes().quote(request)
 
 
 @logger.inject_lambda_context(clear_state=True)

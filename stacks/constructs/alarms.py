@@ -1,4 +1,5 @@
-"""Alarms into one SNS topic: dead letters, failed or timed-out executions, function errors."""
+"""Alarms into one SNS topic: dead letters, failed, timed-out or aborted executions, function
+errors, and the daily reconciliation's differences."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from stacks.constructs.functions import METRICS_NAMESPACE
 from stacks.naming import construct_id
 
 if TYPE_CHECKING:
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
     from aws_cdk import aws_stepfunctions as sfn
 
 PERIOD = Duration.minutes(5)
+#: what ``lambdas/jobs/reconcile.py`` counts, once a day (its schedule): any difference alarms
+RECONCILIATION_METRIC = "ReconciliationDifferences"
+RECONCILIATION_PERIOD = Duration.days(1)
 
 
 class Alarms(Construct):
@@ -36,7 +41,10 @@ class Alarms(Construct):
         dead_letter_queues: Mapping[str, sqs.IQueue],
         state_machines: Mapping[str, sfn.IStateMachine],
         functions: Mapping[str, lambda_.IFunction],
+        reconciliation_service: str | None = None,
     ) -> None:
+        """``reconciliation_service``: the Powertools service of the reconcile function (the
+        metric's ``service`` dimension); None when the stage has no reconciliation."""
         super().__init__(scope, construct_id_)
         self.topic = sns.Topic(self, "Topic", topic_name=f"{prefix}-alarms", enforce_ssl=True)
         if alarm_email:
@@ -66,6 +74,8 @@ class Alarms(Construct):
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 f"Messages are waiting in the dead-letter queue {name}: inspect, fix, redrive.",
             )
+        # a real failure only: a client's mistake or a business outcome (a rejected quote, a
+        # cancelled checkout, a rejected seller) ends its execution SUCCEEDED (README, "Outcomes")
         for name, machine in state_machines.items():
             alarm(
                 f"{name}-executions-failed",
@@ -77,9 +87,27 @@ class Alarms(Construct):
                 machine.metric_timed_out(period=PERIOD, statistic="Sum"),
                 f"Executions of the {name} state machine timed out.",
             )
+            alarm(
+                f"{name}-executions-aborted",
+                machine.metric_aborted(period=PERIOD, statistic="Sum"),
+                f"Executions of the {name} state machine were stopped before they ended.",
+            )
         for name, function in functions.items():
             alarm(
                 f"{name}-errors",
                 function.metric_errors(period=PERIOD, statistic="Sum"),
                 f"The {name} function raised unhandled errors.",
+            )
+        if reconciliation_service is not None:
+            alarm(
+                "reconciliation-differences",
+                cloudwatch.Metric(
+                    namespace=METRICS_NAMESPACE,  # the functions' POWERTOOLS_METRICS_NAMESPACE
+                    metric_name=RECONCILIATION_METRIC,
+                    dimensions_map={"service": reconciliation_service},
+                    period=RECONCILIATION_PERIOD,
+                    statistic="Sum",
+                ),
+                "The daily reconciliation found differences between the ledger and Stripe: read the "
+                "report the payouts-reconcile function logged (or run `make reconcile`) and correct them.",
             )

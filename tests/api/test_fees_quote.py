@@ -4,16 +4,20 @@ promotion in effect), the real fee_calculation machine run synchronously, and ba
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from adapters.mongo.catalog import MongoListings
+from lambdas import bootstrap
 from local.runtime import LocalCloud
 from tests.fakes.clock import iso_in
 from tests.fixtures.users import TestUser as User
 from tests.workflows.fees_support import seed_launch_schedule
+from workflows.shared.money import Money
 
 T = 15
 
@@ -49,11 +53,23 @@ def _listing(
         "shipping_options": [
             {"service": "Ground", "price": {"amount": shipping, "currency": "USD"}, "estimated_days": 5}
         ],
-        "format": "FIXED_PRICE",
+        "format": "fixed_price",
     }
     response = requests.post(f"{cloud.api_url}/listings", json=body, headers=seller.headers, timeout=T)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def _executions(cloud: LocalCloud, status: str | None = None) -> int:
+    """The fee_calculation executions so far (those with ``status``), as CloudWatch counts them."""
+    aws, provisioned = cloud.started()
+    arn = provisioned.state_machine_arn("fee-calculation")
+    pages = (
+        aws.client("stepfunctions")
+        .get_paginator("list_executions")
+        .paginate(stateMachineArn=arn, **({"statusFilter": status} if status else {}))
+    )
+    return sum(len(page["executions"]) for page in pages)
 
 
 def _quote(cloud: LocalCloud, user: User | None, body: Any) -> requests.Response:
@@ -136,12 +152,15 @@ def test_given_bad_items_then_a_clear_4xx_with_a_stable_code(
     seller = make_user(groups=("buyer", "seller"))
     listing = _listing(cloud, seller, category, price=1500, quantity=2, shipping=300)
     item = {**item, "listing_id": item["listing_id"].replace("{id}", listing["id"])}
+    started = _executions(cloud)
     response = _quote(cloud, seller, {"items": [item]})
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code
     assert error["message"]
     assert "Traceback" not in response.text
+    # and a client's mistake is answered before any execution starts
+    assert _executions(cloud) == started
 
 
 def test_given_an_ended_listing_then_409_listing_not_available(
@@ -151,9 +170,37 @@ def test_given_an_ended_listing_then_409_listing_not_available(
     listing = _listing(cloud, seller, category, price=1500, quantity=1, shipping=300)
     ended = requests.delete(f"{cloud.api_url}/listings/{listing['id']}", headers=seller.headers, timeout=T)
     assert ended.status_code == 204, ended.text
+    started = _executions(cloud)
     response = _quote(cloud, seller, {"items": [{"listing_id": listing["id"], "quantity": 1}]})
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "LISTING_NOT_AVAILABLE"
+    error = response.json()["error"]
+    assert error["code"] == "LISTING_NOT_AVAILABLE"
+    assert error["details"] == {"listing_id": listing["id"]}
+    assert _executions(cloud) == started
+
+
+def test_given_a_currency_the_schedule_does_not_cover_then_400_and_the_execution_is_not_a_failure(
+    cloud: LocalCloud, make_user, category: dict, schedule: None, unique: str
+) -> None:
+    # Given a listing priced in yen (stored directly: the API refuses to create one), which only
+    # the execution can refuse, as the schedule it reads has no JPY rules
+    seller = make_user(groups=("buyer", "seller"))
+    listing = _listing(cloud, seller, category, price=1500, quantity=1, shipping=300)
+    stored = MongoListings(bootstrap.catalog_db())
+    yen = replace(
+        stored.get_many([listing["id"]])[0], id=f"yen-{unique}", price=Money(1500, "JPY"), shipping_options=()
+    )
+    assert stored.add(yen)
+    failed = _executions(cloud, "FAILED")
+    # When it is quoted
+    response = _quote(cloud, seller, {"items": [{"listing_id": yen.id, "quantity": 1}]})
+    # Then the client gets the same 400 as ever
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "CURRENCY_NOT_SUPPORTED"
+    assert "JPY" in error["message"]
+    # And the execution ended with a rejected outcome (SUCCEEDED): no alarm counts it
+    assert _executions(cloud, "FAILED") == failed
 
 
 @pytest.mark.parametrize("body", [{}, {"items": []}, {"items": "x"}, {"items": [], "extra": 1}])

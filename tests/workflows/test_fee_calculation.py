@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from adapters.mongo.catalog import MongoListings
 from lambdas import bootstrap
-from tests.workflows.fees_support import seed_launch_schedule
+from tests.workflows.fees_support import failing_function, seed_launch_schedule
 from workflows.catalog.model import (
     Condition,
     Deal,
@@ -25,6 +25,7 @@ from workflows.catalog.model import (
     ShippingOption,
     Window,
 )
+from workflows.shared.errors import TransientError
 from workflows.shared.ids import derived_id
 from workflows.shared.money import Money
 
@@ -171,26 +172,85 @@ def test_given_a_newer_schedule_in_effect_then_it_is_the_one_applied(
         ([{"listing_id": "{ok}", "quantity": 1.5}], "InvalidQuoteRequest"),
         ([{"listing_id": "{ok}", "quantity": 0}], "InvalidQuoteRequest"),
         ([], "InvalidQuoteRequest"),
+        ([{"listing_id": "{ok}", "quantity": 1}, {"listing_id": "{euro}", "quantity": 1}], "MixedCurrencies"),
+        ([{"listing_id": "{yen}", "quantity": 1}], "CurrencyNotSupported"),
     ],
 )
-def test_given_bad_items_then_the_execution_fails_with_the_named_error_and_no_retry(
+def test_given_a_request_the_business_refuses_then_the_execution_succeeds_with_a_rejected_outcome(
     cloud: LocalCloud, fees_ready: Any, unique: str, items: list[dict[str, Any]], error: str
 ) -> None:
+    # Given listings for sale, one ended, one in euros and one in yen (the launch schedule has no JPY)
     ok = _listing(unique, 1)
     ended = _listing(unique, 2, status=ListingStatus.ENDED)
-    _store(ok, ended)
-    names = {"{ok}": ok.id, "{ended}": ended.id}
+    euro = _listing(unique, 3, price=Money(20000, "EUR"), shipping_options=())
+    yen = _listing(unique, 4, price=Money(20000, "JPY"), shipping_options=())
+    _store(ok, ended, euro, yen)
+    names = {"{ok}": ok.id, "{ended}": ended.id, "{euro}": euro.id, "{yen}": yen.id}
     body = {
         "items": [{**item, "listing_id": names.get(item["listing_id"], item["listing_id"])} for item in items]
     }
     aws, provisioned = cloud.started()
-    load = provisioned.physical_name("fees-load-order-lines")
-    before = sum(1 for r in aws.functions.invocations if r.function_name == load)
+    steps = {provisioned.physical_name(f) for f in ("fees-load-order-lines", "fees-calculate")}
+    before = sum(1 for r in aws.functions.invocations if r.function_name in steps)
+    # When the machine runs it
     result = _run(cloud, body, f"fees-{unique}")
-    assert result["status"] == "FAILED"
-    assert result["error"] == error
-    # a business error is never retried: the step ran once
-    assert sum(1 for r in aws.functions.invocations if r.function_name == load) == before + 1
+    # Then a business outcome, not a failure: SUCCEEDED, the error named and explained
+    assert result["status"] == "SUCCEEDED", result
+    output = json.loads(result["output"])
+    assert output["outcome"] == "rejected"
+    assert output["error"]["name"] == error
+    assert output["error"]["message"]
+    assert "Traceback" not in result["output"] and "stackTrace" not in result["output"]
+    # And a business error is never retried: each step that ran, ran once
+    ran = sum(1 for r in aws.functions.invocations if r.function_name in steps) - before
+    assert ran == (2 if error in ("MixedCurrencies", "CurrencyNotSupported") else 1)
+
+
+def test_given_a_transient_error_that_outlasts_the_retries_then_the_execution_fails(
+    cloud: LocalCloud, fees_ready: Any, unique: str
+) -> None:
+    listing = _listing(unique, 1)
+    _store(listing)
+    aws, provisioned = cloud.started()
+    calculate = provisioned.physical_name("fees-calculate")
+    before = len(aws.functions.calls(calculate))
+    # Given PostgreSQL unreachable for the whole execution
+    with failing_function(cloud, "fees-calculate", TransientError("PostgreSQL: connection refused")):
+        result = _run(cloud, {"items": [{"listing_id": listing.id, "quantity": 1}]}, f"fees-{unique}")
+    # Then it was tried three times (two retries), and the execution FAILED with the error's name
+    assert len(aws.functions.calls(calculate)) - before == 3
+    assert result["status"] == "FAILED", result
+    assert result["error"] == "TransientError"
+
+
+def _failed_executions(cloud: LocalCloud) -> int:
+    """What CloudWatch's ExecutionsFailed counts for the machine: its executions that FAILED."""
+    aws, provisioned = cloud.started()
+    pages = (
+        aws.client("stepfunctions")
+        .get_paginator("list_executions")
+        .paginate(stateMachineArn=provisioned.state_machine_arn("fee-calculation"), statusFilter="FAILED")
+    )
+    return sum(len(page["executions"]) for page in pages)
+
+
+def test_given_a_rejected_quote_then_the_failed_metric_stays_and_a_real_failure_counts(
+    cloud: LocalCloud, fees_ready: Any, unique: str
+) -> None:
+    listing = _listing(unique, 1)
+    _store(listing)
+    failed = _failed_executions(cloud)
+    # When a quote names an unknown listing
+    rejected = _run(cloud, {"items": [{"listing_id": "nope", "quantity": 1}]}, f"fees-{unique}-rejected")
+    # Then its execution SUCCEEDED: the failed-executions alarm does not count it
+    assert rejected["status"] == "SUCCEEDED"
+    assert _failed_executions(cloud) == failed
+    # When PostgreSQL is out for a whole execution
+    with failing_function(cloud, "fees-calculate", TransientError("PostgreSQL: connection refused")):
+        broken = _run(cloud, {"items": [{"listing_id": listing.id, "quantity": 1}]}, f"fees-{unique}-broken")
+    # Then that one FAILED, and it is counted
+    assert broken["status"] == "FAILED"
+    assert _failed_executions(cloud) == failed + 1
 
 
 def test_given_no_schedule_in_effect_then_the_execution_fails_with_fee_schedule_missing(

@@ -1,5 +1,9 @@
 """What can go wrong in a fee quote. The class name is the error name the state machine reports
-and the API maps back (:data:`FEE_ERRORS`); never rename one lightly."""
+and the API maps back (:data:`FEE_ERRORS`); never rename one lightly.
+
+:data:`FEE_REJECTIONS` are the request's fault or a business refusal: statemachines/fee_calculation.json
+catches exactly those names and SUCCEEDS with ``{"outcome": "rejected", ...}``, so that no alarm
+counts them; the others (a schedule missing or broken) are real failures and FAIL the execution."""
 
 from __future__ import annotations
 
@@ -67,4 +71,9 @@ FEE_ERRORS: dict[str, type[ResaleError]] = {
         FeeScheduleMissing,
         InvalidFeeSchedule,
     )
+}
+
+#: the error names a fee_calculation execution turns into a rejected outcome (its Catch lists them)
+FEE_REJECTIONS: dict[str, type[ResaleError]] = {
+    name: cls for name, cls in FEE_ERRORS.items() if issubclass(cls, (ContractError, Conflict))
 }

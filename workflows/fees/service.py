@@ -1,16 +1,19 @@
 """The fee-calculation steps and what the API makes of an execution's result.
 
 ``load_order_lines`` serves the state "Load Order Lines", ``calculate_fees`` the state
-"Calculate Fees"; ``quote_from_execution`` turns a finished synchronous execution back into a
-quote or into the named error it failed with.
+"Calculate Fees"; :class:`FeeQuotes` is ``POST /fees/quote``: it answers a client's mistake
+before any execution starts (:func:`check_quote_request`), then runs the machine, and
+``quote_from_execution`` turns the finished synchronous execution back into a quote, or into the
+named error it was rejected (SUCCEEDED, ``{"outcome": "rejected"}``) or failed with.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -19,13 +22,16 @@ from workflows.catalog.views import MoneyView
 from workflows.fees.calculate import AdPromotion, OrderLine, quote_order
 from workflows.fees.errors import (
     FEE_ERRORS,
+    FEE_REJECTIONS,
     FeeScheduleMissing,
     InvalidQuoteRequest,
     ListingNotAvailable,
+    MixedCurrencies,
     QuantityNotAvailable,
     UnknownListing,
 )
 from workflows.shared.errors import ResaleError, TransientError
+from workflows.shared.ids import new_id
 from workflows.shared.money import Money
 
 if TYPE_CHECKING:
@@ -34,12 +40,19 @@ if TYPE_CHECKING:
     from workflows.catalog.model import Listing
     from workflows.fees.calculate import SellerQuote
     from workflows.fees.schedule import FeeSchedule
+    from workflows.shared.clock import Clock
 
 MAX_ITEMS = 50
 
 
 class ListingReader(Protocol):
     def get_many(self, listing_ids: Iterable[str]) -> list[Listing]: ...
+
+
+class FeeCalculationMachine(Protocol):
+    def run(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run the fee_calculation machine synchronously: the StartSyncExecution response."""
+        ...
 
 
 class FeeSchedules(Protocol):
@@ -166,6 +179,20 @@ class QuoteView(_Strict):
     quoted_at: datetime
 
 
+class RejectionDoc(_Strict):
+    #: the error name (the Python class name, a key of ``FEE_REJECTIONS``)
+    name: str
+    #: the handler's message, in words a client developer understands
+    message: str
+
+
+class QuoteRejected(_Strict):
+    """A SUCCEEDED execution's output when the request was refused (the "Quote Rejected" state)."""
+
+    outcome: Literal["rejected"]
+    error: RejectionDoc
+
+
 # -- the steps
 
 
@@ -270,6 +297,38 @@ def calculate_fees(order: OrderLines, schedules: FeeSchedules, at: datetime) -> 
     )
 
 
+# -- the API: checked first, then the machine run synchronously
+
+
+def check_quote_request(request: QuoteRequest, listings: ListingReader, at: datetime) -> None:
+    """What can be answered without an execution: each listing exists, is for sale, has the
+    quantity and the shipping service asked for, and all are in one currency. One read of the
+    listings; the machine checks again (it is the truth), so a change in between ends its
+    execution rejected, never failed."""
+    order = load_order_lines(request, listings, at)
+    currencies = sorted({line.currency for line in order.lines})
+    if len(currencies) > 1:
+        raise MixedCurrencies(
+            "All listings of a quote must be priced in the same currency.",
+            details={"currencies": currencies},
+        )
+
+
+@dataclass(frozen=True)
+class FeeQuotes:
+    """``POST /fees/quote``: a client's mistake never starts an execution."""
+
+    listings: ListingReader
+    machine: FeeCalculationMachine
+    clock: Clock
+
+    def quote(self, request: QuoteRequest) -> QuoteView:
+        check_quote_request(request, self.listings, self.clock.now())
+        # a quote changes nothing: a fresh name per request is safe
+        result = self.machine.run(f"quote-{new_id()}", request.model_dump(mode="json") | {"held_by": None})
+        return quote_from_execution(result)
+
+
 # -- the API's view of a synchronous execution
 
 
@@ -284,10 +343,18 @@ class FeeCalculationUnavailable(TransientError):
 
 
 def quote_from_execution(result: dict[str, Any]) -> QuoteView:
-    """A StartSyncExecution response → the quote, or the named error the execution failed with."""
+    """A StartSyncExecution response → the quote, or the named error the execution was rejected
+    (SUCCEEDED with ``{"outcome": "rejected"}``) or failed with."""
     status = result.get("status")
     if status == "SUCCEEDED":
-        return QuoteView.model_validate_json(str(result["output"]))
+        output = json.loads(str(result["output"]))
+        if isinstance(output, dict) and "outcome" in output:
+            rejected = QuoteRejected.model_validate(output)
+            refusal = FEE_REJECTIONS.get(rejected.error.name)
+            if refusal is None:
+                raise FeeCalculationFailed(f"Fee calculation rejected the quote ({rejected.error.name}).")
+            raise refusal(rejected.error.message or f"The quote was rejected: {rejected.error.name}.")
+        return QuoteView.model_validate(output)
     error, message = str(result.get("error") or ""), _message(result.get("cause"))
     if status == "TIMED_OUT" or error in ("States.Timeout", "TransientError"):
         raise FeeCalculationUnavailable("Fees could not be calculated in time; try again.")

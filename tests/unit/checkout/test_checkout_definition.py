@@ -73,7 +73,7 @@ def test_given_the_wait_then_it_expires_at_the_checkouts_expiry_and_resumes_on_s
 
 def test_given_the_happy_path_then_it_stays_under_ten_transitions() -> None:
     path, state = [], ASL["StartAt"]
-    choices = {"Payment Outcome": "Mark Paid"}
+    choices = {"Payment Outcome": "Mark Paid", "Fees Rejected?": "Create Orders"}
     while state:
         path.append(state)
         spec = STATES[state]

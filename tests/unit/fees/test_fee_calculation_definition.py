@@ -42,3 +42,24 @@ def test_given_the_steps_then_each_is_served_by_its_declared_function() -> None:
     assert handlers[MACHINE.substitutions["CalculateFeesFunctionArn"].name] == (
         "lambdas.steps.fees.calculate_fees.handler"
     )
+
+
+def test_given_a_rejection_then_every_step_catches_exactly_those_names_and_the_execution_succeeds() -> None:
+    from workflows.fees.errors import FEE_REJECTIONS
+
+    states = ASL["States"]
+    for name in ("Load Order Lines", "Calculate Fees"):
+        (catch,) = states[name]["Catch"]
+        # the client's and the business's refusals only: a real failure (TransientError retried
+        # out, FeeScheduleMissing, a bug, a timeout) is never caught, so it FAILS the execution
+        assert set(catch["ErrorEquals"]) == set(FEE_REJECTIONS), name
+        assert catch["Next"] == "Read Rejection", name
+    # and the rejection path ends in a Pass that ends the execution: SUCCEEDED, never a Fail state
+    path, state = [], "Read Rejection"
+    while state:
+        path.append(state)
+        assert states[state]["Type"] == "Pass", state
+        state = states[state].get("Next")
+    assert states[path[-1]]["End"] is True
+    assert states[path[-1]]["Parameters"]["outcome"] == "rejected"
+    assert not [s for s in states.values() if s["Type"] == "Fail"]

@@ -22,15 +22,20 @@ from workflows.catalog.model import (
     Window,
 )
 from workflows.fees.errors import (
+    FEE_ERRORS,
+    FEE_REJECTIONS,
+    CurrencyNotSupported,
     FeeScheduleMissing,
     InvalidQuoteRequest,
     ListingNotAvailable,
+    MixedCurrencies,
     QuantityNotAvailable,
     UnknownListing,
 )
 from workflows.fees.service import (
     FeeCalculationFailed,
     FeeCalculationUnavailable,
+    FeeQuotes,
     QuoteRequest,
     calculate_fees,
     load_order_lines,
@@ -43,6 +48,7 @@ from workflows.shared.money import Money
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
+    from typing import Any
 
     from workflows.fees.schedule import FeeSchedule
 
@@ -183,3 +189,95 @@ def test_given_a_failed_execution_then_its_error_name_becomes_that_error_with_th
 def test_given_other_failures_then_never_a_client_error(result: dict, error: type) -> None:
     with pytest.raises(error):
         quote_from_execution(result)
+
+
+def _rejected(name: str, message: str = "words") -> dict:
+    output = {"outcome": "rejected", "error": {"name": name, "message": message}}
+    return {"status": "SUCCEEDED", "output": json.dumps(output)}
+
+
+@pytest.mark.parametrize("error", sorted(FEE_REJECTIONS))
+def test_given_a_rejected_outcome_then_it_becomes_that_clients_error_with_the_handler_message(
+    error: str,
+) -> None:
+    # Given an execution that SUCCEEDED with a rejected outcome (the state "Quote Rejected")
+    with pytest.raises(FEE_REJECTIONS[error]) as caught:
+        quote_from_execution(_rejected(error, "only 2 left"))
+    # Then the API raises the named error: its own code, the handler's message
+    assert caught.value.message == "only 2 left"
+    assert caught.value.code == FEE_ERRORS[error].code
+
+
+@pytest.mark.parametrize("name", ["FeeScheduleMissing", "KeyError", ""])
+def test_given_a_rejection_that_is_not_a_clients_then_never_a_client_error(name: str) -> None:
+    with pytest.raises(FeeCalculationFailed):
+        quote_from_execution(_rejected(name))
+
+
+def test_given_the_fee_errors_then_the_clients_and_the_business_refusals_are_the_rejections() -> None:
+    assert set(FEE_REJECTIONS) == {
+        "InvalidQuoteRequest",
+        "UnknownListing",
+        "ListingNotAvailable",
+        "QuantityNotAvailable",
+        "MixedCurrencies",
+        "CurrencyNotSupported",
+    }
+    # a misconfigured platform is a real failure, never a rejection
+    assert "FeeScheduleMissing" not in FEE_REJECTIONS and "InvalidFeeSchedule" not in FEE_REJECTIONS
+    assert CurrencyNotSupported in FEE_REJECTIONS.values()
+
+
+class FakeMachine:
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+        self.runs: list[dict[str, Any]] = []
+
+    def run(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.runs.append({"name": name, **payload})
+        return self.result
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+QUOTED = {
+    "status": "SUCCEEDED",
+    "output": json.dumps({"sellers": [], "currency": "USD", "quoted_at": NOW.isoformat()}),
+}
+
+
+@pytest.mark.parametrize(
+    ("stored", "items", "error"),
+    [
+        ((), (("nope", 1),), UnknownListing),
+        ((listing(status=ListingStatus.ENDED),), (("l1", 1),), ListingNotAvailable),
+        ((listing(quantity=2),), (("l1", 3),), QuantityNotAvailable),
+        (
+            (listing(), listing("l2", price=Money(900, "EUR"), shipping_options=())),
+            (("l1", 1), ("l2", 1)),
+            MixedCurrencies,
+        ),
+    ],
+)
+def test_given_a_clients_mistake_then_it_is_answered_before_any_execution_starts(
+    stored: tuple, items: tuple, error: type
+) -> None:
+    machine = FakeMachine(QUOTED)
+    quotes = FeeQuotes(listings=FakeListings(*stored), machine=machine, clock=FixedClock())
+    with pytest.raises(error) as caught:
+        quotes.quote(request(*items))
+    assert caught.value.details  # the in-process check keeps the details the execution cannot carry
+    assert machine.runs == []
+
+
+def test_given_listings_for_sale_then_the_machine_runs_once_with_nobody_holding_the_units() -> None:
+    machine = FakeMachine(QUOTED)
+    quotes = FeeQuotes(listings=FakeListings(listing()), machine=machine, clock=FixedClock())
+    assert quotes.quote(request(("l1", 2))).currency == "USD"
+    (run,) = machine.runs
+    assert run["name"].startswith("quote-")
+    assert run["held_by"] is None
+    assert run["items"] == [{"listing_id": "l1", "quantity": 2, "shipping_service": None}]
