@@ -168,7 +168,7 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
                 "item_specifics": [],
                 "price": {"amount": 54000, "currency": "USD"},
                 "quantity": 1,
-                "format": "FIXED_PRICE",
+                "format": "fixed_price",
                 "shipping_options": [
                     {"service": "Ground", "price": {"amount": 2500, "currency": "USD"}, "estimated_days": 5}
                 ],
@@ -180,7 +180,7 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
             "POST", "/me/addresses", buyer["id_token"], json=address | {"name": "Bea Buyer"}, expect=201
         )["address_id"]
         s.call("PUT", f"/cart/items/{listing['id']}", buyer["id_token"], json={"quantity": 1})
-    with s.step("the buyer checks out (checkout state machine → AWAITING_PAYMENT)"):
+    with s.step("the buyer checks out (checkout state machine → awaiting_payment)"):
         checkout = s.call(
             "POST",
             "/checkout",
@@ -193,11 +193,11 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
             "the payment to be awaited",
             lambda: (
                 s.call("GET", f"/checkouts/{checkout['checkout_id']}", buyer["id_token"])["status"]
-                == "AWAITING_PAYMENT"
+                == "awaiting_payment"
             ),
         )
         checkout = s.call("GET", f"/checkouts/{checkout['checkout_id']}", buyer["id_token"])
-    with s.step("the buyer pays with the Stripe SDK (pm_card_visa) → PAID"):
+    with s.step("the buyer pays with the Stripe SDK (pm_card_visa) → paid"):
         assert cloud.stripe is not None
         client = stripe.StripeClient(cloud.stripe.publishable_key, base_addresses={"api": cloud.stripe.url})
         payment = checkout["payment"]
@@ -211,7 +211,7 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
         s.until(
             "the checkout to be paid",
             lambda: (
-                s.call("GET", f"/checkouts/{checkout['checkout_id']}", buyer["id_token"])["status"] == "PAID"
+                s.call("GET", f"/checkouts/{checkout['checkout_id']}", buyer["id_token"])["status"] == "paid"
             ),
         )
         (order_id,) = s.call("GET", f"/checkouts/{checkout['checkout_id']}", buyer["id_token"])["order_ids"]

@@ -285,7 +285,8 @@ def listing_from(doc: Doc) -> Listing:
             ShippingOption(o["service"], _money(o["price"]), int(o["estimated_days"]))
             for o in doc.get("shipping_options") or ()
         ),
-        format=ListingFormat(doc.get("format", ListingFormat.FIXED_PRICE.value)),
+        # documents written before the API's values were lowercase hold "FIXED_PRICE"
+        format=ListingFormat(str(doc.get("format", ListingFormat.FIXED_PRICE.value)).lower()),
         status=ListingStatus(doc["status"]),
         images=tuple(
             Image(i["image_id"], i["key"], i["content_type"], int(i["size"])) for i in doc.get("images") or ()

@@ -105,8 +105,8 @@ class PostgresCheckouts(Repository):
 
     def await_payment(self, checkout_id: str, payment_intent_id: str, client_secret: str) -> None:
         self._execute(
-            "UPDATE checkouts SET status = 'AWAITING_PAYMENT', payment_intent_id = %s, client_secret = %s "
-            "WHERE checkout_id = %s AND status = 'PENDING'",
+            "UPDATE checkouts SET status = 'awaiting_payment', payment_intent_id = %s, client_secret = %s "
+            "WHERE checkout_id = %s AND status = 'pending'",
             (payment_intent_id, client_secret, checkout_id),
         )
 
@@ -120,7 +120,7 @@ class PostgresCheckouts(Repository):
     ) -> None:
         self._execute(
             "UPDATE checkouts SET status = %s, charge_id = coalesce(%s, charge_id), "
-            "client_secret = CASE WHEN %s IN ('PENDING', 'AWAITING_PAYMENT') THEN client_secret END, "
+            "client_secret = CASE WHEN %s IN ('pending', 'awaiting_payment') THEN client_secret END, "
             "error_code = %s, error_message = %s, error_details = %s WHERE checkout_id = %s",
             (
                 status,

@@ -10,10 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from lambdas import bootstrap
 from lambdas.api.auth import caller
+from lambdas.api.contract import no_content, with_model
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.cart.views import CartLineView, CartView, SetQuantity  # noqa: TC001 - read at runtime (OpenAPI)
+from workflows.cart.views import CartLineView, CartView, SetQuantity
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -37,32 +38,36 @@ def get_cart() -> CartView:
 @app.put(
     "/cart/items/<listing_id>",
     summary="Set how many of a listing the cart holds (0 removes the line: 204)",
-    responses=error_responses(
-        {
-            **_COMMON,
-            404: "LISTING_NOT_FOUND",
-            409: "LISTING_NOT_AVAILABLE, OWN_LISTING, QUANTITY_NOT_AVAILABLE (details.available), "
-            "CART_FULL, CART_LINE_CHANGED",
-        }
-    ),
+    responses={
+        **with_model(HTTPStatus.OK, CartLineView, "The line, as the cart now holds it"),
+        **no_content("Quantity 0: the line is removed"),
+        **error_responses(
+            {
+                **_COMMON,
+                404: "LISTING_NOT_FOUND",
+                409: "LISTING_NOT_AVAILABLE, OWN_LISTING, QUANTITY_NOT_AVAILABLE (details.available), "
+                "CART_FULL, CART_LINE_CHANGED",
+            }
+        ),
+    },
     tags=["cart"],
 )
 def put_item(listing_id: _LISTING_ID, command: SetQuantity) -> Response[CartLineView | None]:
     line = bootstrap.cart_service().set_quantity(caller(app), listing_id, command)
     if line is None:
         return Response(status_code=HTTPStatus.NO_CONTENT)
-    return Response(status_code=HTTPStatus.OK, content_type="application/json", body=line)
+    return app.answer(line)
 
 
 @app.delete(
     "/cart/items/<listing_id>",
     summary="Remove a listing from the cart (idempotent)",
+    status_code=HTTPStatus.NO_CONTENT,
     responses=error_responses(_COMMON),
     tags=["cart"],
 )
-def delete_item(listing_id: _LISTING_ID) -> Response[None]:
+def delete_item(listing_id: _LISTING_ID) -> None:
     bootstrap.cart_service().remove(caller(app), listing_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from lambdas import bootstrap
@@ -31,7 +30,10 @@ _ADMIN = {
 
 
 @app.get(
-    "/categories", summary="The whole category tree, with item specifics and conditions", tags=["catalog"]
+    "/categories",
+    summary="The whole category tree, with item specifics and conditions",
+    responses=error_responses({503: "TEMPORARILY_UNAVAILABLE"}),
+    tags=["catalog"],
 )
 def get_categories() -> CategoryTree:
     return bootstrap.catalog().category_tree()
@@ -40,12 +42,12 @@ def get_categories() -> CategoryTree:
 @app.post(
     "/categories",
     summary="Add a category (admins)",
+    status_code=HTTPStatus.CREATED,
     responses=error_responses({**_ADMIN, 409: "CATEGORY_EXISTS (the slug is taken)"}),
     tags=["catalog"],
 )
-def post_category(command: CreateCategory) -> Response[CategoryView]:
-    created = bootstrap.catalog().create_category(caller(app), command)
-    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=created)
+def post_category(command: CreateCategory) -> CategoryView:
+    return bootstrap.catalog().create_category(caller(app), command)
 
 
 @app.patch(
@@ -61,12 +63,12 @@ def patch_category(category_id: _CATEGORY_ID, command: UpdateCategory) -> Catego
 @app.delete(
     "/categories/<category_id>",
     summary="Delete a category without subcategories or listings (admins)",
+    status_code=HTTPStatus.NO_CONTENT,
     responses=error_responses({**_ADMIN, 409: "CATEGORY_IN_USE"}),
     tags=["catalog"],
 )
-def delete_category(category_id: _CATEGORY_ID) -> Response[None]:
+def delete_category(category_id: _CATEGORY_ID) -> None:
     bootstrap.catalog().delete_category(caller(app), category_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response  # noqa: TC002 - read at runtime (OpenAPI)
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from lambdas import bootstrap
@@ -46,23 +46,24 @@ def _me() -> Caller:
     summary="Check out the cart: one order per seller, one payment; answers 202 and a URL to poll",
     description=(
         "The cart is checked against the catalog now: a changed price is a 409 PRICE_CHANGED whose "
-        "details carry the new prices (put the line in the cart again to accept one). The checkout "
-        "then runs on its own: poll status_url until AWAITING_PAYMENT, confirm the PaymentIntent "
-        "with its client_secret, and poll until PAID (or PAYMENT_FAILED, EXPIRED, CANCELLED). "
+        "details carry the new prices (put the line in the cart again to accept one); a cart in "
+        "several currencies is a 409 CART_MIXED_CURRENCIES (refused, not split). The checkout "
+        "then runs on its own: poll status_url until awaiting_payment, confirm the PaymentIntent "
+        "with its client_secret, and poll until paid (or payment_failed, expired, cancelled). "
         "The same Idempotency-Key with the same body answers the same checkout."
     ),
-    responses={
-        202: {"description": "Accepted: the checkout runs (also for a repeat with the same Idempotency-Key)"},
-        **error_responses(
-            {
-                **_COMMON,
-                400: "INVALID_REQUEST, SHIPPING_OPTION_NOT_FOUND",
-                404: "ADDRESS_NOT_FOUND",
-                409: "CART_EMPTY, CART_NOT_PURCHASABLE (details.lines), PRICE_CHANGED (details.changes)",
-                422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-            }
-        ),
-    },
+    status_code=HTTPStatus.ACCEPTED,
+    response_description="Accepted: the checkout runs (also for a repeat with the same Idempotency-Key)",
+    responses=error_responses(
+        {
+            **_COMMON,
+            400: "INVALID_REQUEST, SHIPPING_OPTION_NOT_FOUND",
+            404: "ADDRESS_NOT_FOUND",
+            409: "CART_EMPTY, CART_NOT_PURCHASABLE (details.lines), PRICE_CHANGED (details.changes), "
+            "CART_MIXED_CURRENCIES (details.currencies: one checkout is paid in one currency)",
+            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
+        }
+    ),
     tags=["checkout"],
 )
 def post_checkout(
@@ -72,18 +73,13 @@ def post_checkout(
     ] = None,
 ) -> Response[CheckoutView]:
     view, created = bootstrap.checkout_service().start(_me(), request, idempotency_key)
-    logger.info("checkout accepted", extra={"checkout_id": view.checkout_id, "created": created})
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type=content_types.APPLICATION_JSON,
-        body=view,
-        headers={"Location": view.status_url},
-    )
+    logger.info("checkout accepted", extra={"checkout_id": view.checkout_id, "new_checkout": created})
+    return app.answer(view, headers={"Location": view.status_url})
 
 
 @app.get(
     "/checkouts/<checkout_id>",
-    summary="A checkout's status, its orders, and while AWAITING_PAYMENT the payment to confirm",
+    summary="A checkout's status, its orders, and while awaiting_payment the payment to confirm",
     responses=error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND"}),
     tags=["checkout"],
 )
@@ -94,16 +90,13 @@ def get_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
 @app.post(
     "/checkouts/<checkout_id>/cancel",
     summary="Give up a checkout awaiting payment: the payment is cancelled and the items released",
-    description="Answers 202: the checkout becomes CANCELLED once Stripe's cancellation event arrives.",
-    responses={
-        202: {"description": "Accepted"},
-        **error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND", 409: "CHECKOUT_NOT_CANCELLABLE"}),
-    },
+    description="Answers 202: the checkout becomes cancelled once Stripe's cancellation event arrives.",
+    status_code=HTTPStatus.ACCEPTED,
+    responses=error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND", 409: "CHECKOUT_NOT_CANCELLABLE"}),
     tags=["checkout"],
 )
-def cancel_checkout(checkout_id: _CHECKOUT_ID) -> Response[CheckoutView]:
-    view = bootstrap.checkout_service().cancel(_me(), checkout_id)
-    return Response(status_code=HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=view)
+def cancel_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
+    return bootstrap.checkout_service().cancel(_me(), checkout_id)
 
 
 @app.get(

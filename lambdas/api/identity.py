@@ -8,8 +8,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-
 from lambdas import bootstrap
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import error_response, make_resolver
@@ -28,6 +26,7 @@ from workflows.accounts.model import (
 )
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
@@ -49,26 +48,24 @@ def _invalid_credentials(error: InvalidCredentials) -> Response[Any]:
     return error_response(HTTPStatus.UNAUTHORIZED, error.code, error.message)
 
 
-def _json(status: HTTPStatus, body: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
 @app.post(
     "/auth/signup",
     summary="Create an account (unconfirmed, in the buyer group); a code is emailed",
-    responses={201: {"description": "Created"}, **_ERRORS},
+    status_code=HTTPStatus.CREATED,
+    responses=_ERRORS,
     tags=["identity"],
 )
-def signup(request: SignupRequest) -> Response[SignupResult]:
+def signup(request: SignupRequest) -> SignupResult:
     result = bootstrap.identity_service().sign_up(request)
     logger.append_keys(user_id=result.user_id)
-    return _json(HTTPStatus.CREATED, result)
+    return result
 
 
 @app.post(
     "/auth/confirm",
     summary="Confirm the email address with the emailed code",
-    responses={200: {"description": "Confirmed"}, **_ERRORS},
+    response_description="Confirmed",
+    responses=_ERRORS,
     tags=["identity"],
 )
 def confirm(request: ConfirmRequest) -> ConfirmResult:
@@ -78,17 +75,20 @@ def confirm(request: ConfirmRequest) -> ConfirmResult:
 @app.post(
     "/auth/resend-code",
     summary="Email a new confirmation code (the previous one stops working)",
-    responses={202: {"description": "Accepted for delivery"}, **_ERRORS},
+    status_code=HTTPStatus.ACCEPTED,
+    response_description="Accepted for delivery",
+    responses=_ERRORS,
     tags=["identity"],
 )
-def resend_code(request: EmailRequest) -> Response[ResendResult]:
-    return _json(HTTPStatus.ACCEPTED, bootstrap.identity_service().resend_code(request))
+def resend_code(request: EmailRequest) -> ResendResult:
+    return bootstrap.identity_service().resend_code(request)
 
 
 @app.post(
     "/auth/login",
     summary="Log in with email and password: id, access and refresh tokens",
-    responses={200: {"description": "Tokens"}, **_ERRORS},
+    response_description="Tokens",
+    responses=_ERRORS,
     tags=["identity"],
 )
 def login(request: LoginRequest) -> Tokens:
@@ -98,7 +98,8 @@ def login(request: LoginRequest) -> Tokens:
 @app.post(
     "/auth/refresh",
     summary="New id and access tokens from a refresh token",
-    responses={200: {"description": "Tokens"}, **_ERRORS},
+    response_description="Tokens",
+    responses=_ERRORS,
     tags=["identity"],
 )
 def refresh(request: RefreshRequest) -> Tokens:

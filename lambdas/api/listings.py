@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from lambdas import bootstrap
@@ -24,8 +23,10 @@ from workflows.catalog.errors import IdempotencyKeyReused
 from workflows.catalog.model import Condition  # noqa: TC001 - parsed at runtime
 from workflows.catalog.search import DEFAULT_LIMIT, MAX_LIMIT, SearchQuery, Sort
 from workflows.catalog.views import ImageUploadView, ListingPage, ListingView, SearchResults  # noqa: TC001 - read at runtime (OpenAPI)
+from workflows.shared.fields import INT64_MAX
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
@@ -36,7 +37,7 @@ _CURSOR = Annotated[str | None, Query(max_length=512, description="next_cursor o
 _OWNER = {
     400: "INVALID_REQUEST (field details)",
     401: "UNAUTHORIZED",
-    403: "SELLER_ONLY, NOT_OWNER",
+    403: "SELLER_ONLY, NOT_OWNER, SELLER_RESTRICTED (Stripe restricted the seller: no new listings)",
     404: "LISTING_NOT_FOUND",
     409: "LISTING_NOT_ACTIVE, CONCURRENT_UPDATE",
 }
@@ -45,10 +46,6 @@ _OWNER = {
 @app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
 def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
     return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
-
-
-def _created(body: Any) -> Response[Any]:
-    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=body)
 
 
 def _caller_id() -> str | None:
@@ -61,10 +58,12 @@ def _caller_id() -> str | None:
 @app.post(
     "/listings",
     summary="List an item (sellers); validated against its category",
+    status_code=HTTPStatus.CREATED,
     responses=error_responses(
         {
             **_OWNER,
-            400: "INVALID_REQUEST, INVALID_LISTING (field details), CATEGORY_NOT_FOUND",
+            400: "INVALID_REQUEST, INVALID_LISTING (field details), CATEGORY_NOT_FOUND, "
+            "CURRENCY_NOT_SUPPORTED (details.supported: the currencies a listing may use)",
             422: "IDEMPOTENCY_KEY_REUSED",
         }
     ),
@@ -73,8 +72,8 @@ def _caller_id() -> str | None:
 def post_listing(
     command: CreateListing,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
-) -> Response[ListingView]:
-    return _created(bootstrap.catalog().create_listing(caller(app), command, idempotency_key))
+) -> ListingView:
+    return bootstrap.catalog().create_listing(caller(app), command, idempotency_key)
 
 
 @app.get(
@@ -87,8 +86,8 @@ def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
     q: Annotated[str | None, Query(max_length=200, description="Words (all must match)")] = None,
     category_id: Annotated[str | None, Query(description="This category and its descendants")] = None,
     condition: Annotated[Condition | None, Query()] = None,
-    min_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
-    max_price: Annotated[int | None, Query(ge=0, description="Minor units")] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Minor units")] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Minor units")] = None,
     seller_id: Annotated[str | None, Query()] = None,
     sort: Annotated[Sort, Query()] = Sort.RELEVANCE,
     limit: _LIMIT = DEFAULT_LIMIT,
@@ -136,7 +135,13 @@ def get_listing(listing_id: _LISTING_ID) -> ListingView:
 @app.patch(
     "/listings/<listing_id>",
     summary="Change a listing (its seller)",
-    responses=error_responses(_OWNER),
+    responses=error_responses(
+        {
+            **_OWNER,
+            400: "INVALID_REQUEST, INVALID_LISTING (field details), "
+            "CURRENCY_NOT_SUPPORTED (details.supported: the currencies a listing may use)",
+        }
+    ),
     tags=["listings"],
 )
 def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingView:
@@ -146,17 +151,18 @@ def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingVie
 @app.delete(
     "/listings/<listing_id>",
     summary="End a listing (its seller): it leaves search; orders placed go on",
+    status_code=HTTPStatus.NO_CONTENT,
     responses=error_responses(_OWNER),
     tags=["listings"],
 )
-def delete_listing(listing_id: _LISTING_ID) -> Response[None]:
+def delete_listing(listing_id: _LISTING_ID) -> None:
     bootstrap.catalog().end_listing(caller(app), listing_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @app.post(
     "/listings/<listing_id>/images",
     summary="A presigned upload for one image (JPEG, PNG or WebP; size-limited)",
+    status_code=HTTPStatus.CREATED,
     responses=error_responses(
         {
             **_OWNER,
@@ -166,8 +172,8 @@ def delete_listing(listing_id: _LISTING_ID) -> Response[None]:
     ),
     tags=["listings"],
 )
-def post_image(listing_id: _LISTING_ID, command: RequestImageUpload) -> Response[ImageUploadView]:
-    return _created(bootstrap.catalog().request_image_upload(caller(app), listing_id, command))
+def post_image(listing_id: _LISTING_ID, command: RequestImageUpload) -> ImageUploadView:
+    return bootstrap.catalog().request_image_upload(caller(app), listing_id, command)
 
 
 @app.post(
@@ -201,11 +207,12 @@ def post_promotion(listing_id: _LISTING_ID, command: PromoteListing) -> ListingV
 @app.post(
     "/listings/<listing_id>/deal",
     summary="Put a listing on deal: the discounted price applies inside the window",
+    status_code=HTTPStatus.CREATED,
     responses=error_responses(_OWNER),
     tags=["listings"],
 )
-def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> Response[ListingView]:
-    return _created(bootstrap.catalog().create_deal(caller(app), listing_id, command))
+def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> ListingView:
+    return bootstrap.catalog().create_deal(caller(app), listing_id, command)
 
 
 @app.get(

@@ -42,14 +42,19 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
-#: status → when it happens; every operation may answer these
+#: status → the codes it carries, in words; every operation may answer these (the gateway's own)
 COMMON_ERRORS = {
-    "400": "Invalid input (code INVALID_REQUEST, INVALID_JSON, or a route-specific code)",
-    "401": "No token, or a token that is not valid for this API (code UNAUTHORIZED)",
-    "404": "Not found, also for someone else's private resource",
-    "429": "Too many requests or attempts",
+    "400": "INVALID_REQUEST, INVALID_JSON: invalid input (or a route-specific code)",
+    "401": "UNAUTHORIZED: no token, or a token that is not valid for this API",
+    "404": "ROUTE_NOT_FOUND, or a route-specific code: not found, also someone else's private resource",
+    "429": "TOO_MANY_REQUESTS: too many requests or attempts",
 }
 PRIVATE_ONLY = {"401"}
+#: what every operation that reads a body may answer too (lambdas.api.resolver reads bodies)
+BODY_ERRORS = {
+    "413": "PAYLOAD_TOO_LARGE: the body is larger than the API reads",
+    "415": "UNSUPPORTED_MEDIA_TYPE: the body is not application/json (UTF-8)",
+}
 
 app = make_resolver()
 
@@ -94,7 +99,11 @@ def merge(resolvers: dict[str, APIGatewayRestResolver], public_paths: set[tuple[
                 responses = operation.setdefault("responses", {})
                 if _is_default_validation_error(responses.get("422")):
                     del responses["422"]  # validation errors are 400s in the API's error shape
-                for status, description in COMMON_ERRORS.items():
+                for response in responses.values():
+                    if response.get("content") == {}:
+                        del response["content"]  # a 204: no body, no content type
+                body_errors = BODY_ERRORS if "requestBody" in operation else {}
+                for status, description in {**COMMON_ERRORS, **body_errors}.items():
                     if status in PRIVATE_ONLY and (method.upper(), path) in public_paths:
                         continue
                     responses.setdefault(status, _error_response(description))

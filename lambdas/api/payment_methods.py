@@ -8,7 +8,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from lambdas import bootstrap
@@ -41,12 +40,13 @@ def _me() -> Caller:
 @app.post(
     "/me/payment-methods/setup",
     summary="Start saving a card: a SetupIntent whose client_secret the client app confirms with Stripe",
-    responses={201: {"description": "SetupIntent created"}, **error_responses(_COMMON)},
+    status_code=HTTPStatus.CREATED,
+    response_description="SetupIntent created",
+    responses=error_responses(_COMMON),
     tags=["payment methods"],
 )
-def setup() -> Response[SetupIntentResult]:
-    result = bootstrap.payment_methods_service().setup(_me())
-    return Response(status_code=HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=result)
+def setup() -> SetupIntentResult:
+    return bootstrap.payment_methods_service().setup(_me())
 
 
 @app.get(
@@ -65,17 +65,15 @@ def list_payment_methods(
 @app.delete(
     "/me/payment-methods/<payment_method_id>",
     summary="Remove a saved card",
-    responses={
-        204: {"description": "Removed"},
-        **error_responses({**_COMMON, 404: "PAYMENT_METHOD_NOT_FOUND"}),
-    },
+    status_code=HTTPStatus.NO_CONTENT,
+    response_description="Removed",
+    responses=error_responses({**_COMMON, 404: "PAYMENT_METHOD_NOT_FOUND"}),
     tags=["payment methods"],
 )
 def delete_payment_method(
     payment_method_id: Annotated[str, Path(pattern=r"^pm_[A-Za-z0-9_]{1,250}$")],
-) -> Response[None]:
+) -> None:
     bootstrap.payment_methods_service().delete(_me(), payment_method_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
 
 
 # card details in the responses: never captured in traces

@@ -11,7 +11,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from lambdas import bootstrap
@@ -33,6 +32,7 @@ from workflows.accounts.model import (
 from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from workflows.shared.identity import Caller
@@ -56,10 +56,6 @@ def _me() -> Caller:
     who = caller(app)
     logger.append_keys(user_id=who.user_id)
     return who
-
-
-def _json(status: HTTPStatus, body: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 # -- profile -----------------------------------------------------------------------------------
@@ -86,16 +82,15 @@ def patch_me(change: ProfileUpdate) -> Profile:
 @app.post(
     "/me/addresses",
     summary="Add an address (the first one is the default)",
-    responses={
-        201: {"description": "Created (200: a repeat with the same Idempotency-Key and body)"},
-        **error_responses(
-            {
-                **_COMMON,
-                409: "TOO_MANY_ADDRESSES",
-                422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-            }
-        ),
-    },
+    description="A repeat with the same Idempotency-Key and body answers the same address, as the first.",
+    status_code=HTTPStatus.CREATED,
+    responses=error_responses(
+        {
+            **_COMMON,
+            409: "TOO_MANY_ADDRESSES",
+            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
+        }
+    ),
     tags=["addresses"],
 )
 def add_address(
@@ -103,11 +98,11 @@ def add_address(
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
-) -> Response[Address]:
+) -> Address:
     me = _me()
     address_id = derived_id("address", me.user_id, idempotency_key) if idempotency_key else new_id()
-    address, created = bootstrap.profile_service().add_address(me, data, address_id=address_id)
-    return _json(HTTPStatus.CREATED if created else HTTPStatus.OK, address)
+    address, _created = bootstrap.profile_service().add_address(me, data, address_id=address_id)
+    return address
 
 
 @app.get(
@@ -136,12 +131,12 @@ def replace_address(address_id: _ADDRESS_ID, data: AddressInput) -> Address:
 @app.delete(
     "/me/addresses/<address_id>",
     summary="Delete an address (deleting the default leaves none)",
-    responses={204: {"description": "Deleted"}, **error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"})},
+    status_code=HTTPStatus.NO_CONTENT,
+    responses=error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"}),
     tags=["addresses"],
 )
-def delete_address(address_id: _ADDRESS_ID) -> Response[None]:
+def delete_address(address_id: _ADDRESS_ID) -> None:
     bootstrap.profile_service().delete_address(_me(), address_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
 
 
 # -- phone verification ------------------------------------------------------------------------
@@ -150,21 +145,20 @@ def delete_address(address_id: _ADDRESS_ID) -> Response[None]:
 @app.post(
     "/me/phone/verification",
     summary="Send a verification code by SMS to the profile's phone number",
-    responses={
-        202: {"description": "Code sent"},
-        **error_responses(
-            {
-                **_COMMON,
-                400: "INVALID_PHONE",
-                409: "NO_PHONE, PHONE_ALREADY_VERIFIED",
-                429: "TOO_MANY_CODES_SENT",
-            }
-        ),
-    },
+    status_code=HTTPStatus.ACCEPTED,
+    response_description="Code sent",
+    responses=error_responses(
+        {
+            **_COMMON,
+            400: "INVALID_REQUEST, INVALID_PHONE",
+            409: "NO_PHONE, PHONE_ALREADY_VERIFIED",
+            429: "TOO_MANY_CODES_SENT",
+        }
+    ),
     tags=["profile"],
 )
-def start_phone_verification() -> Response[PhoneVerificationStarted]:
-    return _json(HTTPStatus.ACCEPTED, bootstrap.profile_service().start_phone_verification(_me()))
+def start_phone_verification() -> PhoneVerificationStarted:
+    return bootstrap.profile_service().start_phone_verification(_me())
 
 
 @app.post(

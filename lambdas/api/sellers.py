@@ -14,7 +14,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from lambdas import bootstrap
@@ -26,6 +25,7 @@ from workflows.onboarding.errors import IdempotencyKeyReused
 from workflows.onboarding.model import OnboardingLink, SellerOnboardingView, StartOnboarding
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from workflows.shared.identity import Caller
@@ -66,17 +66,16 @@ def _email_verified_claim() -> str | None:
         "page in onboarding_url; poll GET /sellers/me. A second call while an onboarding is in "
         "progress answers that onboarding."
     ),
-    responses={
-        202: {"description": "The onboarding, started now or already in progress"},
-        **error_responses(
-            {
-                **_COMMON,
-                409: "SELLER_REQUIREMENTS_MISSING (details.missing: email_confirmed, phone_verified, "
-                "address), SELLER_ALREADY_ACTIVE, SELLER_REJECTED",
-                422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-            }
-        ),
-    },
+    status_code=HTTPStatus.ACCEPTED,
+    response_description="The onboarding, started now or already in progress",
+    responses=error_responses(
+        {
+            **_COMMON,
+            409: "SELLER_REQUIREMENTS_MISSING (details.missing: email_confirmed, phone_verified, "
+            "address), SELLER_ALREADY_ACTIVE, SELLER_REJECTED",
+            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
+        }
+    ),
     tags=["sellers"],
 )
 def start_onboarding(
@@ -84,12 +83,12 @@ def start_onboarding(
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
-) -> Response[SellerOnboardingView]:
+) -> SellerOnboardingView:
     view = bootstrap.seller_onboarding().start(
         _me(), request, idempotency_key=idempotency_key, email_verified_claim=_email_verified_claim()
     )
     logger.info("seller onboarding", extra={"onboarding_id": view.onboarding_id, "status": view.status})
-    return Response(status_code=HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=view)
+    return view
 
 
 @app.get(

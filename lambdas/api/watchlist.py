@@ -5,7 +5,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from lambdas import bootstrap
@@ -39,12 +38,12 @@ def put_watch(listing_id: _LISTING_ID) -> WatchView:
 @app.delete(
     "/me/watchlist/<listing_id>",
     summary="Stop watching a listing",
+    status_code=HTTPStatus.NO_CONTENT,
     responses=error_responses(_COMMON),
     tags=["watchlist"],
 )
-def delete_watch(listing_id: _LISTING_ID) -> Response[None]:
+def delete_watch(listing_id: _LISTING_ID) -> None:
     bootstrap.catalog_alerts().unwatch(caller(app), listing_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @app.get(
@@ -63,12 +62,12 @@ def get_watchlist(
 @app.post(
     "/me/saved-searches",
     summary="Save a search: a new listing it finds is announced (at most daily)",
+    status_code=HTTPStatus.CREATED,
     responses=error_responses({**_COMMON, 409: "TOO_MANY_SAVED_SEARCHES"}),
     tags=["watchlist"],
 )
-def post_saved_search(command: CreateSavedSearch) -> Response[SavedSearchView]:
-    created = bootstrap.catalog_alerts().save_search(caller(app), command)
-    return Response(status_code=HTTPStatus.CREATED, content_type="application/json", body=created)
+def post_saved_search(command: CreateSavedSearch) -> SavedSearchView:
+    return bootstrap.catalog_alerts().save_search(caller(app), command)
 
 
 @app.get(
@@ -84,12 +83,12 @@ def get_saved_searches() -> SavedSearchPage:
 @app.delete(
     "/me/saved-searches/<search_id>",
     summary="Delete a saved search",
+    status_code=HTTPStatus.NO_CONTENT,
     responses=error_responses({**_COMMON, 404: "SAVED_SEARCH_NOT_FOUND"}),
     tags=["watchlist"],
 )
-def delete_saved_search(search_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response[None]:
+def delete_saved_search(search_id: Annotated[str, Path(min_length=1, max_length=64)]) -> None:
     bootstrap.catalog_alerts().delete_saved_search(caller(app), search_id)
-    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @logger.inject_lambda_context(clear_state=True)

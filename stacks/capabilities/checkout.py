@@ -56,7 +56,7 @@ CHECKOUT = Capability(
         _step(
             "mark-paid",
             "mark_paid",
-            "orders PAID and the ledger posted in one transaction.",
+            "orders paid and the ledger posted in one transaction.",
             stripe=True,
             timeout_s=25,
         ),

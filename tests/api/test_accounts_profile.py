@@ -144,7 +144,8 @@ def test_given_an_idempotency_key_then_a_repeat_answers_the_first_address_and_an
     headers = {"Idempotency-Key": f"addr-{unique}"}
     first = post(cloud, "/me/addresses", HOME, token=user.id_token, headers=headers)
     again = post(cloud, "/me/addresses", HOME, token=user.id_token, headers=headers)
-    assert first.status_code == 201 and again.status_code == 200
+    # the same key and body answer the first response, its status included (API.md)
+    assert first.status_code == 201 and again.status_code == 201
     assert again.json() == first.json()
     other = post(cloud, "/me/addresses", WORK, token=user.id_token, headers=headers)
     assert other.status_code == 422

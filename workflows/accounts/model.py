@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from workflows.accounts.countries import ISO_3166_ALPHA2
+from workflows.shared.fields import ONE_LINE
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,6 +22,9 @@ E164_PATTERN = r"^\+[1-9][0-9]{1,14}$"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 SellerStatus = Literal["none", "onboarding", "active", "restricted", "suspended"]
+#: the Cognito groups the API knows, in the order a profile lists them
+Role = Literal["admin", "buyer", "seller"]
+ROLES: tuple[Role, ...] = ("admin", "buyer", "seller")
 
 
 def _email(value: str) -> str:
@@ -43,9 +47,10 @@ Phone = Annotated[
     StringConstraints(strip_whitespace=True, pattern=E164_PATTERN),
     Field(description="E.164, e.g. +14155550123", examples=["+14155550123"]),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# one line each, no control characters (workflows.shared.fields), counted once stripped
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), ONE_LINE]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), ONE_LINE]
 Country = Annotated[
     str,
     StringConstraints(min_length=2, max_length=2),
@@ -55,6 +60,7 @@ Country = Annotated[
 PostalCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    ONE_LINE,
     Field(description="Text, never a number: leading zeros and letters are kept", examples=["02139"]),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -125,7 +131,7 @@ class Profile(BaseModel):
     name: str | None
     phone: str | None
     phone_verified: bool
-    roles: list[str] = Field(description="Cognito groups of the verified token (buyer, seller, admin)")
+    roles: list[Role] = Field(description="Cognito groups of the verified token")
     seller_status: SellerStatus
 
 
@@ -140,8 +146,8 @@ class AddressInput(_Request):
     name: Name = Field(description="Recipient")
     line1: Line
     line2: OptionalText | None = None
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), ONE_LINE]
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), ONE_LINE] | None = Field(
         default=None, description="State, province or county where the country uses one"
     )
     postal_code: PostalCode | None = None

@@ -19,6 +19,7 @@ from workflows.accounts.errors import (
     TooManyAddresses,
 )
 from workflows.accounts.model import (
+    ROLES,
     Address,
     AddressPage,
     AddressRecord,
@@ -239,7 +240,7 @@ def _profile(user: UserRecord, caller: Caller) -> Profile:
         name=user.name,
         phone=user.phone,
         phone_verified=user.phone_verified,
-        roles=sorted(caller.roles),
+        roles=[role for role in ROLES if role in caller.roles],
         seller_status=user.seller_status,
     )
 

@@ -42,7 +42,7 @@ class _Priced:
 def _price(line: CartLine, listing: Listing | None, at: datetime) -> _Priced:
     """The line as it stands now: the catalog's word, unless an event newer than the read says otherwise."""
     if listing is None:
-        return _Priced(line.price_changed_to or line.unit_price, "ended", 0, None, "LISTING_NOT_FOUND")
+        return _Priced(line.price_changed_to or line.unit_price, "ended", 0, None, "listing_not_found")
     price = listing.effective_price(at)
     status: LineStatus = listing.status.value  # the same three values
     if line.listing_version > listing.version:  # the catalog read is older than a mark on the line
@@ -52,11 +52,11 @@ def _price(line: CartLine, listing: Listing | None, at: datetime) -> _Priced:
     available = listing.quantity if status == "active" else 0
     problem: LineProblem | None = None
     if status == "ended":
-        problem = "LISTING_ENDED"
+        problem = "listing_ended"
     elif status == "sold_out":
-        problem = "SOLD_OUT"
+        problem = "sold_out"
     elif line.quantity > available:
-        problem = "QUANTITY_NOT_AVAILABLE"
+        problem = "quantity_not_available"
     return _Priced(price, status, available, listing.title, problem)
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflows.catalog.views import MoneyView  # noqa: TC001 - pydantic needs it at runtime
 
 LineStatus = Literal["active", "ended", "sold_out"]
-LineProblem = Literal["LISTING_ENDED", "LISTING_NOT_FOUND", "SOLD_OUT", "QUANTITY_NOT_AVAILABLE"]
+LineProblem = Literal["listing_ended", "listing_not_found", "sold_out", "quantity_not_available"]
 
 
 class SetQuantity(BaseModel):

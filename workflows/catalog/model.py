@@ -31,7 +31,7 @@ class ListingStatus(StrEnum):
 
 
 class ListingFormat(StrEnum):
-    FIXED_PRICE = "FIXED_PRICE"
+    FIXED_PRICE = "fixed_price"
 
 
 @dataclass(frozen=True)

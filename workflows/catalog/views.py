@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from workflows.catalog.model import Condition, ListingFormat, ListingStatus  # noqa: TC001 - pydantic reads them
 
 if TYPE_CHECKING:
     from workflows.catalog.model import Category, Listing
@@ -100,15 +102,15 @@ class ListingView(View):
     title: str
     description: str
     category_id: str
-    condition: str
+    condition: Condition
     item_specifics: list[ItemSpecificView]
     price: MoneyView
     #: what a buyer pays now: the price less an active deal's discount
     effective_price: MoneyView
     quantity: int
     shipping_options: list[ShippingOptionView]
-    format: str
-    status: str
+    format: ListingFormat
+    status: ListingStatus
     images: list[ImageView]
     sponsored: bool
     deal: DealView | None
@@ -131,7 +133,7 @@ class ListingView(View):
             title=listing.title,
             description=listing.description,
             category_id=listing.category_id,
-            condition=listing.condition.value,
+            condition=listing.condition,
             item_specifics=[ItemSpecificView(name=s.name, value=s.value) for s in listing.item_specifics],
             price=MoneyView.of(listing.price),
             effective_price=MoneyView.of(listing.effective_price(at)),
@@ -142,8 +144,8 @@ class ListingView(View):
                 )
                 for o in listing.shipping_options
             ],
-            format=listing.format.value,
-            status=listing.status.value,
+            format=listing.format,
+            status=listing.status,
             images=[
                 ImageView(
                     image_id=image.image_id,
@@ -224,7 +226,8 @@ class WatchView(View):
     title: str | None
     price: MoneyView | None
     effective_price: MoneyView | None
-    status: str
+    #: the listing's status, or removed when the listing is gone
+    status: Literal["active", "ended", "sold_out", "removed"]
 
 
 class WatchPage(View):

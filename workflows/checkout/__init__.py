@@ -1,6 +1,6 @@
 """Checkout: a buyer's cart becomes one paid order per seller (the ``checkout`` state machine).
 
-``POST /checkout`` validates the request and the cart, records the checkout (``PENDING``) and
+``POST /checkout`` validates the request and the cart, records the checkout (``pending``) and
 starts the Standard execution named by the checkout id. Its states, each served by one function
 of :mod:`workflows.checkout.steps`:
 
@@ -12,7 +12,7 @@ of :mod:`workflows.checkout.steps`:
    ``transfer_group`` = the checkout id; the fee stays in the platform's balance until payout).
 6. Wait For Payment: a task token parked under ``payment_intent:<id>``, resumed by the Stripe
    event through EventBridge, or timed out at the checkout's expiry.
-7. Mark Paid: the PaymentIntent is checked with Stripe; orders PAID and the ledger entries posted
+7. Mark Paid: the PaymentIntent is checked with Stripe; orders paid and the ledger entries posted
    in one PostgreSQL transaction.
 8. Complete Sale: holds settled (sold out ends the listing), cart lines removed, buyer and sellers
    notified, ``OrderPaid`` announced (payout listens to it).

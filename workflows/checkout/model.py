@@ -13,16 +13,19 @@ from workflows.shared.money import Money
 if TYPE_CHECKING:
     from datetime import datetime
 
-CheckoutStatus = Literal["PENDING", "AWAITING_PAYMENT", "PAID", "PAYMENT_FAILED", "EXPIRED", "CANCELLED"]
+#: lowercase snake_case, as every enumerated value the API answers (stored so since 0081)
+CheckoutStatus = Literal["pending", "awaiting_payment", "paid", "payment_failed", "expired", "cancelled"]
 CHECKOUT_STATUSES: tuple[str, ...] = get_args(CheckoutStatus)
 #: how a checkout that was not paid ends
-Outcome = Literal["PAYMENT_FAILED", "EXPIRED", "CANCELLED"]
-TERMINAL: frozenset[str] = frozenset({"PAID", "PAYMENT_FAILED", "EXPIRED", "CANCELLED"})
-#: the status its orders take when a checkout ends unpaid
+Outcome = Literal["payment_failed", "expired", "cancelled"]
+TERMINAL: frozenset[str] = frozenset({"paid", "payment_failed", "expired", "cancelled"})
+#: what told an order's story: a workflow step, a payment event, a notification, ...
+TimelineKind = Literal["workflow", "payment", "notification", "fulfilment", "payout"]
+#: the status its orders take when a checkout ends unpaid (the same word as the checkout's)
 ORDER_STATUS_OF: dict[str, Literal["payment_failed", "expired", "cancelled"]] = {
-    "PAYMENT_FAILED": "payment_failed",
-    "EXPIRED": "expired",
-    "CANCELLED": "cancelled",
+    "payment_failed": "payment_failed",
+    "expired": "expired",
+    "cancelled": "cancelled",
 }
 
 
@@ -143,7 +146,7 @@ class TimelineEvent:
 
     key: str
     checkout_id: str
-    kind: Literal["workflow", "payment", "notification", "fulfilment", "payout"]
+    kind: TimelineKind
     name: str
     occurred_at: datetime
     order_id: str | None = None

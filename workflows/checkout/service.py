@@ -19,6 +19,7 @@ from workflows.checkout.errors import (
     CHECKOUT_ERROR_CODES,
     AddressNotFound,
     CartEmpty,
+    CartMixedCurrencies,
     CartUnavailable,
     CheckoutNotCancellable,
     CheckoutNotFound,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     )
     from workflows.checkout.views import CheckoutRequest
     from workflows.notifications.model import NotificationPublisher
+    from workflows.onboarding.ports import SellerStandings
     from workflows.shared.clock import Clock
     from workflows.shared.events import EventPublisher
     from workflows.shared.identity import Caller
@@ -83,6 +85,11 @@ class CheckoutDependencies:
     events: EventPublisher
     clock: Clock
     expiry: timedelta = timedelta(minutes=30)
+    #: who may not sell now (Stripe restricted their account); None: nobody is restricted
+    sellers: SellerStandings | None = None
+
+    def restricted_sellers(self, lines: Iterable[CheckoutLine]) -> frozenset[str]:
+        return self.sellers.restricted({line.seller_id for line in lines}) if self.sellers else frozenset()
 
 
 def _key(checkout_id: str, *parts: str) -> str:
@@ -90,19 +97,24 @@ def _key(checkout_id: str, *parts: str) -> str:
     return "checkout-" + derived_id("stripe", checkout_id, *parts)
 
 
-def _problem(line: CheckoutLine, listing: Listing | None, buyer_id: str) -> dict[str, Any] | None:
+def _problem(  # noqa: PLR0911 - one return per problem
+    line: CheckoutLine, listing: Listing | None, buyer_id: str, restricted: frozenset[str]
+) -> dict[str, Any] | None:
     if listing is None:
-        return {"listing_id": line.listing_id, "problem": "LISTING_NOT_FOUND"}
+        return {"listing_id": line.listing_id, "problem": "listing_not_found"}
     if listing.seller_id == buyer_id:
-        return {"listing_id": line.listing_id, "problem": "OWN_LISTING"}
+        return {"listing_id": line.listing_id, "problem": "own_listing"}
+    if listing.seller_id in restricted:
+        # Stripe restricted the seller's account: it can take no payment for them now
+        return {"listing_id": line.listing_id, "problem": "seller_restricted"}
     if listing.status == ListingStatus.SOLD_OUT:
-        return {"listing_id": line.listing_id, "problem": "SOLD_OUT"}
+        return {"listing_id": line.listing_id, "problem": "sold_out"}
     if listing.status != ListingStatus.ACTIVE:
-        return {"listing_id": line.listing_id, "problem": "LISTING_ENDED"}
+        return {"listing_id": line.listing_id, "problem": "listing_ended"}
     if line.quantity > listing.quantity:
         return {
             "listing_id": line.listing_id,
-            "problem": "QUANTITY_NOT_AVAILABLE",
+            "problem": "quantity_not_available",
             "available": listing.quantity,
             "requested": line.quantity,
         }
@@ -110,13 +122,18 @@ def _problem(line: CheckoutLine, listing: Listing | None, buyer_id: str) -> dict
 
 
 def validate_lines(
-    buyer_id: str, lines: Iterable[CheckoutLine], listings: dict[str, Listing], at: datetime
+    buyer_id: str,
+    lines: Iterable[CheckoutLine],
+    listings: dict[str, Listing],
+    at: datetime,
+    *,
+    restricted_sellers: frozenset[str] = frozenset(),
 ) -> None:
     """The lines can be bought now at the prices the buyer saw; else the error says what moved."""
     problems, changes = [], []
     for line in lines:
         listing = listings.get(line.listing_id)
-        problem = _problem(line, listing, buyer_id)
+        problem = _problem(line, listing, buyer_id, restricted_sellers)
         if problem is not None:
             problems.append(problem)
             continue
@@ -147,6 +164,25 @@ def validate_lines(
         raise PriceChanged(
             "Prices changed since the items were put in the cart; review the cart and check out again.",
             details={"changes": changes},
+        )
+
+
+def require_one_currency(lines: Iterable[CheckoutLine]) -> None:
+    """One checkout is one payment, in one currency: a cart in several is refused, not split."""
+    by_currency: dict[str, list[str]] = {}
+    for line in lines:
+        by_currency.setdefault(line.unit_price.currency, []).append(line.listing_id)
+    if len(by_currency) > 1:
+        raise CartMixedCurrencies(
+            f"The cart holds items in {', '.join(sorted(by_currency))}; a checkout is paid in one "
+            "currency. Check out the items of one currency at a time (leave the others in the cart "
+            "for later, or remove them).",
+            details={
+                "currencies": [
+                    {"currency": currency, "listing_ids": sorted(ids)}
+                    for currency, ids in sorted(by_currency.items())
+                ]
+            },
         )
 
 
@@ -199,11 +235,14 @@ class CheckoutService:
         choices = {c.listing_id: c.service for c in request.shipping_choices}
         lines, listings = self._cart_lines(caller.user_id, choices)
         now = self._d.clock.now()
-        validate_lines(caller.user_id, lines, listings, now)
+        validate_lines(
+            caller.user_id, lines, listings, now, restricted_sellers=self._d.restricted_sellers(lines)
+        )
+        require_one_currency(lines)
         record = CheckoutRecord(
             checkout_id=checkout_id,
             buyer_id=caller.user_id,
-            status="PENDING",
+            status="pending",
             request_hash=fingerprint,
             address_id=request.address_id,
             ship_to=ship_to,
@@ -234,7 +273,7 @@ class CheckoutService:
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was used with another request body; use a new key for a new checkout."
             )
-        if found.status == "PENDING":  # the first try may have stopped before the start
+        if found.status == "pending":  # the first try may have stopped before the start
             self._d.starter.start(checkout_id, {"checkout_id": checkout_id})
         return CheckoutView.of(found, orders)
 
@@ -273,14 +312,14 @@ class CheckoutService:
 
     def cancel(self, caller: Caller, checkout_id: str) -> CheckoutView:
         """The buyer gives up while the payment is awaited: the PaymentIntent is cancelled at Stripe,
-        whose event ends the checkout (CANCELLED, items released)."""
+        whose event ends the checkout (cancelled, items released)."""
         with self._d.uow() as uow:
             found = uow.checkouts.get(checkout_id)
             if found is None or found.buyer_id != caller.user_id:
                 raise CheckoutNotFound("No such checkout.")
             orders = uow.checkouts.orders_of(checkout_id)
         if found.ended:
-            if found.status == "CANCELLED":
+            if found.status == "cancelled":
                 return CheckoutView.of(found, orders)
             raise CheckoutNotCancellable(f"The checkout is {found.status}; it can no longer be cancelled.")
         if found.payment_intent_id is None:
@@ -338,7 +377,13 @@ class CheckoutService:
             checkout = self._checkout(uow, checkout_id)
         now = self._d.clock.now()
         listings = {x.id: x for x in self._d.listings.get_many([line.listing_id for line in checkout.lines])}
-        validate_lines(checkout.buyer_id, checkout.lines, listings, now)
+        validate_lines(
+            checkout.buyer_id,
+            checkout.lines,
+            listings,
+            now,
+            restricted_sellers=self._d.restricted_sellers(checkout.lines),
+        )
         return {
             "items": [
                 {"listing_id": line.listing_id, "quantity": line.quantity}
@@ -428,7 +473,7 @@ class CheckoutService:
         now = self._d.clock.now()
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id, for_update=True)
-            if checkout.status == "PENDING":
+            if checkout.status == "pending":
                 uow.checkouts.await_payment(checkout_id, intent.payment_intent_id, str(intent.client_secret))
                 for order in uow.checkouts.orders_of(checkout_id, for_update=True):
                     if order.status == "pending":
@@ -446,7 +491,7 @@ class CheckoutService:
         return {"payment_intent_id": intent.payment_intent_id}
 
     def mark_paid(self, checkout_id: str) -> dict[str, Any]:
-        """State "Mark Paid": Stripe confirms the payment; orders PAID and the ledger posted, together."""
+        """State "Mark Paid": Stripe confirms the payment; orders paid and the ledger posted, together."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
         if checkout.payment_intent_id is None or checkout.amount_total is None:
@@ -472,8 +517,8 @@ class CheckoutService:
                 if order.status in ("pending", "awaiting_payment"):
                     uow.orders.mark_paid(order.order_id, charge_id=charge_id, paid_at=now)
                 self._moment(uow, checkout, "workflow", "Order paid", now, order_id=order.order_id)
-            if checkout.status != "PAID":
-                uow.checkouts.set_status(checkout_id, "PAID", charge_id=charge_id)
+            if checkout.status != "paid":
+                uow.checkouts.set_status(checkout_id, "paid", charge_id=charge_id)
             self._moment(
                 uow,
                 checkout,
@@ -489,8 +534,8 @@ class CheckoutService:
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
             orders = uow.checkouts.orders_of(checkout_id)
-        if checkout.status != "PAID":
-            raise PaymentNotSucceeded(f"checkout {checkout_id} is {checkout.status}, not PAID")
+        if checkout.status != "paid":
+            raise PaymentNotSucceeded(f"checkout {checkout_id} is {checkout.status}, not paid")
         now = self._d.clock.now()
         sold_out = self._settle(checkout, now)
         for line in checkout.lines:
@@ -581,7 +626,7 @@ class CheckoutService:
         close the orders and the checkout with ``outcome``, tell the buyer when it is news to them."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
-        if checkout.status == "PAID":
+        if checkout.status == "paid":
             raise PaymentAlreadySucceeded(f"checkout {checkout_id} is paid")
         intent: PaymentIntentState | None = None
         if checkout.payment_intent_id is not None:
@@ -597,7 +642,7 @@ class CheckoutService:
         now = self._d.clock.now()
         with self._d.uow() as uow:
             current = self._checkout(uow, checkout_id, for_update=True)
-            if current.status == "PAID":
+            if current.status == "paid":
                 raise PaymentAlreadySucceeded(f"checkout {checkout_id} is paid")
             for order in uow.checkouts.orders_of(checkout_id, for_update=True):
                 if order.status in ("pending", "awaiting_payment"):
@@ -612,7 +657,7 @@ class CheckoutService:
                 now,
                 detail={"code": failure.code},
             )
-        if outcome in ("PAYMENT_FAILED", "EXPIRED"):
+        if outcome in ("payment_failed", "expired"):
             self._notify_unpaid(checkout, outcome, failure)
         return {"status": outcome, "code": failure.code}
 
@@ -625,13 +670,13 @@ class CheckoutService:
     def _failure(
         self, outcome: Outcome, error: dict[str, Any] | None, intent: PaymentIntentState | None
     ) -> CheckoutFailure:
-        if outcome == "PAYMENT_FAILED":
+        if outcome == "payment_failed":
             return CheckoutFailure(
                 "PAYMENT_FAILED",
                 (intent.failure_message if intent else None) or "The card was declined; nothing was charged.",
                 {"decline_code": intent.failure_code} if intent and intent.failure_code else {},
             )
-        if outcome == "EXPIRED":
+        if outcome == "expired":
             return CheckoutFailure(
                 "CHECKOUT_EXPIRED", "The payment did not arrive in time; the items were released.", {}
             )
@@ -642,7 +687,7 @@ class CheckoutService:
         return failure_of(error)
 
     def _notify_unpaid(self, checkout: CheckoutRecord, outcome: Outcome, failure: CheckoutFailure) -> None:
-        kind = "orders.payment_failed" if outcome == "PAYMENT_FAILED" else "orders.checkout_expired"
+        kind = "orders.payment_failed" if outcome == "payment_failed" else "orders.checkout_expired"
         self._d.notifications.publish(
             Notification(
                 notification_id=derived_id(kind, checkout.checkout_id),
@@ -662,8 +707,8 @@ class CheckoutService:
         """The compensation after a payment that could not be recorded: give the money back."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
-        if checkout.status == "PAID":
-            return {"status": "PAID", "refunded": False}
+        if checkout.status == "paid":
+            return {"status": "paid", "refunded": False}
         refund_id = None
         if checkout.payment_intent_id is not None:
             intent = self._d.payments.retrieve(checkout.payment_intent_id)
@@ -685,9 +730,9 @@ class CheckoutService:
             for order in uow.checkouts.orders_of(checkout.checkout_id, for_update=True):
                 if order.status in ("pending", "awaiting_payment"):
                     uow.orders.set_status(order.order_id, "cancelled")
-            uow.checkouts.set_status(checkout.checkout_id, "CANCELLED", failure=failure)
+            uow.checkouts.set_status(checkout.checkout_id, "cancelled", failure=failure)
             self._moment(uow, checkout, "payment", "Payment refunded", self._d.clock.now())
-        return {"status": "CANCELLED", "refunded": True}
+        return {"status": "cancelled", "refunded": True}
 
 
 def _address_line(ship_to: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.catalog.views import MoneyView
+from workflows.checkout.model import CheckoutStatus, TimelineKind  # noqa: TC001 - pydantic reads them
 from workflows.shared.clock import rfc3339
 
 if TYPE_CHECKING:
@@ -51,10 +52,12 @@ class CheckoutErrorView(_View):
 
 class CheckoutView(_View):
     checkout_id: str
-    status: str = Field(description="PENDING, AWAITING_PAYMENT, PAID, PAYMENT_FAILED, EXPIRED or CANCELLED")
+    status: CheckoutStatus = Field(
+        description="pending → awaiting_payment → paid, or payment_failed, expired or cancelled"
+    )
     order_ids: list[str]
     total: MoneyView | None = Field(description="What the buyer pays; known once the orders exist")
-    payment: PaymentView | None = Field(description="While AWAITING_PAYMENT: what the client confirms")
+    payment: PaymentView | None = Field(description="While awaiting_payment: what the client confirms")
     expires_at: str
     error: CheckoutErrorView | None = None
     status_url: str
@@ -64,7 +67,7 @@ class CheckoutView(_View):
     @classmethod
     def of(cls, checkout: CheckoutRecord, orders: list[OrderRecord]) -> CheckoutView:
         awaiting = (
-            checkout.status == "AWAITING_PAYMENT" and checkout.payment_intent_id and checkout.client_secret
+            checkout.status == "awaiting_payment" and checkout.payment_intent_id and checkout.client_secret
         )
         failure = checkout.failure
         return cls(
@@ -91,7 +94,7 @@ class CheckoutView(_View):
 
 class TimelineEntryView(_View):
     at: str
-    kind: str
+    kind: TimelineKind
     name: str
     detail: dict[str, Any]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workflows.catalog.views import MoneyView
+from workflows.orders.model import OrderStatus  # noqa: TC001 - pydantic reads it
 from workflows.shared.clock import rfc3339
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class CancellationView(_View):
 
 class FulfilmentView(_View):
     order_id: str
-    status: str
+    status: OrderStatus
     shipment: ShipmentView | None
     cancellation: CancellationView | None
 

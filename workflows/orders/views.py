@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from workflows.catalog.views import MoneyView
+from workflows.orders.model import OrderStatus  # noqa: TC001 - pydantic reads it
 from workflows.shared.clock import rfc3339
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class BuyerOrderView(_View):
     role: Literal["buyer", "seller"]
     buyer_id: str
     seller_id: str
-    status: str
+    status: OrderStatus
     items: list[OrderItemView]
     items_total: MoneyView
     shipping_total: MoneyView

@@ -1,6 +1,6 @@
 """State-machine step "Mark Paid" of checkout.
 
-Stripe confirms the payment; orders PAID and the ledger posted together.
+Stripe confirms the payment; orders paid and the ledger posted together.
 """
 
 from __future__ import annotations

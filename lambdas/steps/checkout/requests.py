@@ -19,7 +19,7 @@ class CreateOrdersStep(CheckoutStep):
 
 
 class AbandonStep(CheckoutStep):
-    outcome: Literal["PAYMENT_FAILED", "EXPIRED", "CANCELLED"]
+    outcome: Literal["payment_failed", "expired", "cancelled"]
     error: dict[str, Any] | None = None
 
 

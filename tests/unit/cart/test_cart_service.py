@@ -263,10 +263,10 @@ def test_given_lines_that_are_not_available_then_they_are_flagged_and_left_out_o
     cart = world.service.cart(BUYER)
     problems = {i.listing_id: (i.available, i.status, i.problem, i.quantity_available) for i in cart.items}
     assert problems == {
-        "l1": (False, "active", "QUANTITY_NOT_AVAILABLE", 2),
-        "l2": (False, "sold_out", "SOLD_OUT", 0),
-        "l3": (False, "ended", "LISTING_ENDED", 0),
-        "l4": (False, "ended", "LISTING_NOT_FOUND", 0),
+        "l1": (False, "active", "quantity_not_available", 2),
+        "l2": (False, "sold_out", "sold_out", 0),
+        "l3": (False, "ended", "listing_ended", 0),
+        "l4": (False, "ended", "listing_not_found", 0),
         "l5": (True, "active", None, 3),
     }
     assert [(s.amount, s.currency) for s in cart.subtotals] == [(700, "EUR")]
@@ -318,7 +318,7 @@ def test_given_a_mark_newer_than_the_catalog_read_then_the_cart_shows_the_mark(w
     assert (items["l2"].status, items["l2"].available, items["l2"].problem) == (
         "ended",
         False,
-        "LISTING_ENDED",
+        "listing_ended",
     )
     assert [(s.amount, s.currency) for s in world.service.cart(BUYER).subtotals] == [(4000, "USD")]
 

@@ -70,7 +70,7 @@ def _checkout(spec: list[tuple]) -> CheckoutRecord:
     return CheckoutRecord(
         checkout_id="co-prop",
         buyer_id="buyer-1",
-        status="PENDING",
+        status="pending",
         request_hash="h",
         address_id="a1",
         ship_to={},
