@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Fn, IgnoreMode, RemovalPolicy, Tags
+from aws_cdk import AssetHashType, Duration, Fn, IgnoreMode, RemovalPolicy, Tags
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from stacks import bundle
 from stacks.constructs.log_retention import retention
 from stacks.naming import LOGICAL_NAME_TAG, construct_id, physical_name
 from stacks.topology import ROOT, Ref
@@ -32,8 +34,8 @@ CODE_EXCLUDES = (
     ".ruff_cache",
     "*.md",
 )
-#: third-party dependencies built for Lambda (see the README: `make layer`)
-DEPENDENCIES_LAYER_DIR = ROOT / "build" / "lambda-layer"
+#: third-party dependencies built for the stage's runtime and architecture by `make bundle`
+DEPENDENCIES_LAYER_DIR = bundle.LAYER_DIR
 #: the account that publishes the public Powertools for AWS Lambda (Python) layers
 POWERTOOLS_ACCOUNT = "017000801446"
 METRICS_NAMESPACE = "Resale"
@@ -60,6 +62,53 @@ def powertools_layer_arn(scope: Construct, config: StageConfig) -> str:
         scope,
         f"/aws/service/powertools/python/{config.lambda_architecture}/{config.lambda_runtime}/"
         f"{config.powertools_version}",
+    )
+
+
+def stage_environment(config: StageConfig) -> dict[str, str]:
+    """What every function learns from the stage's settings (``lambdas/settings.py`` reads it).
+
+    None of these has a default in the runtime code: a function without them fails its cold
+    start instead of sending mail from, or redirecting sellers to, a placeholder.
+    """
+    return {
+        "STAGE": config.stage,
+        "EMAIL_SENDER": config.email_sender,
+        "ADMIN_EMAIL": config.admin_email,
+        "ONBOARDING_RETURN_URL": config.onboarding_return_url,
+        "ONBOARDING_REFRESH_URL": config.onboarding_refresh_url,
+        "CORS_ALLOWED_ORIGINS": json.dumps(list(config.cors_allowed_origins)),
+    }
+
+
+def dependencies_layer(
+    scope: Construct,
+    config: StageConfig,
+    runtime: lambda_.Runtime,
+    architecture: lambda_.Architecture,
+    removal: RemovalPolicy,
+) -> lambda_.LayerVersion:
+    """The layer of what only this project brings (``make bundle``); the synth fails without it.
+
+    A missing bundle, or one built for another runtime, architecture or set of pins, is a
+    :class:`~stacks.bundle.BundleError` that says what to run: never a stack whose functions
+    cannot import their dependencies. The asset's hash is the bundle manifest's, which names
+    every input, so an unchanged bundle is not uploaded again.
+    """
+    target = bundle.Target(runtime=config.lambda_runtime, architecture=config.lambda_architecture)
+    directory = bundle.check(target, stage=config.stage)
+    return lambda_.LayerVersion(
+        scope,
+        "Dependencies",
+        code=lambda_.Code.from_asset(
+            str(directory),
+            asset_hash=bundle.manifest_digest(),
+            asset_hash_type=AssetHashType.CUSTOM,
+        ),
+        compatible_runtimes=[runtime],
+        compatible_architectures=[architecture],
+        description=f"Resale's third-party runtime dependencies ({target})",
+        removal_policy=removal,
     )
 
 
@@ -92,18 +141,7 @@ class Functions(Construct):
                 self, "Powertools", powertools_layer_arn(self, config)
             )
         ]
-        if DEPENDENCIES_LAYER_DIR.is_dir():
-            layers.append(
-                lambda_.LayerVersion(
-                    self,
-                    "Dependencies",
-                    code=lambda_.Code.from_asset(str(DEPENDENCIES_LAYER_DIR)),
-                    compatible_runtimes=[runtime],
-                    compatible_architectures=[architecture],
-                    description="Resale's third-party runtime dependencies",
-                    removal_policy=removal,
-                )
-            )
+        layers.append(dependencies_layer(self, config, runtime, architecture, removal))
 
         self._functions: dict[str, lambda_.Function] = {}
         for spec in functions:
@@ -116,7 +154,7 @@ class Functions(Construct):
                 removal_policy=removal,
             )
             environment = {
-                "STAGE": config.stage,
+                **stage_environment(config),
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": config.log_level,
                 **{

@@ -23,7 +23,7 @@ import requests
 from local.cloud.measure import measure_step_cost
 from local.runtime import LocalCloud, LocalCloudConfig
 
-CAPABILITY_BENCHMARKS = ("accounts", "catalog", "checkout")
+CAPABILITY_BENCHMARKS = ("accounts", "catalog", "checkout", "cold_imports")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT_IGNORED = ("W3005",)
 #: regions the templates are checked against (the stacks are region-agnostic)
 CFN_LINT_REGIONS = ("us-east-1", "eu-west-1")
+#: CDK's context key for synthesizing without copying assets into the cloud assembly (SAM's)
+STAGING_DISABLED = "aws:cdk:disable-asset-staging"
 
 
 def cdk_context() -> dict[str, Any]:
@@ -71,7 +73,9 @@ class Synthesized:
 
 def synthesize(outdir: Path, topology: Topology = TOPOLOGY, **settings: Any) -> Synthesized:
     """Build and synthesize the app for a stage into ``outdir`` (a temporary cdk.out)."""
-    context = {**cdk_context(), **settings}
+    # assets are not copied into each test's cdk.out (the dependencies bundle alone is ~100 MB):
+    # the templates are the same, their asset metadata points at the source folders
+    context = {**cdk_context(), STAGING_DISABLED: True, **settings}
     app = cdk.App(context=context, outdir=str(outdir))
     stage = build_stage(app, load_stage(context, environ={}), topology)
     app.synth()
