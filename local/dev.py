@@ -63,12 +63,15 @@ def main() -> int:
         info = cloud.describe()
         lines = [
             "",
-            f"Resale is up in {elapsed:.1f} s (time runs at x{settings.time_factor:g}).",
+            f"Resale is up in {elapsed:.1f} s (time runs at x{settings.time_factor:g}, "
+            "and jumps ahead when you advance the clock).",
             "",
             f"  API          {cloud.api_url}            (try {cloud.api_url}/health)",
             f"  Console      {cloud.console_url}",
             f"  Outbox       {cloud.api_url}/_local/outbox",
             f"  Config       {cloud.api_url}/_local/config",
+            f"  Clock        {cloud.api_url}/_local/clock   (move it: curl -s -X POST "
+            f"{cloud.api_url}/_local/clock/advance -d '{{\"seconds\": 604800}}'; or in the console)",
             f"  AWS (moto)   {info['aws']['endpoint_url']}",
             f"  Stripe       {info['stripe']['api_base']}   keys {info['stripe']['secret_key']} / "
             f"{info['stripe']['publishable_key']}",

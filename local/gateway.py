@@ -8,6 +8,12 @@ its expiry, audience, issuer and token use; the claims handed to the function as
 routes. Gateway errors (401, 404, 413) use the API's error shape, as the stack's gateway
 responses configure them (``stacks/constructs/api.py`` ``GATEWAY_RESPONSES``). Local-only
 helpers live under ``/_local/`` and are never deployed.
+
+CORS as the stack declares it (:class:`stacks.model.Cors`): ``OPTIONS`` on any resource of the
+API is the preflight API Gateway answers itself (the matching origin, else the first allowed
+one); the gateway's own errors name the first allowed origin (their headers are literals); a
+StartExecution route's answer names an allowed origin only; a function's answer is its own (the
+shared resolver adds the header for allowed origins).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from stacks.topology import FunctionTarget, Route, StartExecutionTarget
@@ -33,12 +40,15 @@ if TYPE_CHECKING:
 
     from local.cloud.aws import LocalAws
     from local.cloud.provision import Provisioned
+    from stacks.model import Cors
     from stacks.topology import Topology
 
 log = logging.getLogger("resale.local.gateway")
 
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+#: how far ahead of the clock a token's ``iat`` may be (PyJWT's check, on the local cloud's clock)
+TOKEN_LEEWAY_S = 5
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -46,11 +56,34 @@ def _error(status: int, code: str, message: str) -> Response:
     return Response(body, status=status, content_type="application/json")
 
 
+class GatewayError(Response):
+    """An error API Gateway answers itself (one of its gateway responses), not an integration's."""
+
+
+def _gateway_error(status: int, code: str, message: str) -> GatewayError:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return GatewayError(body, status=status, content_type="application/json")
+
+
 @dataclass(frozen=True)
 class CompiledRoute:
     route: Route
     pattern: re.Pattern[str]
     parameters: tuple[str, ...]
+
+
+def resource_paths(routes: Iterable[Route]) -> set[str]:
+    """Every resource of the REST API's tree: each route's path and all its parents (``/`` too)."""
+    paths = {"/"}
+    for route in routes:
+        parts = route.path.strip("/").split("/")
+        paths.update("/" + "/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return paths
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\\{[A-Za-z0-9_]+\+\\\}", ".+", re.escape(path))
+    return re.compile("^" + re.sub(r"\\\{[A-Za-z0-9_]+\\\}", "[^/]+", regex) + "$")
 
 
 def compile_route(route: Route) -> CompiledRoute:
@@ -86,12 +119,21 @@ class TokenVerifier:
             algorithms=["RS256"],
             audience=self._audience,
             issuer=self._issuer,
-            options={"require": ["exp", "iat", "sub", "token_use"], "verify_exp": False},
+            # the times are checked against the local cloud's clock, which may be ahead of real time
+            options={
+                "require": ["exp", "iat", "sub", "token_use"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
         if claims["token_use"] != "id":  # noqa: S105 - a claim value, not a secret
             raise jwt.InvalidTokenError("not an id token")
-        if float(claims["exp"]) <= self._clock():
+        now = self._clock()
+        if float(claims["exp"]) <= now:
             raise jwt.ExpiredSignatureError("token expired")
+        if float(claims["iat"]) > now + TOKEN_LEEWAY_S:
+            raise jwt.ImmatureSignatureError("token issued in the future")
         return claims
 
 
@@ -116,12 +158,15 @@ class Gateway:
         provisioned: Provisioned,
         *,
         clock: Callable[[], float] = time.time,
+        cors: Cors,
         local_apps: dict[str, WSGIApplication] | None = None,
         local_config: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self._aws = aws
         self._provisioned = provisioned
+        self.cors = cors
         self._routes = [compile_route(r) for r in topology.routes]
+        self._resources = [_path_pattern(path) for path in sorted(resource_paths(topology.routes))]
         self._local_apps = local_apps or {}
         self._local_config = local_config
         pool_id = provisioned.user_pool_id
@@ -150,8 +195,25 @@ class Gateway:
         for prefix, app in self._local_apps.items():
             if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 return Response.from_app(app, request.environ)
-        if request.content_length and request.content_length > MAX_BODY_BYTES:
-            return _error(413, "PAYLOAD_TOO_LARGE", "The request body is larger than 10 MB.")
+        response = self._route(request)
+        if isinstance(response, GatewayError):
+            # API Gateway's own error: its gateway response's literal CORS headers
+            response.headers["Access-Control-Allow-Origin"] = self.cors.fixed_origin
+            response.headers["Vary"] = "Origin"
+        return response
+
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        # a chunked body has no Content-Length: read at most one byte more than the limit
+        request.max_content_length = MAX_BODY_BYTES + 1
+        try:
+            too_large = len(request.get_data()) > MAX_BODY_BYTES
+        except RequestEntityTooLarge:  # its Content-Length says more
+            too_large = True
+        if too_large:
+            return _gateway_error(413, "PAYLOAD_TOO_LARGE", "The request body is larger than 10 MB.")
+        if request.method == "OPTIONS" and any(p.match(path) for p in self._resources):
+            return self._preflight(request)
         allowed: list[str] = []
         for compiled in self._routes:
             match = compiled.pattern.match(path)
@@ -164,7 +226,26 @@ class Gateway:
         # API Gateway answers an unknown method like an unknown path (MISSING_AUTHENTICATION_TOKEN,
         # which the stack's gateway responses turn into this 404)
         hint = f" This path takes {', '.join(sorted(set(allowed)))}." if allowed else ""
-        return _error(404, "ROUTE_NOT_FOUND", f"No route for {request.method} {path}.{hint}")
+        return _gateway_error(404, "ROUTE_NOT_FOUND", f"No route for {request.method} {path}.{hint}")
+
+    def _preflight(self, request: Request) -> Response:
+        """The mock OPTIONS method CDK's ``default_cors_preflight_options`` puts on every resource."""
+        cors = self.cors
+        response = Response(status=cors.preflight_status)
+        response.headers["Access-Control-Allow-Headers"] = ",".join(cors.allow_headers)
+        response.headers["Access-Control-Allow-Origin"] = cors.preflight_origin(request.headers.get("Origin"))
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = ",".join(cors.allow_methods)
+        response.headers["Access-Control-Max-Age"] = str(cors.max_age_s)
+        return response
+
+    def _with_cors(self, request: Request, response: Response) -> Response:
+        """What a StartExecution route's response template adds: the origin, if allowed."""
+        origin = request.headers.get("Origin")
+        if self.cors.allows(origin):
+            response.headers["Access-Control-Allow-Origin"] = str(origin)
+            response.headers["Vary"] = "Origin"
+        return response
 
     def _serve(self, compiled: CompiledRoute, path_parameters: dict[str, str], request: Request) -> Response:
         route = compiled.route
@@ -173,18 +254,20 @@ class Gateway:
             header = request.headers.get("Authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else header.strip()
             if not token:
-                return _error(
+                return _gateway_error(
                     401, "UNAUTHORIZED", "This route needs an 'Authorization: Bearer <id token>' header."
                 )
             try:
                 claims = self.verifier.verify(token)
             except jwt.ExpiredSignatureError:
-                return _error(401, "UNAUTHORIZED", "The incoming token has expired; log in or refresh it.")
+                return _gateway_error(
+                    401, "UNAUTHORIZED", "The incoming token has expired; log in or refresh it."
+                )
             except (jwt.PyJWTError, ValueError, KeyError):
-                return _error(401, "UNAUTHORIZED", "The token is not valid for this API.")
+                return _gateway_error(401, "UNAUTHORIZED", "The token is not valid for this API.")
         if isinstance(route.target, FunctionTarget):
             return self._invoke(route, route.target, path_parameters, request, claims)
-        return self._start_execution(route.target, request, claims)
+        return self._with_cors(request, self._start_execution(route.target, request, claims))
 
     # -- integrations ----------------------------------------------------------------------
 
@@ -251,10 +334,12 @@ class Gateway:
         result = self._aws.functions.invoke(self._provisioned.physical_name(target.function), event)
         if result.error_type is not None:
             log.error("%s raised %s: %s", target.function, result.error_type, result.error_message)
-            return _error(502, "INTERNAL_ERROR", "The service failed to answer; the error was logged.")
+            return _gateway_error(
+                502, "INTERNAL_ERROR", "The service failed to answer; the error was logged."
+            )
         payload = result.payload
         if not isinstance(payload, dict) or "statusCode" not in payload:
-            return _error(502, "INTERNAL_ERROR", "The service answered in an unexpected shape.")
+            return _gateway_error(502, "INTERNAL_ERROR", "The service answered in an unexpected shape.")
         headers = Headers()
         for name, value in (payload.get("headers") or {}).items():
             headers[name] = str(value)
@@ -263,7 +348,11 @@ class Gateway:
                 headers.add(name, str(value))
         body = payload.get("body") or ""
         data = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode("utf-8")
-        return Response(data, status=int(payload["statusCode"]), headers=headers)
+        typed = "Content-Type" in headers
+        response = Response(data, status=int(payload["statusCode"]), headers=headers)
+        if not typed:
+            del response.headers["Content-Type"]  # as the function answered (a 204 has none), not werkzeug's
+        return response
 
     @staticmethod
     def _execution_request(

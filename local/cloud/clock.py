@@ -6,20 +6,33 @@ Two implementations of one small protocol:
   back-off) returns at once and is recorded in :attr:`VirtualClock.waits`. A wait that can be
   cut short by something else (a task token's ``SendTaskSuccess``, a task finishing before its
   ``TimeoutSeconds``) blocks until that something happens or until :meth:`VirtualClock.advance`
-  moves the clock past its deadline.
+  moves the clock past its deadline. Its ``now`` still flows with real time (plus every
+  advance), as the handlers that read it expect: two records made one after the other do not
+  share a timestamp. ``VirtualClock(flows=False)`` stands still instead.
 * :class:`ScaledClock` (``make dev``): real time multiplied by ``factor`` (60 = a minute per
   second); ``advance`` still jumps ahead, e.g. to expire a payment window from the console.
 
 By default a sleep does not move the shared time seen by other waiters: a one-day Wait in one
 execution must not time out another execution's task token. ``VirtualClock(sleeps_advance=True)``
 makes sleeps move everyone's time instead.
+
+:class:`ClockControl` is the clock as a person moves it (``/_local/clock``, the console's form),
+like Stripe's test clocks: :meth:`ClockControl.advance` jumps the clock and answers once what
+fell due has run (woken waits, the schedules due, the asynchronous deliveries and their
+consumers) and the interpreter's threads are at rest again.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 
 class Clock(Protocol):
@@ -57,6 +70,8 @@ class _ConditionClock:
         self._offset = 0.0
         self._waiters: list[threading.Condition] = []
         self._waiters_lock = threading.Lock()
+        #: thread id -> (clock deadline or None, the event it waits for): who waits on this clock
+        self._parked: dict[int, tuple[float | None, threading.Event]] = {}
 
     # subclasses define these two
     def now(self) -> float:
@@ -64,6 +79,25 @@ class _ConditionClock:
 
     def _real_timeout(self, clock_seconds: float) -> float | None:
         raise NotImplementedError
+
+    @property
+    def advanced_s(self) -> float:
+        """How far :meth:`advance` (and sleeps that advance) moved this clock ahead of its flow."""
+        with self._cond:
+            return self._offset
+
+    def parked(self, thread_id: int) -> bool | None:
+        """Whether the thread is at rest on this clock: None when it is not waiting on it; True
+        when it waits for an event not set yet and a deadline not reached (or none); False when
+        its wait is over (the event set or the deadline passed) and it is about to go on."""
+        with self._waiters_lock:
+            entry = self._parked.get(thread_id)
+        if entry is None:
+            return None
+        deadline, event = entry
+        if threading.Event.is_set(event):
+            return False
+        return deadline is None or deadline > self.now()
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
@@ -93,13 +127,21 @@ class _ConditionClock:
         return False
 
     def _wait(self, event: threading.Event, timeout: float | None) -> bool:
+        me = threading.get_ident()
         if timeout is None:
-            return threading.Event.wait(event)
+            with self._waiters_lock:
+                self._parked[me] = (None, event)
+            try:
+                return threading.Event.wait(event)
+            finally:
+                with self._waiters_lock:
+                    self._parked.pop(me, None)
         deadline = self.now() + max(timeout, 0.0)
         clock_event = isinstance(event, _ClockEvent)
         wake = event.wake if isinstance(event, _ClockEvent) else threading.Condition()
         with self._waiters_lock:
             self._waiters.append(wake)
+            self._parked[me] = (deadline, event)
         try:
             with wake:
                 while not threading.Event.is_set(event):
@@ -114,6 +156,7 @@ class _ConditionClock:
         finally:
             with self._waiters_lock:
                 self._waiters.remove(wake)
+                self._parked.pop(me, None)
         return True
 
 
@@ -135,15 +178,20 @@ class _ClockEvent(threading.Event):
 
 
 class VirtualClock(_ConditionClock):
-    """Test time: moves only when something waits or a test calls :meth:`advance`."""
+    """Test time: waits and sleeps take none; it jumps when a test calls :meth:`advance`, and
+    otherwise flows at real speed (unless ``flows=False``)."""
 
-    def __init__(self, start: float | None = None, *, sleeps_advance: bool = False) -> None:
+    def __init__(
+        self, start: float | None = None, *, sleeps_advance: bool = False, flows: bool = True
+    ) -> None:
         super().__init__()
         self._start = time.time() if start is None else start
         self._sleeps_advance = sleeps_advance
+        self._mono0 = time.monotonic() if flows else None
 
     def now(self) -> float:
-        return self._start + self._offset
+        flowed = 0.0 if self._mono0 is None else time.monotonic() - self._mono0
+        return self._start + flowed + self._offset
 
     def sleep(self, seconds: float, what: str = "sleep") -> None:
         seconds = max(float(seconds), 0.0)
@@ -185,3 +233,129 @@ class ScaledClock(_ConditionClock):
 
     def _real_timeout(self, clock_seconds: float) -> float | None:
         return clock_seconds / self.factor
+
+
+#: the longest one advance may move the clock: a year and a day, longer than anything waits
+MAX_ADVANCE_S = 366 * 86_400
+#: how long an advance waits for what fell due to run before it answers anyway
+SETTLE_TIMEOUT_S = 60.0
+
+
+def check_advance(seconds: object) -> int:
+    """``seconds`` as one advance accepts it (a whole number in 1..MAX_ADVANCE_S), else ValueError
+    with the words a person needs."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise ValueError("'seconds' must be a whole number of seconds, e.g. 3600")
+    if not 1 <= seconds <= MAX_ADVANCE_S:
+        raise ValueError(f"'seconds' must be between 1 and {MAX_ADVANCE_S} (366 days)")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """What one :meth:`ClockControl.advance` did."""
+
+    seconds: int
+    #: what the schedule rules that came due started (executions, functions, queues)
+    fired: tuple[str, ...]
+    #: True when everything that fell due has run and come to rest before the answer
+    settled: bool
+    #: interpreter threads still busy when it stopped waiting (0 when settled)
+    busy: int
+
+
+def _no_threads() -> Iterable[threading.Thread]:
+    return ()
+
+
+def _nothing_to_settle(timeout_s: float) -> None:
+    return None
+
+
+def _no_schedules() -> list[str]:
+    return []
+
+
+class ClockControl:
+    """The local cloud's time as a person moves it, as Stripe's test clocks move theirs.
+
+    ``threads`` lists the Step Functions interpreter's threads; ``settle(timeout_s)`` waits for
+    the asynchronous deliveries and the SQS consumers (raising TimeoutError when they do not come
+    to rest); ``schedules()`` fires the schedule rules that are due and says what they started.
+    A thread is at rest when it waits on the clock for something not yet due (a Wait state, a
+    back-off, a task token, a task's timeout), is blocked in a :mod:`threading` wait (a join, an
+    event set by another thread), or has ended.
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock | ScaledClock,
+        *,
+        mode: str = "virtual",
+        time_factor: float = 1.0,
+        threads: Callable[[], Iterable[threading.Thread]] = _no_threads,
+        settle: Callable[[float], None] = _nothing_to_settle,
+        schedules: Callable[[], list[str]] = _no_schedules,
+    ) -> None:
+        self.clock = clock
+        self.mode = mode
+        self.time_factor = time_factor
+        self._threads = threads
+        self._settle = settle
+        self._schedules = schedules
+        self._lock = threading.Lock()  # one advance at a time
+
+    def reading(self) -> dict[str, Any]:
+        """``GET /_local/clock``: the time (RFC 3339 UTC and epoch seconds) and how far it was moved."""
+        now = self.clock.now()
+        return {
+            "now": datetime.fromtimestamp(int(now), UTC).isoformat().replace("+00:00", "Z"),
+            "epoch_s": int(now),
+            "advanced_s": int(self.clock.advanced_s),
+            "mode": self.mode,
+            "time_factor": self.time_factor,
+            "max_advance_s": MAX_ADVANCE_S,
+        }
+
+    def advance(self, seconds: int, *, timeout_s: float = SETTLE_TIMEOUT_S) -> Advanced:
+        """Move the clock ``seconds`` ahead, then wait (up to ``timeout_s`` of real time) until
+        what fell due has run: every wait whose deadline passed woke and its execution went on to
+        its next wait or its end, the schedules due fired, and the deliveries they all caused
+        are done."""
+        seconds = check_advance(seconds)
+        with self._lock:
+            self.clock.advance(seconds)
+            deadline = time.monotonic() + timeout_s
+            fired: list[str] = []
+            quiet = 0
+            while quiet < 2:  # at rest twice in a row, with a settle in between
+                fired.extend(self._schedules())
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    self._settle(remaining)
+                except TimeoutError:
+                    break
+                if self.busy() == 0:
+                    quiet += 1
+                else:
+                    quiet = 0
+                    time.sleep(0.002)
+            return Advanced(seconds, tuple(fired), settled=quiet >= 2, busy=self.busy())
+
+    def busy(self) -> int:
+        """How many interpreter threads are not at rest."""
+        frames = sys._current_frames()  # where each thread is blocked (read only)
+        return sum(1 for thread in list(self._threads()) if not self._at_rest(thread, frames))
+
+    def _at_rest(self, thread: threading.Thread, frames: dict[int, Any]) -> bool:
+        if thread.ident is None:
+            return False  # about to start
+        if not thread.is_alive():
+            return True
+        parked = self.clock.parked(thread.ident)
+        if parked is not None:
+            return parked
+        frame = frames.get(thread.ident)
+        return frame is not None and frame.f_code.co_filename == threading.__file__

@@ -1,8 +1,13 @@
 """Schedule rules, which moto stores but never fires: the local runtime fires them.
 
 ``rate(N minute|minutes|hour|hours|day|days)`` rules fire on the runtime's clock (real time
-times the dev factor); any schedule can be fired by hand with :meth:`Scheduler.fire` (tests,
-``make reconcile``). Targets receive EventBridge's "Scheduled Event" as AWS sends it.
+times the dev factor; :meth:`Scheduler.due` looks, and ``make dev`` looks every second); any
+schedule can be fired by hand with :meth:`Scheduler.fire` (tests, ``make reconcile``). Targets
+receive EventBridge's "Scheduled Event" as AWS sends it.
+
+When the clock jumps (``POST /_local/clock/advance``), a rule that came due fires once, at the
+new time, and its next run is one period later: a jump of seven days runs the daily
+reconciliation once (its window covers two days), not seven times.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class Scheduler:
             for every in (rate_seconds(rule.schedule),)
         }
         self.fired: list[tuple[str, str]] = []  # (rule, what was started)
+        self._due_lock = threading.Lock()  # the thread and a clock advance may look at once
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -120,14 +126,15 @@ class Scheduler:
     def due(self) -> list[str]:
         """Fire every rate rule whose time has come (and schedule its next run)."""
         fired: list[str] = []
-        now = self._now()
-        for name, job in self._jobs.items():
-            if job.every_s is not None and job.next_at <= now:
-                job.next_at = now + job.every_s
-                try:
-                    fired.extend(self.fire(name))
-                except Exception:
-                    log.exception("scheduled rule %s failed to fire", name)
+        with self._due_lock:
+            now = self._now()
+            for name, job in self._jobs.items():
+                if job.every_s is not None and job.next_at <= now:
+                    job.next_at = now + job.every_s
+                    try:
+                        fired.extend(self.fire(name))
+                    except Exception:
+                        log.exception("scheduled rule %s failed to fire", name)
         return fired
 
     def start(self, poll_s: float = 1.0) -> None:

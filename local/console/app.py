@@ -6,9 +6,14 @@ Routes (relative to the mount point):
 * ``GET /console/executions/<execution-arn>`` event history and the coloured state graph;
 * ``GET /console/outbox`` every email and SMS, newest first (``?to=``, ``?channel=``);
 * ``GET /outbox`` the same as JSON: ``{"items": [...]}``;
-* ``GET /console/queues`` SQS queues with visible / in-flight counts, DLQs and a peek into them.
+* ``GET /console/queues`` SQS queues with visible / in-flight counts, DLQs and a peek into them;
+* ``POST /console/clock`` the clock form on every page (``preset`` or ``seconds``, ``next``):
+  advances the local cloud's clock, then redirects back (303);
+* ``GET /clock`` the local cloud's time as JSON; ``POST /clock/advance`` ``{"seconds": N}``
+  moves it and answers once what fell due has run (:class:`local.cloud.clock.ClockControl`).
 
-Everything is server-rendered HTML with inline CSS: no scripts, no external fetches.
+Every page shows the local cloud's time. Everything is server-rendered HTML with inline CSS: no
+scripts, no external fetches.
 """
 
 from __future__ import annotations
@@ -25,19 +30,32 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from local.cloud.clock import MAX_ADVANCE_S, check_advance
 from local.console.graph import OUTCOME_LABELS, render_graph, state_outcomes
-from local.console.pages import collapsed, duration, page, pretty, status_badge, table, when
+from local.console.pages import (
+    clock_bar,
+    collapsed,
+    duration,
+    page,
+    pretty,
+    status_badge,
+    table,
+    when,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from local.cloud.clock import Advanced, ClockControl
     from local.providers.outbox import Channel, Outbox
 
 MOUNT = "/_local"
 REFRESH_SECONDS = 5
 EXECUTIONS_PER_MACHINE = 50
 DLQ_PEEK = 10
+#: the largest JSON body ``POST /clock/advance`` reads
+MAX_CLOCK_BODY_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,9 @@ class ConsoleContext:
     ``statemachines/``); when it is None, raises KeyError or returns None, the definition comes
     from DescribeStateMachineForExecution. ``ses_sources`` lists (account id, region) pairs whose
     moto SES mail is copied into the outbox before it is shown. ``clock`` (seconds since the epoch)
-    measures how long running executions have been running.
+    measures how long running executions have been running and is the time every page shows;
+    ``time`` (the local cloud's :class:`~local.cloud.clock.ClockControl`) serves ``/clock`` and
+    the form that advances it (without it, pages show the time only).
     """
 
     stepfunctions: Any
@@ -57,6 +77,7 @@ class ConsoleContext:
     state_machine_definitions: Callable[[str], dict[str, Any]] | None = None
     ses_sources: Sequence[tuple[str, str]] = ()
     clock: Callable[[], float] = time.time
+    time: ClockControl | None = None
 
 
 def make_console_app(ctx: ConsoleContext) -> WSGIApplication:
@@ -74,7 +95,10 @@ _ROUTES = Map(
         Rule("/console/executions/<path:arn>", endpoint="execution"),
         Rule("/console/outbox", endpoint="outbox_page"),
         Rule("/console/queues", endpoint="queues"),
+        Rule("/console/clock", endpoint="clock_form"),
         Rule("/outbox", endpoint="outbox_json"),
+        Rule("/clock", endpoint="clock_json"),
+        Rule("/clock/advance", endpoint="clock_advance"),
     ],
     strict_slashes=False,
 )
@@ -92,6 +116,23 @@ def _html(text: str, status: int = 200) -> Response:
 
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _api_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    """An error in the API's shape (``{"error": {"code", "message", "details"?}}``)."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return _json({"error": error}, status)
+
+
+def _cross_site(request: Request) -> bool:
+    """A browser's POST from another site (its ``Origin`` names another host): refused, so no web
+    page a developer visits can move their clock."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin == "null"
+    return origin.split("://", 1)[-1].rstrip("/") != request.host
 
 
 class _Console:
@@ -127,8 +168,71 @@ class _Console:
     def _root(request: Request) -> str:
         return request.script_root.rstrip("/")
 
+    def _page(self, request: Request, title: str, body: str, *, refresh_seconds: int | None = None) -> str:
+        """A page with the clock on top: the time, and the form that advances it (when there is one)."""
+        root = self._root(request)
+        here = root + request.full_path.rstrip("?") if request.method == "GET" else f"{root}/console"
+        bar = clock_bar(
+            self._now(),
+            advanced_s=self.ctx.time.clock.advanced_s if self.ctx.time is not None else None,
+            action=f"{root}/console/clock" if self.ctx.time is not None else None,
+            back_to=here,
+            max_seconds=MAX_ADVANCE_S,
+        )
+        return page(title, body, root=root, refresh_seconds=refresh_seconds, clock=bar)
+
     def _message_page(self, request: Request, title: str, text: str) -> str:
-        return page(title, f"<p>{escape(text)}</p>", root=self._root(request))
+        return self._page(request, title, f"<p>{escape(text)}</p>")
+
+    # --- the clock --------------------------------------------------------------------------------
+
+    def _clock_json(self, request: Request) -> Response:
+        if self.ctx.time is None:
+            return _api_error(404, "ROUTE_NOT_FOUND", "This local cloud has no clock to show.")
+        if request.method not in ("GET", "HEAD"):
+            return _api_error(405, "METHOD_NOT_ALLOWED", "GET /_local/clock shows the time.")
+        return _json(self.ctx.time.reading())
+
+    def _clock_advance(self, request: Request) -> Response:
+        control = self.ctx.time
+        if control is None:
+            return _api_error(404, "ROUTE_NOT_FOUND", "This local cloud has no clock to advance.")
+        if request.method != "POST":
+            return _api_error(
+                405, "METHOD_NOT_ALLOWED", 'POST /_local/clock/advance with {"seconds": N} moves the clock.'
+            )
+        if _cross_site(request):
+            return _api_error(
+                403, "FORBIDDEN", "The clock is moved from this machine only, not from a web page."
+            )
+        seconds = _seconds_to_advance(request)
+        if isinstance(seconds, Response):
+            return seconds
+        advanced = control.advance(seconds)
+        return _json({**control.reading(), **_advanced_json(advanced)})
+
+    def _clock_form(self, request: Request) -> Response:
+        root = self._root(request)
+        if self.ctx.time is None:
+            return _html(
+                self._message_page(request, "No clock", "This local cloud has no clock to advance."), 404
+            )
+        if request.method != "POST":
+            return _html(self._message_page(request, "Use the form", "The clock form posts here."), 405)
+        if _cross_site(request):
+            return _html(
+                self._message_page(request, "Refused", "The clock is moved from the console only."), 403
+            )
+        text = (request.form.get("preset") or request.form.get("seconds") or "").strip()
+        try:
+            seconds = check_advance(int(text) if text.isdigit() else text or None)
+        except ValueError as error:
+            return _html(self._message_page(request, "The clock did not move", str(error)), 400)
+        self.ctx.time.advance(seconds)
+        back = request.form.get("next") or ""
+        if not (back.startswith(f"{root}/console") and "//" not in back and "\\" not in back):
+            back = f"{root}/console"
+        return Response(status=303, headers={"Location": back})
 
     # --- executions -------------------------------------------------------------------------------
 
@@ -176,7 +280,7 @@ class _Console:
                 + "</section>"
             )
         body = "".join(sections) or '<p class="muted">No state machines in the local cloud.</p>'
-        return _html(page("Executions", body, root=root, refresh_seconds=REFRESH_SECONDS))
+        return _html(self._page(request, "Executions", body, refresh_seconds=REFRESH_SECONDS))
 
     def _history(self, arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
@@ -207,7 +311,6 @@ class _Console:
         return loaded
 
     def _execution(self, request: Request, arn: str) -> Response:
-        root = self._root(request)
         try:
             execution = self.ctx.stepfunctions.describe_execution(executionArn=arn)
         except self.ctx.stepfunctions.exceptions.ClientError as error:
@@ -248,7 +351,9 @@ class _Console:
             + table(["#", "type", "time", "state", "details"], self._event_rows(events), empty="No events.")
         )
         refresh = REFRESH_SECONDS if status == "RUNNING" else None
-        return _html(page(f"Execution {execution.get('name', '')}", body, root=root, refresh_seconds=refresh))
+        return _html(
+            self._page(request, f"Execution {execution.get('name', '')}", body, refresh_seconds=refresh)
+        )
 
     @staticmethod
     def _event_rows(events: list[dict[str, Any]]) -> list[str]:
@@ -342,12 +447,11 @@ class _Console:
             rows,
             empty="The outbox is empty.",
         )
-        return _html(page("Outbox", body, root=root, refresh_seconds=REFRESH_SECONDS))
+        return _html(self._page(request, "Outbox", body, refresh_seconds=REFRESH_SECONDS))
 
     # --- queues -----------------------------------------------------------------------------------
 
     def _queues(self, request: Request) -> Response:
-        root = self._root(request)
         urls: list[str] = []
         token: str | None = None
         while True:
@@ -406,7 +510,7 @@ class _Console:
         )
         if peeks:
             body += "<h2>Dead-letter messages</h2>" + "".join(peeks)
-        return _html(page("Queues", body, root=root, refresh_seconds=REFRESH_SECONDS))
+        return _html(self._page(request, "Queues", body, refresh_seconds=REFRESH_SECONDS))
 
     def _peek(self, name: str, url: str) -> str:
         """Up to DLQ_PEEK messages, received with VisibilityTimeout=0 so they stay visible
@@ -434,6 +538,42 @@ class _Console:
             + table(["message id", "sent", "receives", "body"], rows, empty="Nothing visible right now.")
             + "</section>"
         )
+
+
+def _seconds_to_advance(request: Request) -> int | Response:
+    """The ``seconds`` of a ``POST /clock/advance`` body, or the 4xx that refuses the body."""
+    raw = request.stream.read(MAX_CLOCK_BODY_BYTES + 1)
+    if len(raw) > MAX_CLOCK_BODY_BYTES:
+        return _api_error(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {MAX_CLOCK_BODY_BYTES} bytes.")
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _api_error(400, "INVALID_JSON", "The request body is not valid UTF-8 JSON.")
+    if not isinstance(body, dict):
+        return _api_error(400, "INVALID_REQUEST", 'The body must be a JSON object: {"seconds": 3600}.')
+    problems = [
+        {"field": name, "problem": "unknown field; the only one is 'seconds'"}
+        for name in sorted(body)
+        if name != "seconds"
+    ]
+    try:
+        seconds = check_advance(body.get("seconds"))
+    except ValueError as error:
+        problems.insert(0, {"field": "seconds", "problem": str(error)})
+    if problems:
+        return _api_error(
+            400, "INVALID_REQUEST", "The request is not valid; see details.", {"fields": problems}
+        )
+    return seconds
+
+
+def _advanced_json(advanced: Advanced) -> dict[str, Any]:
+    return {
+        "advanced_by_s": advanced.seconds,
+        "settled": advanced.settled,
+        "still_running": advanced.busy,
+        "schedules_fired": list(advanced.fired),
+    }
 
 
 class _BadFilterError(ValueError):

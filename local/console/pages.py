@@ -52,13 +52,62 @@ svg.graph rect { stroke-width: 2; }
 .outcome-running rect, i.outcome-running { fill: #e3effd; stroke: #1565c0; background: #e3effd; }
 .outcome-not-reached rect, i.outcome-not-reached { fill: #f1f2f4; stroke: #a7adb3; background: #f1f2f4; }
 .outcome-not-reached text { fill: #8a9096; }
+.clock { background: #eef2f6; border-bottom: 1px solid #d5dce4; padding: 6px 20px; font-size: 13px; }
+.clock time { font-weight: 700; font-variant-numeric: tabular-nums; }
+.clock form { display: inline; margin-left: 14px; }
+.clock input { width: 9em; } .clock button { margin-left: 4px; }
 .branches { margin: 10px 0 0 24px; } .branch { margin-top: 10px; }
 .branch-title { font-size: 12px; font-weight: 600; color: #55606b; margin-bottom: 4px; }
 """
 
 
-def page(title: str, body: str, *, root: str, refresh_seconds: int | None = None) -> str:
-    """A complete HTML page. ``root`` is where the console app is mounted (e.g. ``/_local``)."""
+#: the clock form's buttons: (label, seconds)
+CLOCK_PRESETS = (("+1 hour", 3_600), ("+1 day", 86_400), ("+7 days", 604_800), ("+14 days", 1_209_600))
+
+
+def _span(seconds: float) -> str:
+    """``604800`` → ``7 d``; ``5400`` → ``1 h 30 min``."""
+    total = int(seconds)
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{v} {unit}" for v, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if v]
+    return " ".join(parts) or f"{secs} s"
+
+
+def clock_bar(
+    now: datetime,
+    *,
+    advanced_s: float | None,
+    action: str | None,
+    back_to: str,
+    max_seconds: int,
+) -> str:
+    """The strip on top of every page: the local cloud's time and, when ``action`` is given, the
+    form that advances it (a number of seconds, or one of :data:`CLOCK_PRESETS`), which posts to
+    ``action`` and comes back to ``back_to``."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moved = f" <span class='muted'>(advanced {_span(advanced_s)})</span>" if advanced_s else ""
+    form = ""
+    if action is not None:
+        presets = "".join(
+            f'<button name="preset" value="{seconds}" formnovalidate>{escape(label)}</button>'
+            for label, seconds in CLOCK_PRESETS
+        )
+        # the Advance button first: Enter in the number field submits with it, not a preset
+        form = (
+            f'<form class="clock-advance" method="post" action="{escape(action)}">'
+            f'<input type="hidden" name="next" value="{escape(back_to)}">'
+            f'<input type="number" name="seconds" min="1" max="{max_seconds}" step="1" '
+            f'placeholder="seconds" aria-label="seconds to advance">'
+            f"<button>Advance</button>{presets}</form>"
+        )
+    return f'<div class="clock">Local cloud time <time datetime="{stamp}">{stamp}</time>{moved}{form}</div>'
+
+
+def page(title: str, body: str, *, root: str, refresh_seconds: int | None = None, clock: str = "") -> str:
+    """A complete HTML page. ``root`` is where the console app is mounted (e.g. ``/_local``);
+    ``clock`` is the :func:`clock_bar` shown under the navigation."""
     refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
     auto = f"<span>refreshes every {refresh_seconds} s</span>" if refresh_seconds else ""
     return (
@@ -66,7 +115,7 @@ def page(title: str, body: str, *, root: str, refresh_seconds: int | None = None
         f"<title>{escape(title)} · Resale local console</title>{refresh}<style>{CSS}</style></head><body>"
         f"<nav><a href='{escape(root)}/console'>Executions</a>"
         f"<a href='{escape(root)}/console/outbox'>Outbox</a>"
-        f"<a href='{escape(root)}/console/queues'>Queues</a>{auto}</nav>"
+        f"<a href='{escape(root)}/console/queues'>Queues</a>{auto}</nav>{clock}"
         f"<main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 

@@ -10,10 +10,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+from local.cloud.clock import ClockControl, VirtualClock
 from local.console import ConsoleContext, make_console_app
 from local.console.graph import layers_of, state_outcomes
 from local.providers.outbox import Outbox
@@ -371,3 +373,126 @@ def test_given_a_loop_back_then_layers_are_breadth_first_and_finite() -> None:
         },
     }
     assert layers_of(definition) == [["Poll"], ["Ready?"], ["Go"], ["Orphan"]]
+
+
+# --- the clock: shown on every page, moved by the form ------------------------------------------
+
+MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+def stopped_clock() -> VirtualClock:
+    """A clock of the console's own, standing still at midnight (the session's moves for others)."""
+    return VirtualClock(start=MIDNIGHT, flows=False)
+
+
+@pytest.fixture
+def clock_console(aws, outbox: Outbox, stopped_clock: VirtualClock) -> Client:
+    ctx = ConsoleContext(
+        stepfunctions=aws["stepfunctions"],
+        sqs=aws["sqs"],
+        outbox=outbox,
+        clock=stopped_clock.now,
+        time=ClockControl(stopped_clock),
+    )
+    app = DispatcherMiddleware(Response("api", status=404), {"/_local": make_console_app(ctx)})
+    return Client(app)
+
+
+@pytest.mark.parametrize("path", ["/_local/console", "/_local/console/outbox", "/_local/console/queues"])
+def test_given_any_console_page_then_it_shows_the_clouds_time_and_the_clock_form(
+    clock_console: Client, path: str
+) -> None:
+    response = clock_console.get(path)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<time datetime="2026-11-20T00:00:00Z">2026-11-20T00:00:00Z</time>' in page
+    form = re.search(
+        r'<form class="clock-advance" method="post" action="/_local/console/clock">.*?</form>', page
+    )
+    assert form, page
+    presets = re.findall(
+        r'<button name="preset" value="(\d+)" formnovalidate>([^<]+)</button>', form.group(0)
+    )
+    assert presets == [
+        ("3600", "+1 hour"),
+        ("86400", "+1 day"),
+        ("604800", "+7 days"),
+        ("1209600", "+14 days"),
+    ]
+    assert 'type="number" name="seconds"' in form.group(0)
+    assert f'name="next" value="{path}"' in form.group(0)
+    assert "<script" not in page
+
+
+def test_given_the_console_without_a_clock_control_then_pages_show_the_time_without_a_form(
+    console: Client,
+) -> None:
+    page = console.get("/_local/console/queues").get_data(as_text=True)
+    assert re.search(r'<div class="clock">Local cloud time <time datetime="\d{4}-\d\d-\d\dT[\d:]{8}Z">', page)
+    assert "clock-advance" not in page
+
+
+def test_given_the_clock_form_when_a_preset_or_a_number_is_posted_then_the_clock_moves_and_it_redirects_back(
+    clock_console: Client, stopped_clock: VirtualClock
+) -> None:
+    # When "+7 days" is pressed on the outbox page
+    pressed = clock_console.post(
+        "/_local/console/clock",
+        data={"preset": "604800", "seconds": "", "next": "/_local/console/outbox?to=a"},
+    )
+    # Then the clock moved seven days and the browser goes back where it was
+    assert pressed.status_code == 303
+    assert pressed.headers["Location"] == "/_local/console/outbox?to=a"
+    assert stopped_clock.now() == MIDNIGHT + 7 * 86_400
+    page = clock_console.get("/_local/console/outbox").get_data(as_text=True)
+    assert ">2026-11-27T00:00:00Z</time> <span class='muted'>(advanced 7 d)</span>" in page
+    # When a number of seconds is typed instead
+    typed = clock_console.post("/_local/console/clock", data={"seconds": "90", "next": "/_local/console"})
+    assert (typed.status_code, typed.headers["Location"]) == (303, "/_local/console")
+    assert stopped_clock.now() == MIDNIGHT + 7 * 86_400 + 90
+    # And a "next" that leaves the console goes to the console instead
+    away = clock_console.post("/_local/console/clock", data={"seconds": "1", "next": "https://evil.example/"})
+    assert away.headers["Location"] == "/_local/console"
+
+
+@pytest.mark.parametrize("seconds", ["", "abc", "0", "-5", "1.5", str(400 * 86_400)])
+def test_given_a_bad_number_in_the_clock_form_then_400_and_the_clock_stays(
+    clock_console: Client, stopped_clock: VirtualClock, seconds: str
+) -> None:
+    response = clock_console.post(
+        "/_local/console/clock", data={"seconds": seconds, "next": "/_local/console"}
+    )
+    assert response.status_code == 400
+    assert "The clock did not move" in response.get_data(as_text=True)
+    assert stopped_clock.now() == MIDNIGHT
+
+
+def test_given_a_post_from_another_site_then_the_clock_form_refuses_it(
+    clock_console: Client, stopped_clock: VirtualClock
+) -> None:
+    response = clock_console.post(
+        "/_local/console/clock", data={"preset": "3600"}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.status_code == 403
+    assert stopped_clock.now() == MIDNIGHT
+
+
+def test_given_the_local_cloud_then_its_console_shows_its_clock_and_the_form_moves_it(cloud) -> None:
+    # Given the console as make dev serves it, behind the API's port
+    page = requests.get(cloud.console_url, timeout=15)
+    assert page.status_code == 200
+    assert 'action="/_local/console/clock"' in page.text
+    shown = re.search(r'<time datetime="([^"]+)">', page.text)
+    assert shown and abs(datetime.fromisoformat(shown.group(1)).timestamp() - cloud.clock.now()) < 3
+    # When a second is typed in its form
+    before = cloud.clock.advanced_s
+    moved = requests.post(
+        f"{cloud.api_url}/_local/console/clock",
+        data={"seconds": "1", "next": "/_local/console/queues"},
+        allow_redirects=False,
+        timeout=60,
+    )
+    # Then the local cloud's clock moved and the browser is sent back
+    assert (moved.status_code, moved.headers["Location"]) == (303, "/_local/console/queues")
+    assert cloud.clock.advanced_s == before + 1
