@@ -7,9 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
+FUZZ_VENV := .venv-fuzz
+FUZZ_INSTALLED := $(FUZZ_VENV)/.installed
 CDK_ENV := CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: help dev test test-fast synth lint format demo bench migrate lock clean
+.PHONY: help dev test browser test-fast bundle synth lint format demo bench migrate lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +22,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[infra,local,dev]"
 	@touch $@
 
+# the API fuzzer (schemathesis, tests/api/test_fuzz.py) in a venv of its own, pinned apart from the project's
+$(FUZZ_INSTALLED): tests/fuzz/requirements.txt
+	@test -x $(FUZZ_VENV)/bin/python || $(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r tests/fuzz/requirements.txt
+	@touch $@
+
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -27,14 +35,28 @@ $(NODE_INSTALLED): package.json package-lock.json
 dev: $(INSTALLED) $(NODE_INSTALLED)  ## run the local cloud: API, console, stand-ins, seeded demo data
 	$(PY) -m local.dev
 
-test: $(INSTALLED) $(NODE_INSTALLED)  ## run the whole test suite (unit, integration, workflows, api, infra)
+# headless Chromium (Debian's package) drives the console in the browser test
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing headless Chromium for the console's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-dejavu-core >/dev/null; \
+	  else echo "the console's browser test needs Chromium: apt-get install chromium" >&2; exit 1; fi; }
+
+test: $(INSTALLED) $(NODE_INSTALLED) $(FUZZ_INSTALLED) browser bundle  ## run the whole test suite (unit, integration, workflows, api with the fuzzing, infra, e2e, the browser)
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED)  ## unit tests only
 	$(PY) -m pytest tests/unit -q
 
-synth: $(INSTALLED) $(NODE_INSTALLED)  ## synthesize the CloudFormation templates into cdk.out/
-	$(CDK_ENV) npx cdk synth --no-notices --quiet
+# the functions' third-party dependencies for the stage's Lambda runtime and architecture, into
+# build/lambda-layer (the layer the stack attaches); rebuilt only when its manifest is stale
+bundle: $(INSTALLED)  ## build the Lambda dependencies layer for STAGE (default cdk.json's) when stale
+	$(PY) -m stacks.bundle $(if $(STAGE),--stage $(STAGE))
+
+synth: $(INSTALLED) $(NODE_INSTALLED) bundle  ## synthesize the CloudFormation templates into cdk.out/ (STAGE=...)
+	$(CDK_ENV) npx cdk synth --no-notices --quiet $(if $(STAGE),-c stage=$(STAGE))
 
 lint: $(INSTALLED)  ## ruff (lint + format check) and mypy --strict
 	$(VENV)/bin/ruff check .
@@ -60,9 +82,9 @@ lock: $(INSTALLED)  ## re-pin every installed package into constraints.txt
 	   $(PY) -m pip freeze --exclude-editable | grep -vi '^resale'; } > constraints.txt
 
 clean:  ## remove the virtualenv, node_modules and build output
-	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
 
 # -- payouts
 .PHONY: reconcile
-reconcile: $(INSTALLED)  ## the ledger against Stripe (DATABASE_URL + STRIPE_SECRET_KEY, else the running `make dev`); exit 1 on differences
-	$(PY) -m local.reconcile
+reconcile: $(INSTALLED)  ## the ledger against Stripe over [FROM, TO) (ISO dates; default the last 2 days; DATABASE_URL + STRIPE_SECRET_KEY, else the running `make dev`); exit 1 on differences
+	$(PY) -m local.reconcile $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(ARGS)

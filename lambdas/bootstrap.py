@@ -10,19 +10,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import boto3
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from botocore.config import Config
-
 from adapters.aws.events import EventBridgePublisher
 from adapters.aws.sns import SnsNotificationPublisher
 from adapters.aws.stepfunctions import StepFunctionsResponder
-from adapters.dynamo.connection import DynamoConnection
-from adapters.dynamo.waits import DynamoWaitingTasks
+from lambdas.observability import instrument
 from lambdas.settings import (
     DatabaseSettings,
     NotificationsSettings,
@@ -34,6 +25,7 @@ from lambdas.settings import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from botocore.client import BaseClient
     from psycopg import Connection
     from psycopg.rows import DictRow
@@ -42,6 +34,9 @@ if TYPE_CHECKING:
     from sendgrid import SendGridAPIClient
     from stripe import StripeClient
     from twilio.rest import Client as TwilioClient
+
+    from adapters.dynamo.connection import DynamoConnection
+    from adapters.dynamo.waits import DynamoWaitingTasks
 
 
 @cache
@@ -56,6 +51,12 @@ def database_settings() -> DatabaseSettings:
 
 @cache
 def aws_client(service: str) -> BaseClient:
+    # the SDK, pynamodb and the idempotency utility are imported where they are first used:
+    # boto3 alone is a third of a cold import, and some functions make no AWS call
+    import boto3
+    from botocore.config import Config
+
+    instrument("botocore")
     settings = platform()
     session = boto3.session.Session(region_name=settings.aws_region)
     # an endpoint override (the local cloud) has no per-operation host prefixes like "sync-"
@@ -66,12 +67,17 @@ def aws_client(service: str) -> BaseClient:
 
 @cache
 def dynamo() -> DynamoConnection:
+    from adapters.dynamo.connection import DynamoConnection
+
+    instrument("botocore")
     settings = platform()
     return DynamoConnection(region=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
 
 
 @cache
 def idempotency_layer() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(
         table_name=platform().idempotency_table,
         boto3_client=aws_client("dynamodb"),
@@ -80,6 +86,8 @@ def idempotency_layer() -> DynamoDBPersistenceLayer:
 
 @cache
 def waiting_tasks() -> DynamoWaitingTasks:
+    from adapters.dynamo.waits import DynamoWaitingTasks
+
     return DynamoWaitingTasks(dynamo(), WaitsSettings().task_tokens_table)  # type: ignore[call-arg]
 
 
@@ -91,6 +99,7 @@ def task_responder() -> StepFunctionsResponder:
 def _secret_json(arn: str) -> dict[str, Any]:
     from aws_lambda_powertools.utilities import parameters
 
+    instrument("botocore")
     value = parameters.get_secret(arn, transform="json", max_age=300)
     if not isinstance(value, dict):
         raise TypeError(f"secret {arn} is not a JSON object")
@@ -122,6 +131,7 @@ def pg_pool() -> ConnectionPool[Connection[DictRow]]:
 def mongo_db() -> Database[dict[str, Any]]:
     from adapters.mongo.client import mongo_database
 
+    instrument("pymongo")  # X-Ray listens to the driver's commands: before the client exists
     settings = database_settings()
     uri = settings.mongodb_uri
     if not uri:
@@ -172,6 +182,8 @@ def idempotent(
 
     Built at call time (the persistence layer holds a client, which must not be made at import).
     """
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
     config = IdempotencyConfig(event_key_jmespath=key_jmespath, expires_after_seconds=ttl_s)
     config.register_lambda_context(context)
     return idempotent_function(  # type: ignore[no-any-return]
@@ -232,6 +244,37 @@ def sendgrid() -> SendGridAPIClient:
 _CACHED += (provider_settings, stripe, twilio, sendgrid)
 
 
+# -- webhooks: Stripe's signed webhooks, verified, onto the bus that has the Stripe bus's rules
+
+if TYPE_CHECKING:
+    from adapters.aws.stripe_webhooks import EventBridgeStripeForwarder
+    from adapters.stripe.webhooks import StripeWebhookVerifier
+
+
+def stripe_webhook_verifier() -> StripeWebhookVerifier:
+    """Not cached: the secret is (Powertools caches it for 5 minutes, so a rolled secret is seen)."""
+    from adapters.stripe.webhooks import StripeWebhookVerifier
+
+    s = provider_settings()
+    secrets = _secret_value(
+        s.stripe_secret_arn, "webhook_secret", s.stripe_webhook_secret, "Stripe webhook signing secret"
+    )
+    return StripeWebhookVerifier([part.strip() for part in secrets.split(",")])
+
+
+@cache
+def stripe_webhook_forwarder() -> EventBridgeStripeForwarder:
+    from adapters.aws.stripe_webhooks import EventBridgeStripeForwarder
+    from lambdas.settings import WebhooksSettings
+    from workflows.payments.webhooks import WEBHOOK_EVENT_SOURCE
+
+    bus = WebhooksSettings().stripe_webhooks_bus_name  # type: ignore[call-arg]  # from the environment
+    return EventBridgeStripeForwarder(aws_client("events"), bus, WEBHOOK_EVENT_SOURCE)
+
+
+_CACHED += (stripe_webhook_forwarder,)
+
+
 # -- notifications: delivery ports (email by SendGrid or SES, SMS by Twilio; log, preferences
 # and profiles in PostgreSQL). Imports are local: a function that never sends loads none of it.
 
@@ -252,21 +295,22 @@ if TYPE_CHECKING:
 def notification_delivery_settings() -> NotificationDeliverySettings:
     from lambdas.settings import NotificationDeliverySettings
 
-    return NotificationDeliverySettings()
+    return NotificationDeliverySettings()  # type: ignore[call-arg]  # filled from the environment
 
 
 @cache
 def email_sender() -> MessageSender:
     """SendGrid, or SES when ``EMAIL_PROVIDER=ses``."""
     s = provider_settings()
-    name = notification_delivery_settings().email_sender_name
+    delivery = notification_delivery_settings()
+    sender, name = delivery.email_sender, delivery.email_sender_name
     if s.email_provider == "ses":
         from adapters.ses.mail import SesMailSender
 
-        return SesMailSender(aws_client("ses"), s.email_sender, sender_name=name)
+        return SesMailSender(aws_client("ses"), sender, sender_name=name)
     from adapters.sendgrid.mail import SendGridMailSender
 
-    return SendGridMailSender(sendgrid(), s.email_sender, sender_name=name)
+    return SendGridMailSender(sendgrid(), sender, sender_name=name)
 
 
 @cache
@@ -461,7 +505,9 @@ def catalog() -> Catalog:
         listings=MongoListings(db),
         events=event_publisher(),
         clock=SystemClock(),
+        currencies=settled_currencies(),
         images=S3ImageStore(aws_client("s3"), CatalogSettings().images_bucket),  # type: ignore[call-arg]
+        sellers=seller_standings(),
     )
 
 
@@ -490,9 +536,9 @@ _CACHED += (catalog_db, catalog, catalog_alerts)
 # state machine the quote API runs synchronously
 
 if TYPE_CHECKING:
-    from adapters.postgres.fees import PostgresFeeSchedules
+    from adapters.postgres.fees import FeeScheduleCurrencies, PostgresFeeSchedules
     from lambdas.settings import FeesSettings
-    from workflows.fees.service import ListingReader
+    from workflows.fees.service import FeeQuotes, ListingReader
 
 
 @cache
@@ -510,13 +556,35 @@ def fee_schedules() -> PostgresFeeSchedules:
 
 
 @cache
+def settled_currencies() -> FeeScheduleCurrencies:
+    """The catalog's currencies: those of the fee schedule in effect, read once per cold start."""
+    from adapters.postgres.fees import FeeScheduleCurrencies
+    from workflows.shared.clock import SystemClock
+
+    return FeeScheduleCurrencies(fee_schedules(), SystemClock())
+
+
+@cache
 def fee_listings() -> ListingReader:
     from adapters.mongo.catalog import MongoListings
 
     return MongoListings(catalog_db())
 
 
-_CACHED += (fees_settings, fee_schedules, fee_listings)
+@cache
+def fee_quotes() -> FeeQuotes:
+    """POST /fees/quote: the listings checked first, then the Express machine run synchronously."""
+    from adapters.aws.stepfunctions import StepFunctionsSyncExecutions
+    from workflows.fees.service import FeeQuotes
+    from workflows.shared.clock import SystemClock
+
+    machine = StepFunctionsSyncExecutions(
+        aws_client("stepfunctions"), fees_settings().fee_calculation_state_machine_arn
+    )
+    return FeeQuotes(listings=fee_listings(), machine=machine, clock=SystemClock())
+
+
+_CACHED += (fees_settings, fee_schedules, settled_currencies, fee_listings, fee_quotes)
 
 
 # -- cart: lines in DynamoDB, priced from the catalog's listings (MongoDB) when read; the consumer
@@ -625,6 +693,7 @@ def checkout_service() -> CheckoutService:
             events=event_publisher(),
             clock=SystemClock(),
             expiry=timedelta(seconds=settings.checkout_expiry_seconds),
+            sellers=seller_standings(),
         )
     )
 
@@ -655,7 +724,7 @@ if TYPE_CHECKING:
 def onboarding_settings() -> OnboardingSettings:
     from lambdas.settings import OnboardingSettings
 
-    return OnboardingSettings()
+    return OnboardingSettings()  # type: ignore[call-arg]  # filled from the environment
 
 
 @cache
@@ -723,6 +792,38 @@ def onboarding_steps() -> OnboardingSteps:
 
 
 _CACHED += (onboarding_settings, onboarding_store, connected_accounts, seller_onboarding, onboarding_steps)
+
+
+# -- sellers after onboarding: the always-on account consumer, and the standings the catalog,
+# checkout and payouts ask (restricted sellers neither sell nor are paid)
+
+if TYPE_CHECKING:
+    from workflows.onboarding.ports import SellerStandings
+    from workflows.onboarding.service import SellerAccounts
+
+
+@cache
+def seller_accounts() -> SellerAccounts:
+    from workflows.onboarding.service import SellerAccounts
+    from workflows.shared.clock import SystemClock
+
+    return SellerAccounts(
+        store=onboarding_store(),
+        accounts=connected_accounts,
+        notifications=notification_publisher,
+        clock=SystemClock(),
+    )
+
+
+@cache
+def seller_standings() -> SellerStandings:
+    """Lazy on the pool: a function that never asks never connects to PostgreSQL."""
+    from adapters.postgres.sellers import PostgresSellerStandings
+
+    return PostgresSellerStandings(pg_pool)
+
+
+_CACHED += (seller_accounts, seller_standings)
 
 
 # -- payouts: fulfilment (ship, confirm, cancel), the payout workflow's steps, the sellers' finance
@@ -812,6 +913,7 @@ def payout_service() -> PayoutService:
         notifications=notification_publisher(),
         clock=SystemClock(),
         policy=payout_policy(),
+        sellers=seller_standings(),
     )
 
 
@@ -833,6 +935,28 @@ def fulfilment_service() -> FulfilmentService:
     )
 
 
+if TYPE_CHECKING:
+    from workflows.fulfilment.refunds import RefundSettlement
+
+
+@cache
+def refund_settlement() -> RefundSettlement:
+    """Stripe's refund events: the refund read from Stripe settles the ledger; failures to admins."""
+    from adapters.stripe.refunds import StripeRefunds
+    from lambdas.settings import RefundSettings
+    from workflows.fulfilment.refunds import RefundSettlement
+
+    return RefundSettlement(
+        books=payout_books(),
+        refunds=StripeRefunds(stripe()),
+        notifications=notification_publisher(),
+        admin_email=RefundSettings().admin_email,  # type: ignore[call-arg]  # filled from the environment
+    )
+
+
+_CACHED += (refund_settlement,)
+
+
 @cache
 def seller_finance() -> SellerFinance:
     from adapters.postgres.payouts import PostgresFinanceReader
@@ -849,15 +973,24 @@ def ledger_audit() -> LedgerAudit:
     return LedgerAudit(PostgresFinanceReader(pg_pool()))
 
 
-def reconciliation_report() -> dict[str, Any]:
-    """Compare the ledger with Stripe now; the report as JSON-ready data."""
-    from adapters.postgres.payouts import PostgresLedgerSide
-    from adapters.stripe.transfers import StripeReconciliationSide
-    from workflows.payouts.reconciliation import reconcile
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+def reconciliation_report(start: datetime | None = None, end: datetime | None = None) -> dict[str, Any]:
+    """Compare the ledger with Stripe over ``[start, end)`` (default: the last two days up to now);
+    the report as JSON-ready data."""
+    from adapters.postgres.reconciliation import PostgresReconciliationSide
+    from adapters.stripe.reconciliation import StripeReconciliationSide
+    from workflows.payouts.reconciliation import Window, reconcile
     from workflows.shared.clock import SystemClock
 
+    now = SystemClock().now()
     report = reconcile(
-        PostgresLedgerSide(pg_pool()), StripeReconciliationSide(stripe()), now=SystemClock().now()
+        PostgresReconciliationSide(pg_pool()),
+        StripeReconciliationSide(stripe()),
+        window=Window.around(now, start=start, end=end),
+        now=now,
     )
     return report.as_dict()
 
