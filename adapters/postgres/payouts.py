@@ -14,16 +14,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg_pool import PoolTimeout
-
 from adapters.postgres.fulfilment import PostgresOrderBook
 from adapters.postgres.ledger import PostgresLedger, unit_of_work
-from adapters.postgres.repository import Repository
+from adapters.postgres.repository import PooledReads, Repository
 from workflows.ledger.model import PLATFORM_FEE_REVENUE, REFUNDS, STRIPE_BALANCE, seller_payable
 from workflows.payouts.model import PayoutRecord
 from workflows.payouts.queries import SalesTotals, SellerMoney
-from workflows.shared.errors import TransientError
 from workflows.shared.money import Money
 
 if TYPE_CHECKING:
@@ -172,21 +168,6 @@ def books_factory(
     return books
 
 
-class _Reads:
-    """One pooled connection per read; outages become TransientError."""
-
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]], *, timeout_s: float = 5.0) -> None:
-        self._pool = pool
-        self._timeout_s = timeout_s
-
-    def _read(self, work: Callable[[Connection[DictRow]], _T]) -> _T:
-        try:
-            with self._pool.connection(timeout=self._timeout_s) as conn:
-                return work(conn)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise TransientError(f"PostgreSQL: {exc}") from exc
-
-
 #: ``%(currency)s`` NULL: every currency
 _ONE_OR_ALL = "(%(currency)s::text IS NULL OR {column} = %(currency)s::text)"
 
@@ -250,7 +231,7 @@ ORDER BY paid_at DESC, order_id DESC LIMIT %(limit)s
 """  # noqa: S608 - constant columns
 
 
-class PostgresFinanceReader(_Reads):
+class PostgresFinanceReader(PooledReads):
     """``workflows.payouts.queries.FinanceReader``."""
 
     def seller_money(self, seller_id: str, currency: str | None) -> list[SellerMoney]:
@@ -329,7 +310,7 @@ ORDER BY created_at DESC LIMIT 1
 """
 
 
-class PostgresConnectedAccounts(_Reads):
+class PostgresConnectedAccounts(PooledReads):
     """``workflows.payouts.ports.ConnectedAccounts``."""
 
     def account_for(self, seller_id: str) -> str | None:

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-import psycopg
-from psycopg_pool import PoolTimeout
-
+from adapters.postgres.repository import PooledReads
 from workflows.ledger.entries import entry_id
 from workflows.ledger.model import ENTRY_KINDS, REFUNDS, STRIPE_BALANCE
 from workflows.payouts.reconciliation import LedgerPayment, LedgerRefund, LedgerReversal, LedgerTransfer
-from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Collection
     from typing import Any, TypeVar
 
     from psycopg import Connection
@@ -94,19 +91,11 @@ GROUP BY e.entry_id, e.kind
 """
 
 
-class PostgresReconciliationSide:
+class PostgresReconciliationSide(PooledReads):
     """What the ledger says was paid, transferred, reversed and refunded."""
 
     def __init__(self, pool: ConnectionPool[Connection[DictRow]], *, timeout_s: float = 10.0) -> None:
-        self._pool = pool
-        self._timeout_s = timeout_s
-
-    def _read(self, work: Callable[[Connection[DictRow]], _T]) -> _T:
-        try:
-            with self._pool.connection(timeout=self._timeout_s) as conn:
-                return work(conn)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise TransientError(f"PostgreSQL: {exc}") from exc
+        super().__init__(pool, timeout_s=timeout_s)
 
     def _rows(self, sql: str, window: Window, also: Collection[str], **more: Any) -> list[DictRow]:
         params = {"start": window.start, "end": window.end, "also": list(also), "balance": STRIPE_BALANCE}
