@@ -1,4 +1,5 @@
-"""The platform canary: the real ASL, the real step, fired by its schedule rule."""
+"""The platform canary: the real ASL (statemachines/platform_canary.json), the real step, fired by its
+schedule rule; each way out: Healthy, Degraded, and Check Failed (the step itself failing)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,29 @@ def test_given_a_database_that_does_not_answer_then_the_canary_fails_as_degraded
     result = _finish(cloud, execution_arn)
     assert result["status"] == "FAILED"
     assert result["error"] == "DependenciesDegraded"
+
+
+def test_given_a_check_that_itself_fails_then_the_catch_ends_the_canary_as_check_failed(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas import bootstrap
+
+    def broken() -> dict[str, object]:
+        raise RuntimeError("the probes could not be built")
+
+    # Given the step fails with an error that is not transient (no retry)
+    monkeypatch.setattr(bootstrap, "health_probes", broken)
+    assert cloud.scheduler is not None
+    # When the schedule fires
+    (execution_arn,) = cloud.scheduler.fire("platform-canary")
+    result = _finish(cloud, execution_arn)
+    # Then the Catch leads to Check Failed: the execution fails (the alarm counts it), saying why
+    assert result["status"] == "FAILED", result
+    assert result["error"] == "CanaryFailed"
+    assert cloud.aws is not None
+    history = cloud.aws.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    assert entered == ["Check Dependencies", "Check Failed"]
 
 
 @pytest.mark.parametrize(
