@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import parse
 
 from lambdas import bootstrap
-from lambdas.consumers.envelopes import JsonDetailEvent
+from lambdas.consumers.envelopes import once_per_stripe_event
 from lambdas.observability import logger, metrics, tracer
 from workflows.payments.stripe_events import handle_stripe_event
 from workflows.shared.clock import SystemClock
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-
-
-#: Stripe retries deliveries for days; keep the dedupe marker for a week
-DEDUPE_SECONDS = 7 * 24 * 3600
 
 
 def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
@@ -31,12 +26,7 @@ def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
-    logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
-    deliver = bootstrap.idempotent(
-        _deliver, data_keyword="stripe_event", key_jmespath="id", ttl_s=DEDUPE_SECONDS, context=context
-    )
-    result: dict[str, Any] = deliver(stripe_event=envelope.detail)
+    result = once_per_stripe_event(event, context, _deliver)
     logger.info("stripe event handled", extra={"outcome": result["outcome"]})
     metrics.add_metric(
         name=f"StripeEvent{str(result['outcome']).capitalize()}", unit=MetricUnit.Count, value=1
