@@ -7,13 +7,14 @@ the topic) and payment methods (Stripe). All keep their state in PostgreSQL.
 
 from __future__ import annotations
 
+from stacks.capabilities import NOTIFY_ENV
 from stacks.model import Attr, Capability, Function, FunctionTarget, Grant, Kind, Ref, Route
 
 _POOL = {
     "USER_POOL_ID": Ref(Kind.USER_POOL, "users", Attr.ID),
     "USER_POOL_CLIENT_ID": Ref(Kind.USER_POOL_CLIENT, "users", Attr.ID),
 }
-_NOTIFY = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
+_NOTIFY = NOTIFY_ENV
 
 ACCOUNTS = Capability(
     "accounts",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from stacks.capabilities import NOTIFY_ENV
 from stacks.model import (
-    Attr,
     Capability,
     Function,
     FunctionTarget,
@@ -22,7 +22,7 @@ _WATCH = {
     "WATCHLISTS_TABLE": Ref(Kind.TABLE, "watchlists"),
     "SAVED_SEARCHES_TABLE": Ref(Kind.TABLE, "saved-searches"),
 }
-_NOTIFY = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
+_NOTIFY = NOTIFY_ENV
 _PUBLISH_EVENTS = Grant(Kind.BUS, "domain", "publish")
 _WATCH_GRANTS = (
     Grant(Kind.TABLE, "watchlists", "read_write"),

@@ -8,12 +8,13 @@ listings (holds) and Stripe (the PaymentIntent). The wait for Stripe's event use
 
 from __future__ import annotations
 
+from stacks.capabilities import NOTIFY_ENV, READ_STRIPE, STRIPE_ENV
 from stacks.model import Attr, Capability, Function, FunctionTarget, Grant, Kind, Ref, Route, StateMachine
 
-_STRIPE = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
-_READ_STRIPE = Grant(Kind.SECRET, "stripe", "read")
+_STRIPE = STRIPE_ENV
+_READ_STRIPE = READ_STRIPE
 _CARTS = {"CARTS_TABLE": Ref(Kind.TABLE, "carts")}
-_NOTIFY = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
+_NOTIFY = NOTIFY_ENV
 _PUBLISH = Grant(Kind.BUS, "domain", "publish")
 
 

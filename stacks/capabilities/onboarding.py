@@ -13,6 +13,7 @@ seller between active and restricted (a restricted seller lists, sells and is pa
 
 from __future__ import annotations
 
+from stacks.capabilities import NOTIFY_ENV, PUBLISH_NOTIFICATIONS, READ_STRIPE, STRIPE_ENV
 from stacks.model import (
     Attr,
     Capability,
@@ -27,10 +28,10 @@ from stacks.model import (
     StateMachine,
 )
 
-_STRIPE: dict[str, str | Ref] = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
-_STRIPE_GRANTS = (Grant(Kind.SECRET, "stripe", "read"),)
-_NOTIFY: dict[str, str | Ref] = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
-_NOTIFY_GRANTS = (Grant(Kind.TOPIC, "notifications", "publish"),)
+_STRIPE = STRIPE_ENV
+_STRIPE_GRANTS = (READ_STRIPE,)
+_NOTIFY = NOTIFY_ENV
+_NOTIFY_GRANTS = (PUBLISH_NOTIFICATIONS,)
 _POOL: dict[str, str | Ref] = {
     "USER_POOL_ID": Ref(Kind.USER_POOL, "users", Attr.ID),
     "USER_POOL_CLIENT_ID": Ref(Kind.USER_POOL_CLIENT, "users", Attr.ID),

@@ -10,6 +10,7 @@ Stripe did, whatever the order of the events). Stripe's refund events reach
 
 from __future__ import annotations
 
+from stacks.capabilities import NOTIFY_ENV, PUBLISH_NOTIFICATIONS, READ_STRIPE, STRIPE_ENV
 from stacks.model import (
     Attr,
     Capability,
@@ -24,10 +25,10 @@ from stacks.model import (
     StateMachine,
 )
 
-_STRIPE = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
-_STRIPE_GRANT = Grant(Kind.SECRET, "stripe", "read")
-_NOTIFY = {"NOTIFICATIONS_TOPIC_ARN": Ref(Kind.TOPIC, "notifications", Attr.ARN)}
-_NOTIFY_GRANT = Grant(Kind.TOPIC, "notifications", "publish")
+_STRIPE = STRIPE_ENV
+_STRIPE_GRANT = READ_STRIPE
+_NOTIFY = NOTIFY_ENV
+_NOTIFY_GRANT = PUBLISH_NOTIFICATIONS
 _WAITS = {"TASK_TOKENS_TABLE": Ref(Kind.TABLE, "task-tokens")}
 _WAITS_GRANTS = (
     Grant(Kind.TABLE, "task-tokens", "read_write"),
