@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 #: what the X-Ray SDK instruments at cold start: outbound HTTP (Stripe, Twilio, SendGrid). Not
 #: its default, every library it knows: that imports botocore, requests, pymongo, psycopg and
 #: more in every function, half a cold import, whether used or not. The AWS SDK and the MongoDB
-#: driver are instrumented where they are first used (``instrument`` in ``lambdas/bootstrap.py``).
+#: driver are instrumented where they are first used (``instrument`` in the core wiring).
 TRACED_AT_COLD_START = ("httplib",)
 
 logger = Logger()
@@ -18,3 +21,25 @@ metrics = Metrics(namespace="Resale")
 def instrument(*modules: str) -> None:
     """Trace calls through ``modules`` (X-Ray SDK names: "botocore", "pymongo"); once each, cheap after."""
     tracer.patch(list(modules))
+
+
+#: the business events counted as CloudWatch metrics (namespace ``Resale``), one datapoint each
+BusinessEvent = Literal["OrdersPaid", "PayoutsSent", "RefundsIssued", "OnboardingsCompleted"]
+
+#: a dimension's values must be few (a currency, an outcome), never an id: each distinct set of
+#: dimensions is a metric of its own, billed as one
+BusinessDimension = Literal["currency", "outcome"]
+
+
+def count(event: BusinessEvent, value: int = 1, **dimensions: str) -> None:
+    """Emit one business metric now (Embedded Metric Format in the function's log).
+
+    Dimensions are low-cardinality by contract: only the names in :data:`BusinessDimension`.
+    """
+    unknown = set(dimensions) - set(get_args(BusinessDimension))
+    if unknown:
+        raise ValueError(f"not a business dimension: {sorted(unknown)}")
+    with single_metric(
+        name=event, unit=MetricUnit.Count, value=value, namespace="Resale", default_dimensions=dimensions
+    ):
+        pass
