@@ -73,8 +73,8 @@ demo: $(INSTALLED)  ## the whole story in a terminal: onboard, list, buy, pay, s
 bench: $(INSTALLED)  ## benchmarks (not part of make test); ONLY=<capability> runs one
 	ONLY=$(ONLY) $(PY) -m tests.bench
 
-migrate: $(INSTALLED)  ## apply PostgreSQL migrations to DATABASE_URL
-	$(PY) -m adapters.postgres.migrate
+migrate: $(INSTALLED)  ## apply PostgreSQL migrations to DATABASE_URL and MongoDB indexes to MONGODB_URI
+	$(PY) -m adapters.schema
 
 lock: $(INSTALLED)  ## re-pin every installed package into constraints.txt
 	@{ echo "# Exact versions of every package the project installs (direct and transitive)."; \

@@ -3,17 +3,15 @@
 For each route of the topology it does what the deployed REST API does: a Cognito user-pool
 authorizer on non-public routes (the id token's signature checked against the pool's JWKS,
 its expiry, audience, issuer and token use; the claims handed to the function as
-``requestContext.authorizer.claims``), a Lambda proxy integration for function routes, and a
-``StartExecution`` (Standard, 202) or ``StartSyncExecution`` (Express) integration for workflow
-routes. Gateway errors (401, 404, 413) use the API's error shape, as the stack's gateway
-responses configure them (``stacks/constructs/api.py`` ``GATEWAY_RESPONSES``). Local-only
-helpers live under ``/_local/`` and are never deployed.
+``requestContext.authorizer.claims``) and a Lambda proxy integration. Gateway errors (401,
+404, 413) use the API's error shape, as the stack's gateway responses configure them
+(``stacks/constructs/api.py`` ``GATEWAY_RESPONSES``). Local-only helpers live under ``/_local/``
+and are never deployed.
 
 CORS as the stack declares it (:class:`stacks.model.Cors`): ``OPTIONS`` on any resource of the
 API is the preflight API Gateway answers itself (the matching origin, else the first allowed
 one); the gateway's own errors name the first allowed origin (their headers are literals); a
-StartExecution route's answer names an allowed origin only; a function's answer is its own (the
-shared resolver adds the header for allowed origins).
+function's answer is its own (the shared resolver adds the header for allowed origins).
 """
 
 from __future__ import annotations
@@ -32,8 +30,6 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from stacks.topology import FunctionTarget, Route, StartExecutionTarget
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -41,7 +37,7 @@ if TYPE_CHECKING:
     from local.cloud.aws import LocalAws
     from local.cloud.provision import Provisioned
     from stacks.model import Cors
-    from stacks.topology import Topology
+    from stacks.topology import FunctionTarget, Route, Topology
 
 log = logging.getLogger("resale.local.gateway")
 
@@ -49,11 +45,6 @@ STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: how far ahead of the clock a token's ``iat`` may be (PyJWT's check, on the local cloud's clock)
 TOKEN_LEEWAY_S = 5
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(body, status=status, content_type="application/json")
 
 
 class GatewayError(Response):
@@ -239,14 +230,6 @@ class Gateway:
         response.headers["Access-Control-Max-Age"] = str(cors.max_age_s)
         return response
 
-    def _with_cors(self, request: Request, response: Response) -> Response:
-        """What a StartExecution route's response template adds: the origin, if allowed."""
-        origin = request.headers.get("Origin")
-        if self.cors.allows(origin):
-            response.headers["Access-Control-Allow-Origin"] = str(origin)
-            response.headers["Vary"] = "Origin"
-        return response
-
     def _serve(self, compiled: CompiledRoute, path_parameters: dict[str, str], request: Request) -> Response:
         route = compiled.route
         claims: dict[str, Any] | None = None
@@ -265,9 +248,7 @@ class Gateway:
                 )
             except (jwt.PyJWTError, ValueError, KeyError):
                 return _gateway_error(401, "UNAUTHORIZED", "The token is not valid for this API.")
-        if isinstance(route.target, FunctionTarget):
-            return self._invoke(route, route.target, path_parameters, request, claims)
-        return self._with_cors(request, self._start_execution(route.target, request, claims))
+        return self._invoke(route, route.target, path_parameters, request, claims)
 
     # -- integrations ----------------------------------------------------------------------
 
@@ -353,45 +334,3 @@ class Gateway:
         if not typed:
             del response.headers["Content-Type"]  # as the function answered (a 204 has none), not werkzeug's
         return response
-
-    @staticmethod
-    def _execution_request(
-        target: StartExecutionTarget, request: Request
-    ) -> tuple[str, dict[str, Any]] | Response:
-        """(execution name, body) of a StartExecution route, or the 400 that refuses it."""
-        try:
-            body = json.loads(request.get_data() or b"{}")
-        except json.JSONDecodeError:
-            return _error(400, "INVALID_JSON", "The request body is not valid JSON.")
-        if not isinstance(body, dict):
-            return _error(400, "INVALID_REQUEST", "The request body must be a JSON object.")
-        name = body.get(target.name_from)
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", name):
-            return _error(
-                400, "INVALID_REQUEST", f"'{target.name_from}' must be 1-80 letters, digits, '-' or '_'."
-            )
-        return name, body
-
-    def _start_execution(
-        self, target: StartExecutionTarget, request: Request, claims: dict[str, Any] | None
-    ) -> Response:
-        parsed = self._execution_request(target, request)
-        if isinstance(parsed, Response):
-            return parsed
-        name, body = parsed
-        # the same input the stack's StartExecution request template builds
-        execution_input = json.dumps({"body": body, "claims": authorizer_claims(claims or {})})
-        arn = self._provisioned.state_machine_arn(target.state_machine)
-        sfn = self._aws.client("stepfunctions")
-        sm_type = sfn.describe_state_machine(stateMachineArn=arn)["type"]
-        if sm_type == "EXPRESS":
-            result = sfn.start_sync_execution(stateMachineArn=arn, name=name, input=execution_input)
-            if result["status"] == "SUCCEEDED":
-                return Response(result.get("output", "null"), status=200, content_type="application/json")
-            return _error(502, "WORKFLOW_FAILED", result.get("error", "the workflow failed"))
-        try:
-            started = sfn.start_execution(stateMachineArn=arn, name=name, input=execution_input)
-        except sfn.exceptions.ExecutionAlreadyExists as exc:
-            return _error(400, "WORKFLOW_REJECTED", str(exc.response.get("Error", {}).get("Message", exc)))
-        payload = {"execution_arn": started["executionArn"], "started_at": started["startDate"].isoformat()}
-        return Response(json.dumps(payload), status=202, content_type="application/json")

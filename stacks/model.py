@@ -81,6 +81,8 @@ class Function:
     uses_postgres: bool = False
     uses_mongo: bool = False
     service: str = "resale"
+    #: run once by every deploy that changes it (a CDK trigger), before the API serves the release
+    on_deploy: bool = False
 
     @property
     def full_environment(self) -> dict[str, str | Ref]:
@@ -105,23 +107,11 @@ class FunctionTarget:
 
 
 @dataclass(frozen=True)
-class StartExecutionTarget:
-    """A route that starts a state machine, as API Gateway's AWS integration would.
-
-    ``name_from`` is the request-body field used as the execution name (the business id).
-    Standard state machines answer 202 with the execution; Express ones run synchronously.
-    """
-
-    state_machine: str
-    name_from: str
-
-
-@dataclass(frozen=True)
 class Route:
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: str
     auth: Auth
-    target: FunctionTarget | StartExecutionTarget
+    target: FunctionTarget
 
 
 @dataclass(frozen=True)

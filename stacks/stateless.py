@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnOutput, Duration, NestedStack, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, triggers
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 
 from stacks.constructs.api import Api
@@ -23,7 +24,6 @@ from stacks.topology import Grant, Kind, Ref
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
     from aws_cdk import aws_stepfunctions as sfn
     from constructs import Construct
@@ -147,14 +147,28 @@ class StatelessStack(Stack):
             routes=topology.routes,
             user_pool=stateful.user_pool,
             functions=functions.functions,
-            state_machines=workflows.state_machines,
-            state_machine_specs={sm.name: sm for sm in topology.state_machines},
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
             cors=Cors(allowed_origins=config.cors_allowed_origins),
             log_retention_days=config.log_retention_days,
             removal_policy=removal,
         )
+
+        # the schema first: each deploy that changes the migrate job's code (its SQL, its index
+        # declarations) runs it once, after the functions exist and before the API is updated;
+        # its failure fails the deploy
+        for spec in topology.functions:
+            if spec.on_deploy:
+                handler = functions.functions[spec.name]
+                assert isinstance(handler, lambda_.Function)
+                triggers.Trigger(
+                    self,
+                    f"OnDeploy-{spec.name}",
+                    handler=handler,
+                    timeout=Duration.seconds(spec.timeout_s),
+                    execute_after=[functions],
+                    execute_before=[self.api_stack],
+                )
 
         rules = EventRules(
             self,

@@ -72,6 +72,17 @@ PLATFORM = Capability(
             # PUBLIC_ROUTES is filled in from the composed topology (stacks/topology.py)
         ),
         Function(
+            "migrate",
+            handler="lambdas.jobs.migrate.handler",
+            description="Deploy-time: apply PostgreSQL migrations and ensure MongoDB indexes.",
+            memory_mb=512,
+            timeout_s=300,
+            uses_postgres=True,
+            uses_mongo=True,
+            service="platform",
+            on_deploy=True,
+        ),
+        Function(
             "check-dependencies",
             handler="lambdas.steps.platform.check_dependencies.handler",
             description="Step of the platform canary: do PostgreSQL and MongoDB answer?",

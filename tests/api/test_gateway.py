@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import jwt
 import pytest
 import requests
@@ -12,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from local.gateway import compile_route
 from local.runtime import LocalCloud
 from local.seed import DEMO_PASSWORD, DEMO_USERS, login, seed
-from stacks.topology import FunctionTarget, Route, StartExecutionTarget
+from stacks.topology import FunctionTarget, Route
 
 
 @pytest.fixture(scope="module")
@@ -190,108 +188,3 @@ def test_given_demo_credentials_when_asking_the_local_token_helper_then_tokens_c
         f"{cloud.api_url}/_local/token", json={"email": DEMO_USERS[0].email, "password": "nope"}, timeout=10
     )
     assert wrong.status_code == 401
-
-
-@pytest.fixture
-def workflow_routes(cloud: LocalCloud, unique: str):
-    """A Standard (the canary) and an Express test machine behind StartExecution routes."""
-    assert cloud.aws is not None and cloud.provisioned is not None and cloud.gateway is not None
-    express_arn = cloud.aws.client("stepfunctions").create_state_machine(
-        name=f"test-echo-{unique}",
-        type="EXPRESS",
-        roleArn="arn:aws:iam::123456789012:role/test",
-        definition=json.dumps(
-            {
-                "StartAt": "Echo",
-                "States": {
-                    "Echo": {
-                        "Type": "Pass",
-                        "Parameters": {"quote_id.$": "$.body.quote_id", "user.$": "$.claims.sub"},
-                        "End": True,
-                    }
-                },
-            }
-        ),
-    )["stateMachineArn"]
-    cloud.provisioned.arns[("state_machine", "test-echo")] = express_arn
-    routes = [
-        compile_route(
-            Route("POST", "/_test/checks", "user", StartExecutionTarget("platform-canary", "check_id"))
-        ),
-        compile_route(Route("POST", "/_test/quotes", "user", StartExecutionTarget("test-echo", "quote_id"))),
-    ]
-    cloud.gateway._routes.extend(routes)
-    yield cloud.api_url
-    for route in routes:
-        cloud.gateway._routes.remove(route)
-    del cloud.provisioned.arns[("state_machine", "test-echo")]
-
-
-def test_given_a_standard_workflow_route_then_202_with_the_execution_named_by_the_business_id(
-    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
-) -> None:
-    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
-    response = requests.post(
-        f"{workflow_routes}/_test/checks", json={"check_id": f"chk-{unique}"}, headers=auth, timeout=10
-    )
-    assert response.status_code == 202, response.text
-    arn = response.json()["execution_arn"]
-    assert arn.endswith(f":chk-{unique}")
-    assert cloud.aws is not None
-    execution = cloud.aws.wait_for_execution(arn)
-    # the input is what the deployed request template builds: the body and the caller's claims
-    started_with = json.loads(execution["input"])
-    assert started_with["body"] == {"check_id": f"chk-{unique}"}
-    assert started_with["claims"]["email"] == DEMO_USERS[0].email
-
-
-def test_given_a_workflow_route_without_its_business_id_then_400(
-    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict
-) -> None:
-    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
-    response = requests.post(f"{workflow_routes}/_test/checks", json={"other": 1}, headers=auth, timeout=10)
-    assert response.status_code == 400
-    assert "check_id" in response.json()["error"]["message"]
-    bad_json = requests.post(f"{workflow_routes}/_test/checks", data="{nope", headers=auth, timeout=10)
-    assert bad_json.status_code == 400 and bad_json.json()["error"]["code"] == "INVALID_JSON"
-
-
-def test_given_an_express_workflow_route_then_it_answers_synchronously_with_the_output(
-    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
-) -> None:
-    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
-    response = requests.post(
-        f"{workflow_routes}/_test/quotes", json={"quote_id": f"q-{unique}"}, headers=auth, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    claims = jwt.decode(demo_tokens["id_token"], options={"verify_signature": False})
-    assert response.json() == {"quote_id": f"q-{unique}", "user": claims["sub"]}
-
-
-def test_given_an_origin_then_a_workflow_route_names_it_only_when_allowed(
-    cloud: LocalCloud, workflow_routes: str, demo_tokens: dict, unique: str
-) -> None:
-    # a StartExecution route has no function: its response template adds the header (api.py)
-    auth = {"Authorization": f"Bearer {demo_tokens['id_token']}"}
-    allowed = cloud.config.cors_allowed_origins[-1]
-    ok = requests.post(
-        f"{workflow_routes}/_test/quotes",
-        json={"quote_id": f"q-{unique}"},
-        headers={**auth, "Origin": allowed},
-        timeout=10,
-    )
-    assert ok.status_code == 200, ok.text
-    assert ok.headers["Access-Control-Allow-Origin"] == allowed
-    refused = requests.post(
-        f"{workflow_routes}/_test/checks", json={}, headers={**auth, "Origin": allowed}, timeout=10
-    )
-    assert refused.status_code == 400
-    assert refused.headers["Access-Control-Allow-Origin"] == allowed
-    other = requests.post(
-        f"{workflow_routes}/_test/quotes",
-        json={"quote_id": f"q2-{unique}"},
-        headers={**auth, "Origin": "https://elsewhere.example.net"},
-        timeout=10,
-    )
-    assert other.status_code == 200
-    assert "Access-Control-Allow-Origin" not in other.headers

@@ -62,7 +62,21 @@ def test_given_a_cart_when_checked_out_and_paid_then_orders_are_paid_and_the_led
     assert order["status"] == "paid"
     timeline = requests.get(f"{cloud.api_url}/orders/{order_id}/timeline", headers=buyer.headers, timeout=T)
     assert timeline.status_code == 200, timeline.text
-    print([i["name"] for i in timeline.json()["items"]])
+    assert "Order paid" in [i["name"] for i in timeline.json()["items"]]
+
+    # Then the ledger balances: each journal entry of the order sums to zero, and the 3000 the
+    # buyer paid is exactly the seller's payable plus the platform's fee, nothing left in transit
+    unbalanced = pg_conn.execute(
+        "SELECT e.entry_id FROM journal_entries e JOIN ledger_postings p USING (entry_id) "
+        "WHERE e.order_id = %s GROUP BY e.entry_id HAVING sum(p.amount) <> 0",
+        (order_id,),
+    ).fetchall()
+    assert unbalanced == []
+    totals = _ledger_totals(pg_conn, order_id)
+    assert totals["stripe_balance"] == 3000
+    assert totals["buyer_funds_in_transit"] == 0
+    assert totals["platform_fee_revenue"] < 0 and totals["seller_payable"] < 0
+    assert totals["platform_fee_revenue"] + totals["seller_payable"] == -3000
 
 
 def _listing_doc(listing_id: str) -> dict[str, Any]:

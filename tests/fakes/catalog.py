@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from workflows.catalog.errors import CategoryExists, ConcurrentUpdate
@@ -16,17 +16,6 @@ if TYPE_CHECKING:
     from workflows.catalog.model import Category, Listing
     from workflows.notifications.model import Notification
     from workflows.shared.events import DomainEvent
-
-
-@dataclass
-class FakeClock:
-    moment: datetime = field(default_factory=lambda: datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, delta: timedelta) -> None:
-        self.moment += delta
 
 
 class FakeCategories:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from tests.fakes.clock import FakeClock
 from workflows.notifications.delivery import DeliveryPorts
 from workflows.notifications.ports import Delivery, OutgoingMessage, RecipientProfile
 
@@ -13,19 +14,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from workflows.notifications.model import Category, Channel, Notification
-
-
-class StepClock:
-    """A Clock port that moves only when told."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 class FakeDirectory:
@@ -130,7 +118,7 @@ class Fakes:
     log: FakeLog
     email: FakeSender
     sms: FakeSender
-    clock: StepClock
+    clock: FakeClock
 
     def ports(self, **overrides: object) -> DeliveryPorts:
         return DeliveryPorts(
@@ -150,5 +138,5 @@ def make_fakes(*profiles: RecipientProfile) -> Fakes:
         FakeLog(),
         FakeSender("mail"),
         FakeSender("text"),
-        StepClock(),
+        FakeClock(),
     )

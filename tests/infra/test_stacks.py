@@ -396,6 +396,24 @@ def test_health_route_invokes_its_function_through_a_proxy_integration(synth):
 # ------------------------------------------------------------------ events
 
 
+def test_the_migrate_job_runs_on_each_deploy_that_changes_it_before_the_api(synth):
+    # Given the migrate job (PostgreSQL migrations and MongoDB indexes, in the VPC like the others)
+    job = function_named(synth.stateless, "resale-dev-migrate")
+    assert job["Properties"]["Handler"] == "lambdas.jobs.migrate.handler"
+    assert "VpcConfig" in job["Properties"]
+    # Then a trigger invokes its current version (a new version whenever its code, SQL included,
+    # changes), and the API's nested stack waits for it
+    (trigger_id, trigger), *others = resources(synth.stateless, "Custom::Trigger").items()
+    assert others == []
+    assert "MigrateCurrentVersion" in json.dumps(trigger["Properties"]["HandlerArn"])
+    api = next(
+        (logical_id, r)
+        for logical_id, r in resources(synth.stateless, "AWS::CloudFormation::Stack").items()
+        if logical_id.startswith("ApiStack")
+    )
+    assert trigger_id in api[1].get("DependsOn", [])
+
+
 def test_domain_bus_is_custom_and_stripe_bus_is_the_partner_source(synth):
     synth.stateless.has_resource_properties("AWS::Events::EventBus", {"Name": "resale-dev-domain"})
     props = tagged(synth.stateless, "AWS::Events::EventBus", "stripe")["Properties"]

@@ -1,18 +1,16 @@
-"""State machines, StartExecution routes, consumers and rule targets, from a fixture topology.
+"""State machines, routes, consumers and rule targets, from a fixture topology.
 
-The real topology has no state machine yet; the fixture adds a Standard workflow that nests an
-Express one, both kinds of StartExecution route, an SQS consumer and rules with every target.
+The fixture adds a Standard workflow that nests an Express one, an SQS consumer and rules with
+every target to the real topology.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
 
 from stacks.constructs.workflows import Workflows, placeholders
 from tests.infra.fixtures.topology import FIXTURE_TOPOLOGY
@@ -33,7 +31,7 @@ ORIGINS = ("http://localhost:3000", "http://localhost:5173")
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     # Given the fixture topology on the dev stage
-    # (with two allowed origins: the preflight and the StartExecution routes then choose one)
+    # (with two allowed origins: the preflight then chooses one)
     return synthesize(
         tmp_path_factory.mktemp("cdk.out"),
         topology=FIXTURE_TOPOLOGY,
@@ -136,107 +134,16 @@ def test_checkout_may_follow_and_stop_its_nested_fee_calculation_run(synth):
         ), action
 
 
-def test_standard_start_execution_route_names_the_execution_and_answers_202(synth):
-    method = api_routes(synth.api)[("POST", "/checkout")]["Properties"]
-    assert method["AuthorizationType"] == "COGNITO_USER_POOLS"
-    integration = method["Integration"]
-    assert integration["Type"] == "AWS"
-    assert ":states:action/StartExecution" in json.dumps(integration["Uri"])
-    template = json.dumps(integration["RequestTemplates"]["application/json"])
-    assert "$.order_id" in template
-    assert "$context.authorizer.claims" in template
-    assert "$input.json('$')" in template
-    machine_id, _ = state_machine(synth, "order-flow")
-    # the API is a nested stack: the machine's ARN comes in as a parameter named after it
-    assert machine_id[:-8] in template
-    assert integration["IntegrationResponses"][0]["StatusCode"] == "202"
-    assert [r["StatusCode"] for r in method["MethodResponses"]] == ["202", "400", "500"]
-
-
-def test_express_start_execution_route_runs_synchronously(synth):
-    method = api_routes(synth.api)[("POST", "/fees/quote")]["Properties"]
-    integration = method["Integration"]
-    assert ":states:action/StartSyncExecution" in json.dumps(integration["Uri"])
-    assert "$.quote_id" in json.dumps(integration["RequestTemplates"])
-    assert integration["IntegrationResponses"][0]["StatusCode"] == "200"
-
-
-def _escape_javascript(text: str) -> str:
-    """What API Gateway's $util.escapeJavaScript does (Commons Lang escapeJavaScript)."""
-    specials = {'"': '\\"', "'": "\\'", "\\": "\\\\", "/": "\\/", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-    return "".join(specials.get(ch, ch if ord(ch) < 0x7F else f"\\u{ord(ch):04X}") for ch in text)
-
-
-def _render(template: str, body: dict, claims: dict) -> str:
-    """A tiny evaluator for exactly the VTL the template uses."""
-    values: list[str] = []
-
-    def marker(value: str) -> str:
-        values.append(value)
-        return f"\x00{len(values) - 1}\x00"
-
-    def expand_claims(match: re.Match) -> str:
-        parts = [
-            match.group(1).replace("$claims.get($key)", marker(value)).replace("$key", key)
-            for key, value in claims.items()
-        ]
-        return ",".join(parts)
-
-    text = re.sub(r"#set\(.*?\)\n", "", template)
-    text = re.sub(
-        r"#foreach\(\$key in \$claims\.keySet\(\)\)(.*?)#if\(\$foreach\.hasNext\),#end#end",
-        expand_claims,
-        text,
-    )
-    text = text.replace("$input.json('$')", marker(json.dumps(body)))
-    text = text.replace("$input.path('$.order_id')", marker(body["order_id"]))
-    escape = re.compile('\\$util\\.escapeJavaScript\\(\x00(\\d+)\x00\\)\\.replaceAll\\("\\\\\\\\\'", "\'"\\)')
-    while escape.search(text):
-        text = escape.sub(
-            lambda m: marker(_escape_javascript(values[int(m.group(1))]).replace("\\'", "'")), text
-        )
-    return re.sub("\x00(\\d+)\x00", lambda m: values[int(m.group(1))], text)
-
-
-def test_start_execution_request_template_passes_body_and_claims_intact():
-    from stacks.constructs.api import start_execution_template
-
-    # Given a body and claims full of characters that need escaping
-    body = {"order_id": "ord-1", "note": 'say "hi" it\'s/ok\\ café'}
-    claims = {"sub": "u-1", "name": 'O\'Brien "Bob"', "cognito:groups": "buyer,seller"}
-    # When the request template is rendered as API Gateway would
-    rendered = _render(
-        start_execution_template("arn:aws:states:eu-west-1:1:stateMachine:x", "order_id"), body, claims
-    )
-    # Then StartExecution gets valid JSON, named by the business id, with body and claims as input
-    request = json.loads(rendered)
-    assert request["stateMachineArn"].endswith(":stateMachine:x")
-    assert request["name"] == "ord-1"
-    assert json.loads(request["input"]) == {"body": body, "claims": claims}
-
-
-def test_start_execution_role_may_start_only_those_machines(synth):
-    roles = synth.api.find_resources(
-        "AWS::IAM::Role",
-        {
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Statement": [Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})]
-                }
-            }
-        },
-    )
-    start_roles = [
-        role_id
-        for role_id, role in roles.items()
-        if "StartExecution" in json.dumps(role["Properties"].get("Description", ""))
-    ]
-    assert len(start_roles) == 1
-    statements = role_statements(synth, {"Fn::GetAtt": [start_roles[0], "Arn"]}, synth.api)
-    assert {json.dumps(s["Action"]) for s in statements} == {
-        '"states:StartExecution"',
-        '"states:StartSyncExecution"',
-    }
+def test_every_route_is_a_lambda_proxy_and_the_api_starts_no_workflow_itself(synth):
+    # Given every route of the topology
+    methods = {key: m["Properties"] for key, m in api_routes(synth.api).items() if key[0] != "OPTIONS"}
+    assert methods
+    # Then each is a Lambda proxy integration: the function validates and answers 4xx itself
+    assert {m["Integration"]["Type"] for m in methods.values()} == {"AWS_PROXY"}
+    assert ":states:" not in json.dumps([m["Integration"] for m in methods.values()])
+    # And no role API Gateway assumes may start a state machine
+    policies = json.dumps(resources(synth.api, "AWS::IAM::Policy"))
+    assert "states:StartExecution" not in policies and "states:StartSyncExecution" not in policies
 
 
 def test_authorized_function_route_uses_the_cognito_authorizer(synth):
@@ -344,26 +251,6 @@ def test_a_missing_substitution_fails_the_synth():
 
 def test_cfn_lint_finds_no_problem_in_any_template(synth):
     assert synth.lint() == []
-
-
-def test_a_group_restricted_start_execution_route_is_flagged_at_synth(synth):
-    from aws_cdk.assertions import Annotations
-
-    # Given POST /fees/quote needs the seller group but starts the workflow without a Lambda
-    Annotations.from_stack(synth.stage.stateless).has_warning(
-        "/Resale-dev-Stateless/ApiStack/Api", Match.string_like_regexp("POST /fees/quote .*cognito:groups")
-    )
-
-
-def test_start_execution_routes_name_an_allowed_origin_only(synth):
-    # Given a StartExecution route (no function to add CORS headers)
-    for path in ("/checkout", "/fees/quote"):
-        integration = api_routes(synth.api)[("POST", path)]["Properties"]["Integration"]
-        # Then each of its answers (success, 4xx, 5xx) sets the header for an allowed origin only
-        for response in integration["IntegrationResponses"]:
-            template = response["ResponseTemplates"]["application/json"]
-            assert '#if($origin == "http://localhost:3000" || $origin == "http://localhost:5173")' in template
-            assert "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)" in template
 
 
 def test_the_preflight_with_several_origins_answers_the_matching_one(synth):

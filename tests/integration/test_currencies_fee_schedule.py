@@ -11,7 +11,7 @@ import pytest
 
 from adapters.postgres.fees import FeeScheduleCurrencies, PostgresFeeSchedules
 from adapters.postgres.pool import make_pool
-from tests.fakes.catalog import FakeClock
+from tests.fakes.clock import FakeClock
 from tests.workflows.fees_support import seed_launch_schedule
 from workflows.fees.errors import FeeScheduleMissing
 from workflows.fees.schedule import CurrencyRules, FeeSchedule, FixedFeeTier

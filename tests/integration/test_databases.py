@@ -49,7 +49,7 @@ MIGRATION_IDS = sorted(
     for path in MIGRATIONS_DIR.glob("*.sql")
     if not path.name.endswith(".rollback.sql")
 )
-APP_TABLES = {"users", "addresses", "processed_events"}
+APP_TABLES = {"users", "addresses"}
 # -- notifications
 APP_TABLES |= {"notification_deliveries", "notification_preferences"}
 # -- accounts
@@ -446,22 +446,9 @@ def test_user_constraints(pg_conn: psycopg.Connection[Any]) -> None:
     assert row["updated_at"].tzinfo is not None
 
 
-def test_processed_events_deduplicate(pg_conn: psycopg.Connection[Any]) -> None:
-    # Given an event already recorded
-    insert = (
-        "INSERT INTO processed_events (event_id, source) VALUES (%s, 'stripe') "
-        "ON CONFLICT (event_id) DO NOTHING"
-    )
-    first = pg_conn.execute(insert, ["evt_1"]).rowcount
-    # When the same event is recorded again / Then nothing is inserted
-    second = pg_conn.execute(insert, ["evt_1"]).rowcount
-    assert (first, second) == (1, 0)
-
-
 def test_truncate_all_empties_application_tables_only(pg_url: str, pg_conn: psycopg.Connection[Any]) -> None:
     # Given rows in the application tables
     _address(pg_conn, _user(pg_conn))
-    pg_conn.execute("INSERT INTO processed_events (event_id, source) VALUES ('evt_1', 'stripe')")
     # When the per-test clean-up runs
     with psycopg.connect(pg_url, autocommit=True) as conn:
         emptied = truncate_all(conn)

@@ -144,7 +144,7 @@ def _around(at: datetime) -> Window:
 def test_given_the_ledger_and_stripe_agree_then_clean_and_an_injected_difference_is_reported(
     standin: StripeStandIn, clock: FakeClock, pg_url: str, pg_clean
 ) -> None:
-    clock.now = time.time()  # Stripe's clock and the ledger's on one timeline
+    clock.set(time.time())  # Stripe's clock and the ledger's on one timeline
     client = _client(standin)
     order_id, transfer_id = _paid_and_transferred(client, pg_url, 0)
     report = _report(pg_url, client, _around(_now(clock)))
@@ -178,7 +178,7 @@ def test_given_the_ledger_and_stripe_agree_then_clean_and_an_injected_difference
 def test_given_refunds_then_each_is_checked_against_the_ledger_and_a_pending_one_is_expected(
     standin: StripeStandIn, clock: FakeClock, pg_url: str, pg_clean
 ) -> None:
-    clock.now = time.time()
+    clock.set(time.time())
     client = _client(standin)
     # Given an order cancelled with a refund Stripe paid at once, and one Stripe still has pending
     paid_refund = _cancelled(client, pg_url, _paid(client, pg_url, 1))
@@ -241,7 +241,7 @@ def test_given_more_objects_than_one_page_then_every_page_is_read(
 def test_given_a_difference_outside_the_window_then_it_is_not_reported(
     standin: StripeStandIn, clock: FakeClock, pg_url: str, pg_clean
 ) -> None:
-    clock.now = time.time()
+    clock.set(time.time())
     client = _client(standin)
     # Given a transfer made in Stripe only, then, three days later, an order that agrees
     _, transfer_id = _paid_and_transferred(client, pg_url, 0)

@@ -110,7 +110,7 @@ def test_given_an_account_link_when_the_onboarding_form_is_submitted_then_accoun
     )
     assert link.object == "account_link"
     assert link.url.startswith(standin.url + "/connect/onboarding/")
-    assert link.expires_at == int(clock.now) + 300
+    assert link.expires_at == int(clock()) + 300
     # When the seller opens the hosted page and submits it
     page = requests.get(link.url, timeout=10)
     assert page.status_code == 200
@@ -428,7 +428,7 @@ def test_given_a_connected_balance_when_paid_out_then_payout_paid_once_funds_are
     clock.advance(2 * DAY)
     payout = client.v1.payouts.create({"amount": 9_000, "currency": "usd"}, as_seller)
     assert payout.id.startswith("po_")
-    assert (payout.status, payout.arrival_date, payout.destination[:3]) == ("paid", int(clock.now), "ba_")
+    assert (payout.status, payout.arrival_date, payout.destination[:3]) == ("paid", int(clock()), "ba_")
     assert [e["type"] for e in events[-2:]] == ["payout.created", "payout.paid"]
     assert events[-1]["account"] == seller
     assert available(client, seller) == 0

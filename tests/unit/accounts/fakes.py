@@ -5,23 +5,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from workflows.accounts.errors import EmailTaken, InvalidCredentials, UserNotConfirmed
 from workflows.accounts.model import AddressRecord, Card, ConfirmationRecord, Tokens, UserRecord
 from workflows.notifications.model import Notification
 from workflows.shared.errors import TooManyAttempts
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.moment = start or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.accounts.fakes import FakeClock, FakeDirectory, FakePublisher, FakeUnitOfWork, Tables
+from tests.fakes.clock import FakeClock
+from tests.unit.accounts.fakes import FakeDirectory, FakePublisher, FakeUnitOfWork, Tables
 from workflows.accounts.codes import code_hash, code_matches, new_code
 from workflows.accounts.errors import (
     AlreadyConfirmed,

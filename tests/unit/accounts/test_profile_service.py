@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.accounts.fakes import (
-    FakeClock,
-    FakeDirectory,
-    FakePublisher,
-    FakeUnitOfWork,
-    FakeVerifier,
-    Tables,
-)
+from tests.fakes.clock import FakeClock
+from tests.unit.accounts.fakes import FakeDirectory, FakePublisher, FakeUnitOfWork, FakeVerifier, Tables
 from workflows.accounts.errors import AddressNotFound, CodeMismatch, IdempotencyKeyReused, NoPhone
 from workflows.accounts.model import AddressInput, ProfileUpdate
 from workflows.accounts.profile import ProfileService

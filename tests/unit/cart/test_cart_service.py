@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from tests.fakes.catalog import FakeClock, FakeListings
+from tests.fakes.catalog import FakeListings
+from tests.fakes.clock import FakeClock
 from tests.unit.cart.fakes import InMemoryCarts
 from workflows.cart.errors import (
     CartFull,

@@ -9,7 +9,6 @@ import pytest
 
 from tests.fakes.catalog import (
     FakeCategories,
-    FakeClock,
     FakeImageStore,
     FakeListings,
     FakeSavedSearches,
@@ -18,6 +17,7 @@ from tests.fakes.catalog import (
     RecordingEvents,
     RecordingNotifications,
 )
+from tests.fakes.clock import FakeClock
 from workflows.catalog.alerts import Alerts, format_money
 from workflows.catalog.commands import (
     CreateCategory,

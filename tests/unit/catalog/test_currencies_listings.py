@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.catalog import (
-    FakeCategories,
-    FakeClock,
-    FakeListings,
-    FixedCurrencies,
-    RecordingEvents,
-)
+from tests.fakes.catalog import FakeCategories, FakeListings, FixedCurrencies, RecordingEvents
+from tests.fakes.clock import FakeClock
 from workflows.catalog.commands import CreateCategory, CreateListing, UpdateListing
 from workflows.catalog.errors import CurrencyNotSupported
 from workflows.catalog.service import Catalog

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fakes.clock import FakeClock
 from tests.unit.fees.support import NOW, schedule
 from workflows.catalog.model import (
     Condition,
@@ -238,11 +239,6 @@ class FakeMachine:
         return self.result
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-
 QUOTED = {
     "status": "SUCCEEDED",
     "output": json.dumps({"sellers": [], "currency": "USD", "quoted_at": NOW.isoformat()}),
@@ -266,7 +262,7 @@ def test_given_a_clients_mistake_then_it_is_answered_before_any_execution_starts
     stored: tuple, items: tuple, error: type
 ) -> None:
     machine = FakeMachine(QUOTED)
-    quotes = FeeQuotes(listings=FakeListings(*stored), machine=machine, clock=FixedClock())
+    quotes = FeeQuotes(listings=FakeListings(*stored), machine=machine, clock=FakeClock(NOW))
     with pytest.raises(error) as caught:
         quotes.quote(request(*items))
     assert caught.value.details  # the in-process check keeps the details the execution cannot carry
@@ -275,7 +271,7 @@ def test_given_a_clients_mistake_then_it_is_answered_before_any_execution_starts
 
 def test_given_listings_for_sale_then_the_machine_runs_once_with_nobody_holding_the_units() -> None:
     machine = FakeMachine(QUOTED)
-    quotes = FeeQuotes(listings=FakeListings(listing()), machine=machine, clock=FixedClock())
+    quotes = FeeQuotes(listings=FakeListings(listing()), machine=machine, clock=FakeClock(NOW))
     assert quotes.quote(request(("l1", 2))).currency == "USD"
     (run,) = machine.runs
     assert run["name"].startswith("quote-")

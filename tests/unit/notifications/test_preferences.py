@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.notifications import FakePreferences, StepClock
+from tests.fakes.clock import FakeClock
+from tests.fakes.notifications import FakePreferences
 from workflows.notifications.preferences import (
     AccountNotificationsRequired,
     DuplicatePreference,
@@ -30,10 +31,10 @@ def test_given_no_choices_then_every_category_and_channel_has_its_default() -> N
 def test_given_a_change_then_it_is_kept_and_others_stay() -> None:
     store = FakePreferences()
     update_preferences(
-        "u1", [Preference(category="orders", channel="email", enabled=False)], store, StepClock()
+        "u1", [Preference(category="orders", channel="email", enabled=False)], store, FakeClock()
     )
     update_preferences(
-        "u1", [Preference(category="marketing", channel="sms", enabled=True)], store, StepClock()
+        "u1", [Preference(category="marketing", channel="sms", enabled=True)], store, FakeClock()
     )
     got = as_dict(get_preferences("u1", store))
     assert not got[("orders", "email")] and got[("marketing", "sms")] and got[("messages", "email")]
@@ -46,7 +47,7 @@ def test_given_account_turned_off_then_it_is_refused_and_nothing_changes() -> No
         Preference(category="account", channel="sms", enabled=False),
     ]
     with pytest.raises(AccountNotificationsRequired) as refused:
-        update_preferences("u1", changes, store, StepClock())
+        update_preferences("u1", changes, store, FakeClock())
     assert refused.value.code == "ACCOUNT_NOTIFICATIONS_REQUIRED"
     assert store.choices == {}
 
@@ -54,4 +55,4 @@ def test_given_account_turned_off_then_it_is_refused_and_nothing_changes() -> No
 def test_given_the_same_preference_twice_then_it_is_refused() -> None:
     changes = [Preference(category="orders", channel="sms", enabled=v) for v in (True, False)]
     with pytest.raises(DuplicatePreference):
-        update_preferences("u1", changes, FakePreferences(), StepClock())
+        update_preferences("u1", changes, FakePreferences(), FakeClock())

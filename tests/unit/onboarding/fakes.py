@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from tests.fakes.clock import FakeClock
 from workflows.onboarding.errors import OnboardingExists
 from workflows.onboarding.model import (
     LIVE,
@@ -15,8 +16,6 @@ from workflows.onboarding.model import (
     ConnectedAccount,
     Onboarding,
 )
-
-T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 class FakeStore:
@@ -128,17 +127,6 @@ class FakePublisher:
 
     def types(self) -> list[str]:
         return [n.type for n in self.sent.values()]
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 class FakeStarter:

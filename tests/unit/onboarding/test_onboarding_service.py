@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.clock import T0, FakeClock
 from tests.unit.onboarding.fakes import (
-    T0,
-    FakeClock,
     FakeGroups,
     FakePublisher,
     FakeStarter,

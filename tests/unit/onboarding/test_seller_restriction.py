@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.fakes.catalog import FakeCategories, FakeClock, FakeListings, FixedCurrencies, RecordingEvents
+from tests.fakes.catalog import FakeCategories, FakeListings, FixedCurrencies, RecordingEvents
+from tests.fakes.clock import FakeClock
 from tests.unit.onboarding.test_onboarding_service import ENABLED, World
 from tests.unit.payouts.world import SELLER
 from tests.unit.payouts.world import World as PayoutWorld

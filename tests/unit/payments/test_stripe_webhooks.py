@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import stripe
 
 from adapters.stripe.webhooks import StripeWebhookVerifier
+from tests.fakes.clock import FakeClock
 from workflows.payments.webhooks import (
     TOLERANCE_S,
     WebhookEventInvalid,
@@ -29,14 +29,6 @@ EVENT = {
     "created": 1_800_000_000,
     "data": {"object": {"id": "pi_unit_1", "object": "payment_intent", "status": "succeeded"}},
 }
-
-
-@dataclass
-class Clock:
-    at: float
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.at, UTC)
 
 
 @dataclass
@@ -57,7 +49,7 @@ def _receive(body: str, header: str | None, clock_at: float, forwarded: Forwarde
         header,
         verifier=StripeWebhookVerifier([SECRET, CONNECT_SECRET]),
         forwarder=forwarded,
-        clock=Clock(clock_at),
+        clock=FakeClock(clock_at),
     )
 
 

@@ -9,7 +9,7 @@ import copy
 import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.unit.ledger.fakes import InMemoryLedger
@@ -226,14 +226,6 @@ class FakeRestocker:
 
     def restock(self, reference: str, items: list[tuple[str, int]]) -> None:
         self.restocked.setdefault(reference, items)
-
-
-class FakeClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.moment = now or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 class RecordingPublisher:

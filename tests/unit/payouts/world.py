@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.waits import InMemoryWaitingTasks, RecordingResponder
 from tests.unit.orders.builders import an_order
 from tests.unit.payouts.fakes import (
     FakeAccounts,
     FakeBooks,
-    FakeClock,
     FakeRestocker,
     FakeStarter,
     FakeStripe,
