@@ -26,15 +26,16 @@ import requests
 from botocore.config import Config
 from pydantic import ValidationError
 
-from workflows.payouts.reconciliation import InvalidReconciliationWindow, ReconciliationRequest
+from workflows.payouts.errors import InvalidReconciliationWindow
+from workflows.payouts.reconciliation import ReconciliationRequest
 
 DEFAULT_API = "http://127.0.0.1:8000"
 
 
 def _here(request: ReconciliationRequest) -> dict[str, Any]:
-    from lambdas import bootstrap
+    from lambdas.wiring import payouts
 
-    return bootstrap.reconciliation_report(request.start, request.end)
+    return payouts.wiring().reconciliation.report(request.start, request.end)
 
 
 def _in_local_cloud(api_url: str, stage: str, request: ReconciliationRequest) -> dict[str, Any]:

@@ -162,6 +162,10 @@ class LocalCloud:
 
         self.aws.functions.after_invoke.append(lambda _: metrics.clear_metrics())
 
+        # what a deploy's triggers run once (the schema: migrations and every MongoDB index of
+        # the functions' database), the local cloud runs once per start, through the same function
+        self._run_on_deploy_functions()
+
         self.poller = SqsPoller(
             self.aws, self.config.topology, self.provisioned, fast_retry=self.config.clock == "virtual"
         )
@@ -215,6 +219,16 @@ class LocalCloud:
         self._timed("api", t)
         if self.config.stripe_webhooks:
             self.deliver_stripe_events(eventbridge=True, webhooks=True)
+
+    def _run_on_deploy_functions(self) -> None:
+        t = time.perf_counter()
+        aws, provisioned = self._require(self.aws, "aws"), self._require(self.provisioned, "provisioned")
+        for spec in self.config.topology.functions:
+            if spec.on_deploy:
+                ran = aws.functions.invoke(provisioned.physical_name(spec.name), {})
+                if ran.error_type is not None:
+                    raise RuntimeError(f"{spec.name} failed at start: {ran.error_type}: {ran.error_message}")
+        self._timed("on_deploy", t)
 
     def stop(self) -> None:
         self._stack.close()

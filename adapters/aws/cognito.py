@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
-from workflows.accounts.errors import EmailTaken, InvalidCredentials, InvalidPassword, UserNotConfirmed
-from workflows.accounts.model import Tokens
+from workflows.accounts.errors import (
+    ChallengeRequired,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidPassword,
+    InvalidRefreshToken,
+    PasswordResetRequired,
+    UserNotConfirmed,
+)
+from workflows.accounts.views import Tokens
 from workflows.shared.errors import ContractError, TransientError
-from workflows.shared.identity import Forbidden
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -106,7 +113,7 @@ class CognitoDirectory:
                     "Confirm the email address first (POST /auth/confirm with the emailed code)."
                 ) from exc
             if code == "PasswordResetRequiredException":
-                raise Forbidden("The password must be reset.", code="PASSWORD_RESET_REQUIRED") from exc
+                raise PasswordResetRequired("The password must be reset.") from exc
             raise
         return _tokens(result, refresh_token=None)
 
@@ -120,9 +127,8 @@ class CognitoDirectory:
             )
         except ClientError as exc:
             if _code(exc) in ("NotAuthorizedException", "UserNotFoundException", "ResourceNotFoundException"):
-                raise InvalidCredentials(
-                    "The refresh token is not valid (expired, revoked or from elsewhere); log in again.",
-                    code="INVALID_REFRESH_TOKEN",
+                raise InvalidRefreshToken(
+                    "The refresh token is not valid (expired, revoked or from elsewhere); log in again."
                 ) from exc
             raise
         return _tokens(result, refresh_token=refresh_token)
@@ -162,9 +168,8 @@ def _tokens(result: dict[str, Any], *, refresh_token: str | None) -> Tokens:
     auth = result.get("AuthenticationResult")
     if not auth:
         challenge = str(result.get("ChallengeName", "UNKNOWN"))
-        raise Forbidden(
+        raise ChallengeRequired(
             f"Logging in needs the {challenge} challenge, which this API does not offer.",
-            code="CHALLENGE_REQUIRED",
             details={"challenge": challenge},
         )
     return Tokens(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
     from workflows.checkout.ports import HoldOutcome
+    from workflows.shared.clock import Clock
 
 Doc = dict[str, Any]
 
@@ -134,3 +135,17 @@ class MongoStock:
             if self._replace({"_id": listing_id, "version": listing.version}, changed):
                 return "sold_out" if status == ListingStatus.SOLD_OUT else "active"
         raise TransientError(f"listing {listing_id} kept changing; its status was not refreshed")
+
+
+class ListingRestocker:
+    """Implements ``workflows.fulfilment.ports.Restocker`` over :class:`MongoStock`: each item's
+    units back (once per ``reference``), then the listing's status refreshed (sold out -> active)."""
+
+    def __init__(self, stock: MongoStock, clock: Clock) -> None:
+        self._stock = stock
+        self._clock = clock
+
+    def restock(self, reference: str, items: list[tuple[str, int]]) -> None:
+        for listing_id, quantity in items:
+            self._stock.restock(listing_id, reference, quantity)
+            self._stock.refresh_status(listing_id, self._clock.now())

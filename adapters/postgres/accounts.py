@@ -19,9 +19,9 @@ from psycopg.pq import TransactionStatus
 from psycopg_pool import PoolTimeout
 
 from adapters.postgres.repository import Repository
-from workflows.accounts.errors import EmailTaken
+from workflows.accounts.errors import EmailTaken, ProfileEmailConflict
 from workflows.accounts.model import AddressRecord, ConfirmationRecord, UserRecord
-from workflows.shared.errors import Conflict, TransientError
+from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -74,9 +74,7 @@ class PostgresUsers(Repository):
                 (user.user_id, user.email, user.name, user.phone),
             )
         except pg_errors.UniqueViolation as exc:
-            raise Conflict(
-                "Another profile holds this email address.", code="PROFILE_EMAIL_CONFLICT"
-            ) from exc
+            raise ProfileEmailConflict("Another profile holds this email address.") from exc
 
     def get(self, user_id: str, *, for_update: bool = False) -> UserRecord | None:
         lock = " FOR UPDATE" if for_update else ""

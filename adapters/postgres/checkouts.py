@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg.types.json import Jsonb
 
 from adapters.postgres.accounts import PostgresAddresses, PostgresUsers
+from adapters.postgres.fee_quotes import PostgresKeptQuotes
 from adapters.postgres.ledger import PostgresLedger, unit_of_work
 from adapters.postgres.orders import PostgresOrders
 from adapters.postgres.repository import Repository
@@ -281,6 +282,7 @@ class PostgresCheckoutUnitOfWork:
     ledger: PostgresLedger
     timeline: PostgresTimeline
     buyers: PostgresBuyerDirectory
+    quotes: PostgresKeptQuotes
 
 
 @contextmanager
@@ -293,4 +295,5 @@ def checkout_unit_of_work(pool: ConnectionPool[Connection[DictRow]]) -> Iterator
             ledger=PostgresLedger(conn),
             timeline=PostgresTimeline(conn),
             buyers=PostgresBuyerDirectory(conn),
+            quotes=PostgresKeptQuotes(conn),
         )

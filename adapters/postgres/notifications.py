@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 from psycopg import errors
 
+from workflows.accounts.errors import ProfileNotFound
 from workflows.notifications.ports import Delivery, RecipientProfile
-from workflows.shared.errors import NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -155,8 +155,8 @@ class PostgresPreferenceStore:
             with self._pool.connection() as conn, conn.cursor() as cursor:
                 cursor.executemany(_SAVE_PREFERENCE, rows)
         except errors.ForeignKeyViolation:
-            raise NotFound(
-                "There is no profile for this account yet; finish signing up first.", code="PROFILE_NOT_FOUND"
+            raise ProfileNotFound(
+                "There is no profile for this account yet; finish signing up first."
             ) from None
 
 

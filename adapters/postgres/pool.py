@@ -1,6 +1,6 @@
 """A psycopg connection pool built from a URL, sized and timed for Lambda and for local runs.
 
-Nothing connects at import time. :func:`make_pool` is called lazily (``lambdas/bootstrap.py``
+Nothing connects at import time. :func:`make_pool` is called lazily (``lambdas/wiring/core.py``
 caches it per cold start); the pool then opens without blocking: its workers connect in the
 background and the first ``pool.connection()`` waits at most ``timeout`` seconds for one.
 """

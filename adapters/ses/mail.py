@@ -1,4 +1,4 @@
-"""Email through Amazon SES (``SendEmail``, text and HTML parts) with the bootstrap's boto3 client."""
+"""Email through Amazon SES (``SendEmail``, text and HTML parts) with the wiring's boto3 client."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import stripe
 
 from adapters.stripe.calls import stripe_call
 from workflows.accounts.model import Card
-from workflows.shared.errors import ContractError
+from workflows.shared.errors import InvalidCursor
 
 
 class StripeCardVault:
@@ -49,9 +49,7 @@ class StripeCardVault:
             )
         except stripe.InvalidRequestError as exc:
             if after:  # a cursor that is not one of this customer's cards
-                raise ContractError(
-                    "The cursor is not one this API gave out.", code="INVALID_CURSOR"
-                ) from exc
+                raise InvalidCursor("The cursor is not one this API gave out.") from exc
             raise
         cards = []
         for pm in page.data:

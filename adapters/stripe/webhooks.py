@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
-from workflows.payments.webhooks import SignedPayload, WebhookEventInvalid, WebhookSignatureInvalid
+from adapters.stripe.events import stripe_event
+from workflows.payments.errors import WebhookEventInvalid, WebhookSignatureInvalid
+from workflows.payments.webhooks import SignedPayload
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from workflows.payments.webhooks import StripeEvent
 
 
 def _signed_at(header: str) -> int:
@@ -58,3 +62,6 @@ class StripeWebhookVerifier:
         raise WebhookSignatureInvalid(
             "The Stripe-Signature header does not match the body with this endpoint's signing secret."
         )
+
+    def event_of(self, body: Any) -> StripeEvent:
+        return stripe_event(body)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from workflows.accounts.errors import CodeExpired
-from workflows.shared.errors import ContractError, TooManyAttempts, TransientError
+from workflows.accounts.errors import CodeExpired, CodeLocked, InvalidPhone, TooManyCodesSent
+from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,9 +37,8 @@ class TwilioPhoneVerifier:
             self._service().verifications.create(to=phone, channel="sms")
         except TwilioRestException as exc:
             if exc.code == TOO_MANY_SENDS:
-                raise TooManyAttempts(
-                    "Too many codes sent to this number; wait before asking for another.",
-                    code="TOO_MANY_CODES_SENT",
+                raise TooManyCodesSent(
+                    "Too many codes sent to this number; wait before asking for another."
                 ) from exc
             raise _translated(exc) from exc
         except TwilioException as exc:
@@ -66,13 +65,13 @@ class TwilioPhoneVerifier:
         return self._client().verify.v2.services(self._service_sid())
 
 
-def _too_many_checks() -> TooManyAttempts:
-    return TooManyAttempts("Too many wrong codes; ask for a new one.", code="TOO_MANY_ATTEMPTS")
+def _too_many_checks() -> CodeLocked:
+    return CodeLocked("Too many wrong codes; ask for a new one.")
 
 
 def _translated(exc: TwilioRestException) -> Exception:
     if exc.code in INVALID_PARAMETER:
-        return ContractError("This phone number cannot receive a verification SMS.", code="INVALID_PHONE")
+        return InvalidPhone("This phone number cannot receive a verification SMS.")
     if exc.status == _TOO_MANY_REQUESTS or exc.status >= 500:
         return TransientError(f"Twilio Verify: {exc.msg}")
     return TransientError(f"Twilio Verify answered {exc.status} ({exc.code}): {exc.msg}")

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.payouts.queries import OrderLedgerView
+from lambdas.wiring import payouts
+from workflows.orders.errors import OrderNotFound
+from workflows.payouts.views import OrderLedgerView
+from workflows.shared.errors import AdminOnly, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,9 +28,7 @@ app = make_resolver()
 @app.get(
     "/admin/orders/<order_id>/ledger",
     summary="An order's ledger: entries, postings, and whether it balances",
-    responses=error_responses(
-        {401: "UNAUTHORIZED", 403: "ADMIN_ONLY", 404: "ORDER_NOT_FOUND", 503: "TEMPORARILY_UNAVAILABLE"}
-    ),
+    responses=error_responses(Unauthenticated, AdminOnly, OrderNotFound, TransientError),
     tags=["admin"],
 )
 def order_ledger(
@@ -36,7 +36,7 @@ def order_ledger(
 ) -> OrderLedgerView:
     who = caller(app)
     logger.append_keys(user_id=who.user_id, order_id=order_id)
-    return bootstrap.ledger_audit().order_ledger(who, order_id)
+    return payouts.wiring().ledger_audit.order_ledger(who, order_id)
 
 
 @logger.inject_lambda_context(clear_state=True)

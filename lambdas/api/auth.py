@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from workflows.shared.errors import ResaleError
+from workflows.shared.errors import Unauthenticated
 from workflows.shared.identity import Caller
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-
-
-class Unauthenticated(ResaleError):
-    code = "UNAUTHORIZED"
 
 
 def groups_claim(value: object) -> frozenset[str]:

@@ -8,13 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.contract import no_content, with_model
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.cart.views import CartLineView, CartView, SetQuantity
+from lambdas.wiring import cart
+from workflows.cart.commands import SetQuantity  # noqa: TC001 - parsed at runtime
+from workflows.cart.errors import CartFull, CartLineChanged, OwnListing
+from workflows.cart.views import CartLineView, CartView
+from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
+from workflows.shared.errors import ContractError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,17 +26,17 @@ if TYPE_CHECKING:
 app = make_resolver()
 
 _LISTING_ID = Annotated[str, Path(min_length=1, max_length=64)]
-_COMMON = {401: "UNAUTHORIZED", 400: "INVALID_REQUEST"}
+_COMMON = (Unauthenticated, ContractError)
 
 
 @app.get(
     "/cart",
     summary="The caller's cart, priced now: availability, price changes, subtotals per currency",
-    responses=error_responses(_COMMON),
+    responses=error_responses(*_COMMON),
     tags=["cart"],
 )
 def get_cart() -> CartView:
-    return bootstrap.cart_service().cart(caller(app))
+    return cart.wiring().service.cart(caller(app))
 
 
 @app.put(
@@ -42,18 +46,19 @@ def get_cart() -> CartView:
         **with_model(HTTPStatus.OK, CartLineView, "The line, as the cart now holds it"),
         **no_content("Quantity 0: the line is removed"),
         **error_responses(
-            {
-                **_COMMON,
-                404: "LISTING_NOT_FOUND",
-                409: "LISTING_NOT_AVAILABLE, OWN_LISTING, QUANTITY_NOT_AVAILABLE (details.available), "
-                "CART_FULL, CART_LINE_CHANGED",
-            }
+            *_COMMON,
+            ListingNotFound,
+            ListingNotAvailable,
+            OwnListing,
+            (QuantityNotAvailable, "details.available"),
+            CartFull,
+            CartLineChanged,
         ),
     },
     tags=["cart"],
 )
 def put_item(listing_id: _LISTING_ID, command: SetQuantity) -> Response[CartLineView | None]:
-    line = bootstrap.cart_service().set_quantity(caller(app), listing_id, command)
+    line = cart.wiring().service.set_quantity(caller(app), listing_id, command)
     if line is None:
         return Response(status_code=HTTPStatus.NO_CONTENT)
     return app.answer(line)
@@ -63,11 +68,11 @@ def put_item(listing_id: _LISTING_ID, command: SetQuantity) -> Response[CartLine
     "/cart/items/<listing_id>",
     summary="Remove a listing from the cart (idempotent)",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=error_responses(_COMMON),
+    responses=error_responses(*_COMMON),
     tags=["cart"],
 )
 def delete_item(listing_id: _LISTING_ID) -> None:
-    bootstrap.cart_service().remove(caller(app), listing_id)
+    cart.wiring().service.remove(caller(app), listing_id)
 
 
 @logger.inject_lambda_context(clear_state=True)

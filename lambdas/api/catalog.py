@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
+from lambdas.wiring import catalog
 from workflows.catalog.commands import CreateCategory, UpdateCategory  # noqa: TC001 - parsed at runtime
+from workflows.catalog.errors import CategoryExists, CategoryInUse, CategoryNotFound, InvalidCategory
 from workflows.catalog.views import CategoryTree, CategoryView  # noqa: TC001 - read at runtime (OpenAPI)
+from workflows.shared.errors import AdminOnly, ContractError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,54 +23,49 @@ if TYPE_CHECKING:
 app = make_resolver()
 
 _CATEGORY_ID = Annotated[str, Path(min_length=1, max_length=64, description="The category's id")]
-_ADMIN = {
-    400: "INVALID_REQUEST, INVALID_CATEGORY",
-    401: "UNAUTHORIZED",
-    403: "ADMIN_ONLY",
-    404: "CATEGORY_NOT_FOUND",
-}
+_ADMIN = (ContractError, InvalidCategory, Unauthenticated, AdminOnly, CategoryNotFound)
 
 
 @app.get(
     "/categories",
     summary="The whole category tree, with item specifics and conditions",
-    responses=error_responses({503: "TEMPORARILY_UNAVAILABLE"}),
+    responses=error_responses(TransientError),
     tags=["catalog"],
 )
 def get_categories() -> CategoryTree:
-    return bootstrap.catalog().category_tree()
+    return catalog.wiring().catalog.category_tree()
 
 
 @app.post(
     "/categories",
     summary="Add a category (admins)",
     status_code=HTTPStatus.CREATED,
-    responses=error_responses({**_ADMIN, 409: "CATEGORY_EXISTS (the slug is taken)"}),
+    responses=error_responses(*_ADMIN, (CategoryExists, "the slug is taken")),
     tags=["catalog"],
 )
 def post_category(command: CreateCategory) -> CategoryView:
-    return bootstrap.catalog().create_category(caller(app), command)
+    return catalog.wiring().catalog.create_category(caller(app), command)
 
 
 @app.patch(
     "/categories/<category_id>",
     summary="Change a category (admins)",
-    responses=error_responses(_ADMIN),
+    responses=error_responses(*_ADMIN),
     tags=["catalog"],
 )
 def patch_category(category_id: _CATEGORY_ID, command: UpdateCategory) -> CategoryView:
-    return bootstrap.catalog().update_category(caller(app), category_id, command)
+    return catalog.wiring().catalog.update_category(caller(app), category_id, command)
 
 
 @app.delete(
     "/categories/<category_id>",
     summary="Delete a category without subcategories or listings (admins)",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=error_responses({**_ADMIN, 409: "CATEGORY_IN_USE"}),
+    responses=error_responses(*_ADMIN, CategoryInUse),
     tags=["catalog"],
 )
 def delete_category(category_id: _CATEGORY_ID) -> None:
-    bootstrap.catalog().delete_category(caller(app), category_id)
+    catalog.wiring().catalog.delete_category(caller(app), category_id)
 
 
 @logger.inject_lambda_context(clear_state=True)

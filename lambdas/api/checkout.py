@@ -17,12 +17,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler import Response  # noqa: TC002 - read at runtime (OpenAPI)
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.checkout.views import CheckoutRequest, CheckoutView, TimelineView
+from lambdas.wiring import checkout
+from workflows.accounts.errors import AddressNotFound
+from workflows.checkout.commands import CheckoutRequest
+from workflows.checkout.errors import (
+    CartEmpty,
+    CartMixedCurrencies,
+    CartUnavailable,
+    CheckoutNotCancellable,
+    CheckoutNotFound,
+    PriceChanged,
+    ShippingOptionNotFound,
+)
+from workflows.checkout.views import CheckoutView, TimelineView
+from workflows.orders.errors import OrderNotFound
+from workflows.shared.errors import ContractError, IdempotencyKeyReused, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,7 +44,7 @@ if TYPE_CHECKING:
 
 app = make_resolver()
 
-_COMMON = {400: "INVALID_REQUEST (field details)", 401: "UNAUTHORIZED", 503: "TEMPORARILY_UNAVAILABLE"}
+_COMMON = ((ContractError, "field details"), Unauthenticated, TransientError)
 _CHECKOUT_ID = Annotated[str, Path(min_length=1, max_length=64, description="The checkout's id")]
 
 
@@ -49,20 +62,20 @@ def _me() -> Caller:
         "details carry the new prices (put the line in the cart again to accept one); a cart in "
         "several currencies is a 409 CART_MIXED_CURRENCIES (refused, not split). The checkout "
         "then runs on its own: poll status_url until awaiting_payment, confirm the PaymentIntent "
-        "with its client_secret, and poll until paid (or payment_failed, expired, cancelled). "
+        "with its client_secret, and poll until paid (or payment_failed, expired, cancelled, failed). "
         "The same Idempotency-Key with the same body answers the same checkout."
     ),
     status_code=HTTPStatus.ACCEPTED,
     response_description="Accepted: the checkout runs (also for a repeat with the same Idempotency-Key)",
     responses=error_responses(
-        {
-            **_COMMON,
-            400: "INVALID_REQUEST, SHIPPING_OPTION_NOT_FOUND",
-            404: "ADDRESS_NOT_FOUND",
-            409: "CART_EMPTY, CART_NOT_PURCHASABLE (details.lines), PRICE_CHANGED (details.changes), "
-            "CART_MIXED_CURRENCIES (details.currencies: one checkout is paid in one currency)",
-            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-        }
+        *_COMMON,
+        ShippingOptionNotFound,
+        AddressNotFound,
+        CartEmpty,
+        (CartUnavailable, "details.lines"),
+        (PriceChanged, "details.changes"),
+        (CartMixedCurrencies, "details.currencies: one checkout is paid in one currency"),
+        (IdempotencyKeyReused, "same key, another body"),
     ),
     tags=["checkout"],
 )
@@ -72,7 +85,7 @@ def post_checkout(
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
 ) -> Response[CheckoutView]:
-    view, created = bootstrap.checkout_service().start(_me(), request, idempotency_key)
+    view, created = checkout.wiring().service.start(_me(), request, idempotency_key)
     logger.info("checkout accepted", extra={"checkout_id": view.checkout_id, "new_checkout": created})
     return app.answer(view, headers={"Location": view.status_url})
 
@@ -80,11 +93,11 @@ def post_checkout(
 @app.get(
     "/checkouts/<checkout_id>",
     summary="A checkout's status, its orders, and while awaiting_payment the payment to confirm",
-    responses=error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, CheckoutNotFound),
     tags=["checkout"],
 )
 def get_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
-    return bootstrap.checkout_service().get(_me(), checkout_id)
+    return checkout.wiring().service.get(_me(), checkout_id)
 
 
 @app.post(
@@ -92,23 +105,23 @@ def get_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
     summary="Give up a checkout awaiting payment: the payment is cancelled and the items released",
     description="Answers 202: the checkout becomes cancelled once Stripe's cancellation event arrives.",
     status_code=HTTPStatus.ACCEPTED,
-    responses=error_responses({**_COMMON, 404: "CHECKOUT_NOT_FOUND", 409: "CHECKOUT_NOT_CANCELLABLE"}),
+    responses=error_responses(*_COMMON, CheckoutNotFound, CheckoutNotCancellable),
     tags=["checkout"],
 )
 def cancel_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
-    return bootstrap.checkout_service().cancel(_me(), checkout_id)
+    return checkout.wiring().service.cancel(_me(), checkout_id)
 
 
 @app.get(
     "/orders/<order_id>/timeline",
     summary="An order's story: workflow steps, payment events and notifications, oldest first",
-    responses=error_responses({**_COMMON, 404: "ORDER_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, OrderNotFound),
     tags=["orders"],
 )
 def get_timeline(
     order_id: Annotated[str, Path(min_length=1, max_length=64, description="The order's id")],
 ) -> TimelineView:
-    return bootstrap.checkout_service().timeline(_me(), order_id)
+    return checkout.wiring().service.timeline(_me(), order_id)
 
 
 # payment secrets and addresses in the responses: never captured in traces

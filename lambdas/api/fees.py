@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.fees.service import QuoteRequest, QuoteView  # noqa: TC001 - parsed and read at runtime (OpenAPI)
+from lambdas.wiring import fees
+from workflows.catalog.errors import (
+    CurrencyNotSupported,
+    ListingNotAvailable,
+    ListingNotFound,
+    QuantityNotAvailable,
+)
+from workflows.fees.commands import QuoteRequest  # noqa: TC001 - parsed at runtime
+from workflows.fees.errors import FeeCalculationUnavailable, InvalidQuoteRequest, MixedCurrencies
+from workflows.fees.service import QuoteView  # noqa: TC001 - read at runtime (OpenAPI)
+from workflows.shared.errors import ContractError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,20 +41,22 @@ app = make_resolver()
         "minor units; the fee parts always sum exactly to fee_total."
     ),
     responses=error_responses(
-        {
-            400: "INVALID_REQUEST (field details), INVALID_QUOTE_REQUEST, UNKNOWN_LISTING, "
-            "MIXED_CURRENCIES, CURRENCY_NOT_SUPPORTED",
-            401: "UNAUTHORIZED",
-            409: "LISTING_NOT_AVAILABLE, QUANTITY_NOT_AVAILABLE",
-            503: "FEE_CALCULATION_UNAVAILABLE",
-        }
+        (ContractError, "field details"),
+        InvalidQuoteRequest,
+        MixedCurrencies,
+        CurrencyNotSupported,
+        Unauthenticated,
+        ListingNotFound,
+        ListingNotAvailable,
+        QuantityNotAvailable,
+        FeeCalculationUnavailable,
     ),
     tags=["fees"],
 )
 def post_quote(request: QuoteRequest) -> QuoteView:
     logger.append_keys(user=caller(app).user_id)
     # a client's mistake is answered before an execution starts; a rejected one raises its error
-    return bootstrap.fee_quotes().quote(request)
+    return fees.wiring().quotes.quote(request)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -16,24 +16,35 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
-from lambdas.observability import logger, tracer
-from workflows.fulfilment.views import CancelRequest, FulfilmentView, ShipRequest
+from lambdas.observability import count, logger, tracer
+from lambdas.wiring import payouts
+from workflows.fulfilment.commands import CancelRequest, ShipRequest
+from workflows.fulfilment.errors import (
+    NotTheBuyer,
+    NotTheSeller,
+    OrderAlreadyShipped,
+    OrderNotCancellable,
+    OrderNotShippable,
+    OrderNotShipped,
+)
+from workflows.fulfilment.views import FulfilmentView
+from workflows.orders.errors import OrderNotFound
+from workflows.shared.errors import ContractError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
 
-_COMMON = {
-    400: "INVALID_REQUEST (field details)",
-    401: "UNAUTHORIZED",
-    404: "ORDER_NOT_FOUND (also someone else's order)",
-    503: "TEMPORARILY_UNAVAILABLE",
-}
+_COMMON = (
+    (ContractError, "field details"),
+    Unauthenticated,
+    (OrderNotFound, "also someone else's order"),
+    TransientError,
+)
 _ORDER_ID = Path(min_length=1, max_length=64, description="The order's id")
 
 
@@ -41,15 +52,13 @@ _ORDER_ID = Path(min_length=1, max_length=64, description="The order's id")
     "/orders/<order_id>/ship",
     summary="The seller marks the order shipped, with the carrier and tracking number",
     description="The buyer's delivery window starts now; delivery is confirmed for them when it ends.",
-    responses=error_responses(
-        {**_COMMON, 403: "ONLY_THE_SELLER_SHIPS", 409: "ORDER_NOT_SHIPPABLE, ORDER_ALREADY_SHIPPED"}
-    ),
+    responses=error_responses(*_COMMON, NotTheSeller, OrderNotShippable, OrderAlreadyShipped),
     tags=["fulfilment"],
 )
 def ship(order_id: Annotated[str, _ORDER_ID], request: ShipRequest) -> FulfilmentView:
     who = caller(app)
     logger.append_keys(user_id=who.user_id, order_id=order_id)
-    return bootstrap.fulfilment_service().ship(
+    return payouts.wiring().fulfilment.ship(
         who, order_id, carrier=request.carrier, tracking_number=request.tracking_number
     )
 
@@ -57,19 +66,19 @@ def ship(order_id: Annotated[str, _ORDER_ID], request: ShipRequest) -> Fulfilmen
 @app.post(
     "/orders/<order_id>/confirm-delivery",
     summary="The buyer confirms the order arrived (the seller's payout may then go ahead)",
-    responses=error_responses({**_COMMON, 403: "ONLY_THE_BUYER_CONFIRMS_DELIVERY", 409: "ORDER_NOT_SHIPPED"}),
+    responses=error_responses(*_COMMON, NotTheBuyer, OrderNotShipped),
     tags=["fulfilment"],
 )
 def confirm_delivery(order_id: Annotated[str, _ORDER_ID]) -> FulfilmentView:
     who = caller(app)
     logger.append_keys(user_id=who.user_id, order_id=order_id)
-    return bootstrap.fulfilment_service().confirm_delivery(who, order_id)
+    return payouts.wiring().fulfilment.confirm_delivery(who, order_id)
 
 
 @app.post(
     "/orders/<order_id>/cancel",
     summary="The buyer or the seller cancels a paid order before it ships: a full refund",
-    responses=error_responses({**_COMMON, 409: "ORDER_ALREADY_SHIPPED, ORDER_NOT_CANCELLABLE"}),
+    responses=error_responses(*_COMMON, OrderAlreadyShipped, OrderNotCancellable),
     tags=["fulfilment"],
 )
 def cancel(
@@ -78,7 +87,10 @@ def cancel(
     who = caller(app)
     logger.append_keys(user_id=who.user_id, order_id=order_id)
     reason = request.reason if request else None
-    return bootstrap.fulfilment_service().cancel(who, order_id, reason=reason)
+    cancelled = payouts.wiring().fulfilment.cancel(who, order_id, reason=reason)
+    if cancelled.refunded is not None:
+        count("RefundsIssued", currency=cancelled.refunded.currency)
+    return cancelled.view
 
 
 @logger.inject_lambda_context(clear_state=True)

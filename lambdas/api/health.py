@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from lambdas import bootstrap
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
+from lambdas.wiring import platform
 from workflows.shared.health import HealthReport, check
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ app = make_resolver()
     },
 )
 def health() -> Response[HealthReport]:
-    report = check(bootstrap.health_probes())
+    report = check(platform.wiring().probes)
     return Response(
         status_code=200 if report.status == "ok" else 503,
         content_type=content_types.APPLICATION_JSON,

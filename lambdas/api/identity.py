@@ -8,44 +8,51 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
 from lambdas.api.docs import error_responses
-from lambdas.api.resolver import error_response, make_resolver
+from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.accounts.errors import InvalidCredentials
-from workflows.accounts.model import (
+from lambdas.wiring import accounts
+from workflows.accounts.commands import (
     ConfirmRequest,
-    ConfirmResult,
     EmailRequest,
     LoginRequest,
     RefreshRequest,
-    ResendResult,
     SignupRequest,
-    SignupResult,
-    Tokens,
 )
+from workflows.accounts.errors import (
+    AlreadyConfirmed,
+    CodeExpired,
+    CodeLocked,
+    CodeMismatch,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidPassword,
+    InvalidRefreshToken,
+    ResendLimitReached,
+    UserNotConfirmed,
+)
+from workflows.accounts.views import ConfirmResult, ResendResult, SignupResult, Tokens
+from workflows.shared.errors import ContractError, TransientError
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
 
 _ERRORS = error_responses(
-    {
-        400: "INVALID_REQUEST (field details), INVALID_PASSWORD, CODE_MISMATCH, CODE_EXPIRED",
-        401: "INVALID_CREDENTIALS, INVALID_REFRESH_TOKEN",
-        403: "USER_NOT_CONFIRMED",
-        409: "EMAIL_TAKEN, ALREADY_CONFIRMED",
-        429: "TOO_MANY_ATTEMPTS (wrong codes; a resend unlocks), RESEND_LIMIT_REACHED",
-        503: "TEMPORARILY_UNAVAILABLE",
-    }
+    (ContractError, "field details"),
+    InvalidPassword,
+    CodeMismatch,
+    CodeExpired,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    UserNotConfirmed,
+    EmailTaken,
+    AlreadyConfirmed,
+    (CodeLocked, "wrong codes; a resend unlocks"),
+    ResendLimitReached,
+    TransientError,
 )
-
-
-@app.exception_handler(InvalidCredentials)  # type: ignore[untyped-decorator]
-def _invalid_credentials(error: InvalidCredentials) -> Response[Any]:
-    return error_response(HTTPStatus.UNAUTHORIZED, error.code, error.message)
 
 
 @app.post(
@@ -56,7 +63,7 @@ def _invalid_credentials(error: InvalidCredentials) -> Response[Any]:
     tags=["identity"],
 )
 def signup(request: SignupRequest) -> SignupResult:
-    result = bootstrap.identity_service().sign_up(request)
+    result = accounts.wiring().identity.sign_up(request)
     logger.append_keys(user_id=result.user_id)
     return result
 
@@ -69,7 +76,7 @@ def signup(request: SignupRequest) -> SignupResult:
     tags=["identity"],
 )
 def confirm(request: ConfirmRequest) -> ConfirmResult:
-    return bootstrap.identity_service().confirm(request)
+    return accounts.wiring().identity.confirm(request)
 
 
 @app.post(
@@ -81,7 +88,7 @@ def confirm(request: ConfirmRequest) -> ConfirmResult:
     tags=["identity"],
 )
 def resend_code(request: EmailRequest) -> ResendResult:
-    return bootstrap.identity_service().resend_code(request)
+    return accounts.wiring().identity.resend_code(request)
 
 
 @app.post(
@@ -92,7 +99,7 @@ def resend_code(request: EmailRequest) -> ResendResult:
     tags=["identity"],
 )
 def login(request: LoginRequest) -> Tokens:
-    return bootstrap.identity_service().login(request)
+    return accounts.wiring().identity.login(request)
 
 
 @app.post(
@@ -103,7 +110,7 @@ def login(request: LoginRequest) -> Tokens:
     tags=["identity"],
 )
 def refresh(request: RefreshRequest) -> Tokens:
-    return bootstrap.identity_service().refresh(request)
+    return accounts.wiring().identity.refresh(request)
 
 
 # tokens and personal data in the responses: never captured in traces

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
-from lambdas.api.resolver import error_response, make_resolver
+from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
+from lambdas.wiring import catalog
 from workflows.catalog.commands import (  # noqa: TC001 - parsed at runtime
     CreateDeal,
     CreateListing,
@@ -19,14 +19,33 @@ from workflows.catalog.commands import (  # noqa: TC001 - parsed at runtime
     RequestImageUpload,
     UpdateListing,
 )
-from workflows.catalog.errors import IdempotencyKeyReused
+from workflows.catalog.errors import (
+    CategoryNotFound,
+    ConcurrentUpdate,
+    CurrencyNotSupported,
+    ImageNotFound,
+    ImageNotUploaded,
+    InvalidListing,
+    ListingNotActive,
+    ListingNotFound,
+    NotOwner,
+    TooManyImages,
+    UnsupportedImage,
+)
 from workflows.catalog.model import Condition  # noqa: TC001 - parsed at runtime
 from workflows.catalog.search import DEFAULT_LIMIT, MAX_LIMIT, SearchQuery, Sort
 from workflows.catalog.views import ImageUploadView, ListingPage, ListingView, SearchResults  # noqa: TC001 - read at runtime (OpenAPI)
+from workflows.onboarding.errors import SellerRestricted
+from workflows.shared.errors import (
+    ContractError,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    SellerOnly,
+    Unauthenticated,
+)
 from workflows.shared.fields import INT64_MAX
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
@@ -34,18 +53,16 @@ app = make_resolver()
 _LISTING_ID = Annotated[str, Path(min_length=1, max_length=64, description="The listing's id")]
 _LIMIT = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (default 20, max 100)")]
 _CURSOR = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
-_OWNER = {
-    400: "INVALID_REQUEST (field details)",
-    401: "UNAUTHORIZED",
-    403: "SELLER_ONLY, NOT_OWNER, SELLER_RESTRICTED (Stripe restricted the seller: no new listings)",
-    404: "LISTING_NOT_FOUND",
-    409: "LISTING_NOT_ACTIVE, CONCURRENT_UPDATE",
-}
-
-
-@app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
-def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
+_OWNER = (
+    (ContractError, "field details"),
+    Unauthenticated,
+    SellerOnly,
+    NotOwner,
+    (SellerRestricted, "Stripe restricted the seller: no new listings"),
+    ListingNotFound,
+    ListingNotActive,
+    ConcurrentUpdate,
+)
 
 
 def _caller_id() -> str | None:
@@ -60,12 +77,11 @@ def _caller_id() -> str | None:
     summary="List an item (sellers); validated against its category",
     status_code=HTTPStatus.CREATED,
     responses=error_responses(
-        {
-            **_OWNER,
-            400: "INVALID_REQUEST, INVALID_LISTING (field details), CATEGORY_NOT_FOUND, "
-            "CURRENCY_NOT_SUPPORTED (details.supported: the currencies a listing may use)",
-            422: "IDEMPOTENCY_KEY_REUSED",
-        }
+        *_OWNER,
+        (InvalidListing, "field details"),
+        CategoryNotFound,
+        (CurrencyNotSupported, "details.supported: the currencies a listing may use"),
+        IdempotencyKeyReused,
     ),
     tags=["listings"],
 )
@@ -73,13 +89,13 @@ def post_listing(
     command: CreateListing,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> ListingView:
-    return bootstrap.catalog().create_listing(caller(app), command, idempotency_key)
+    return catalog.wiring().catalog.create_listing(caller(app), command, idempotency_key)
 
 
 @app.get(
     "/listings",
     summary="Search active listings: text, filters, sort, cursor pagination, facets",
-    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR", 404: "CATEGORY_NOT_FOUND"}),
+    responses=error_responses(ContractError, InvalidCursor, CategoryNotFound),
     tags=["listings"],
 )
 def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
@@ -104,13 +120,13 @@ def search_listings(  # noqa: PLR0917 - one parameter per query-string filter
         limit=limit,
         cursor=cursor,
     )
-    return bootstrap.catalog().search(query)
+    return catalog.wiring().catalog.search(query)
 
 
 @app.get(
     "/sellers/<seller_id>/listings",
     summary="A seller's active listings, newest first",
-    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses(ContractError, InvalidCursor),
     tags=["listings"],
 )
 def seller_listings(
@@ -119,110 +135,96 @@ def seller_listings(
     cursor: _CURSOR = None,
 ) -> SearchResults:
     query = SearchQuery(seller_id=seller_id, sort=Sort.NEWEST, limit=limit, cursor=cursor)
-    return bootstrap.catalog().search(query)
+    return catalog.wiring().catalog.search(query)
 
 
 @app.get(
     "/listings/<listing_id>",
     summary="One listing",
-    responses=error_responses({404: "LISTING_NOT_FOUND"}),
+    responses=error_responses(ListingNotFound),
     tags=["listings"],
 )
 def get_listing(listing_id: _LISTING_ID) -> ListingView:
-    return bootstrap.catalog().get_listing(listing_id, _caller_id())
+    return catalog.wiring().catalog.get_listing(listing_id, _caller_id())
 
 
 @app.patch(
     "/listings/<listing_id>",
     summary="Change a listing (its seller)",
     responses=error_responses(
-        {
-            **_OWNER,
-            400: "INVALID_REQUEST, INVALID_LISTING (field details), "
-            "CURRENCY_NOT_SUPPORTED (details.supported: the currencies a listing may use)",
-        }
+        *_OWNER,
+        (InvalidListing, "field details"),
+        (CurrencyNotSupported, "details.supported: the currencies a listing may use"),
     ),
     tags=["listings"],
 )
 def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingView:
-    return bootstrap.catalog().update_listing(caller(app), listing_id, command)
+    return catalog.wiring().catalog.update_listing(caller(app), listing_id, command)
 
 
 @app.delete(
     "/listings/<listing_id>",
     summary="End a listing (its seller): it leaves search; orders placed go on",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=error_responses(_OWNER),
+    responses=error_responses(*_OWNER),
     tags=["listings"],
 )
 def delete_listing(listing_id: _LISTING_ID) -> None:
-    bootstrap.catalog().end_listing(caller(app), listing_id)
+    catalog.wiring().catalog.end_listing(caller(app), listing_id)
 
 
 @app.post(
     "/listings/<listing_id>/images",
     summary="A presigned upload for one image (JPEG, PNG or WebP; size-limited)",
     status_code=HTTPStatus.CREATED,
-    responses=error_responses(
-        {
-            **_OWNER,
-            400: "INVALID_REQUEST, UNSUPPORTED_IMAGE",
-            409: "TOO_MANY_IMAGES, LISTING_NOT_ACTIVE",
-        }
-    ),
+    responses=error_responses(*_OWNER, UnsupportedImage, TooManyImages, ListingNotActive),
     tags=["listings"],
 )
 def post_image(listing_id: _LISTING_ID, command: RequestImageUpload) -> ImageUploadView:
-    return bootstrap.catalog().request_image_upload(caller(app), listing_id, command)
+    return catalog.wiring().catalog.request_image_upload(caller(app), listing_id, command)
 
 
 @app.post(
     "/listings/<listing_id>/images/<image_id>/confirm",
     summary="The upload is done: the image joins the listing, in order (at most 12)",
-    responses=error_responses(
-        {
-            **_OWNER,
-            404: "LISTING_NOT_FOUND, IMAGE_NOT_FOUND",
-            409: "IMAGE_NOT_UPLOADED, TOO_MANY_IMAGES",
-        }
-    ),
+    responses=error_responses(*_OWNER, ListingNotFound, ImageNotFound, ImageNotUploaded, TooManyImages),
     tags=["listings"],
 )
 def confirm_image(
     listing_id: _LISTING_ID, image_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> ListingView:
-    return bootstrap.catalog().confirm_image(caller(app), listing_id, image_id)
+    return catalog.wiring().catalog.confirm_image(caller(app), listing_id, image_id)
 
 
 @app.post(
     "/listings/<listing_id>/promotion",
     summary="Promote a listing: ranks higher and is marked sponsored inside its window",
-    responses=error_responses(_OWNER),
+    responses=error_responses(*_OWNER),
     tags=["listings"],
 )
 def post_promotion(listing_id: _LISTING_ID, command: PromoteListing) -> ListingView:
-    return bootstrap.catalog().promote_listing(caller(app), listing_id, command)
+    return catalog.wiring().catalog.promote_listing(caller(app), listing_id, command)
 
 
 @app.post(
     "/listings/<listing_id>/deal",
     summary="Put a listing on deal: the discounted price applies inside the window",
     status_code=HTTPStatus.CREATED,
-    responses=error_responses(_OWNER),
+    responses=error_responses(*_OWNER),
     tags=["listings"],
 )
 def post_deal(listing_id: _LISTING_ID, command: CreateDeal) -> ListingView:
-    return bootstrap.catalog().create_deal(caller(app), listing_id, command)
+    return catalog.wiring().catalog.create_deal(caller(app), listing_id, command)
 
 
 @app.get(
     "/deals",
     summary="Deals in effect now, by priority",
-    responses=error_responses({400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses(ContractError, InvalidCursor),
     tags=["listings"],
 )
 def get_deals(limit: _LIMIT = DEFAULT_LIMIT, cursor: _CURSOR = None) -> ListingPage:
-    return bootstrap.catalog().active_deals(limit, cursor)
+    return catalog.wiring().catalog.active_deals(limit, cursor)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
+from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.notifications.preferences import Preference, Preferences, get_preferences, update_preferences
-from workflows.shared.clock import SystemClock
+from lambdas.wiring import core, notifications
+from workflows.accounts.errors import ProfileNotFound
+from workflows.notifications.commands import PreferencesUpdate  # noqa: TC001 - parsed at runtime
+from workflows.notifications.errors import AccountNotificationsRequired, DuplicatePreference
+from workflows.notifications.preferences import get_preferences, update_preferences
+from workflows.notifications.views import Preferences
+from workflows.shared.errors import ContractError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,26 +27,17 @@ if TYPE_CHECKING:
 app = make_resolver()
 
 
-class PreferencesUpdate(BaseModel):
-    """The preferences to change; those not listed stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    preferences: list[Preference] = Field(min_length=1, max_length=32)
-
-
-_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _PUT_RESPONSES: dict[int, Any] = {
     200: {
         "description": "All the caller's preferences, after the change",
         "content": {"application/json": {"model": Preferences}},
     },
-    400: {
-        "description": "Invalid body (INVALID_REQUEST), a preference given twice (DUPLICATE_PREFERENCE), "
-        "or an attempt to turn off account notifications (ACCOUNT_NOTIFICATIONS_REQUIRED)",
-        "content": _ERROR_CONTENT,
-    },
-    404: {"description": "The caller has no profile yet (PROFILE_NOT_FOUND)", "content": _ERROR_CONTENT},
+    **error_responses(
+        (ContractError, "invalid body"),
+        (DuplicatePreference, "a preference given twice"),
+        (AccountNotificationsRequired, "account notifications cannot be turned off"),
+        (ProfileNotFound, "the caller has no profile yet"),
+    ),
 }
 
 
@@ -54,7 +49,7 @@ _PUT_RESPONSES: dict[int, Any] = {
     tags=["notifications"],
 )
 def read_notification_preferences() -> Preferences:
-    return get_preferences(caller(app).user_id, bootstrap.notification_preferences())
+    return get_preferences(caller(app).user_id, notifications.wiring().preferences)
 
 
 @app.put(
@@ -67,7 +62,7 @@ def read_notification_preferences() -> Preferences:
 )
 def change_notification_preferences(body: Annotated[PreferencesUpdate, Body()]) -> Preferences:
     return update_preferences(
-        caller(app).user_id, body.preferences, bootstrap.notification_preferences(), SystemClock()
+        caller(app).user_id, body.preferences, notifications.wiring().preferences, core.wiring().clock
     )
 
 

@@ -1,8 +1,9 @@
 """GET /openapi.json: one OpenAPI document generated from every API module's resolver.
 
-Each module in ``lambdas.api.modules.API_MODULES`` has a Powertools resolver that knows its
-routes and pydantic models; their documents are merged, and the error responses every route
-can give (the API's error shape, never Powertools' default 422) are written in.
+Each module that serves a route (the topology tells this function which: ``API_MODULES``) has a
+Powertools resolver that knows its routes and pydantic models; their documents are merged, and
+the error responses every route can give (the API's error shape, never Powertools' default 422)
+are written in.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import importlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lambdas.api.modules import API_MODULES
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger
-from lambdas.settings import OpenApiSettings
+from lambdas.wiring.platform import OpenApiSettings
+from lambdas.wiring.settings import load
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -119,8 +120,9 @@ def merge(resolvers: dict[str, APIGatewayRestResolver], public_paths: set[tuple[
 
 @cache
 def document() -> dict[str, Any]:
-    resolvers = {name: importlib.import_module(name).app for name in API_MODULES}
-    public = {(method, path) for method, path in OpenApiSettings().public_routes}
+    settings = load(OpenApiSettings)
+    resolvers = {name: importlib.import_module(name).app for name in settings.api_modules}
+    public = {(method, path) for method, path in settings.public_routes}
     return merge(resolvers, public)
 
 

@@ -14,25 +14,27 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
+from lambdas.wiring import orders
+from workflows.orders.errors import OrderNotFound
 from workflows.orders.views import BuyerOrderView, OrderPage, SellerOrderView
+from workflows.shared.errors import ContractError, InvalidCursor, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
 
-_COMMON = {400: "INVALID_REQUEST (field details)", 401: "UNAUTHORIZED", 503: "TEMPORARILY_UNAVAILABLE"}
+_COMMON = ((ContractError, "field details"), Unauthenticated, TransientError)
 
 
 @app.get(
     "/orders",
     summary="The caller's orders as buyer (default) or as seller, newest first",
-    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses(*_COMMON, InvalidCursor),
     tags=["orders"],
 )
 def list_orders(
@@ -44,13 +46,13 @@ def list_orders(
 ) -> OrderPage:
     who = caller(app)
     logger.append_keys(user_id=who.user_id)
-    return bootstrap.order_queries().list_orders(who, role=role, limit=limit, cursor=cursor)
+    return orders.wiring().queries.list_orders(who, role=role, limit=limit, cursor=cursor)
 
 
 @app.get(
     "/orders/<order_id>",
     summary="One order, for its buyer or its seller (the seller also sees the fee and the net)",
-    responses=error_responses({**_COMMON, 404: "ORDER_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, OrderNotFound),
     tags=["orders"],
 )
 def get_order(
@@ -58,7 +60,7 @@ def get_order(
 ) -> SellerOrderView | BuyerOrderView:
     who = caller(app)
     logger.append_keys(user_id=who.user_id, order_id=order_id)
-    return bootstrap.order_queries().get_order(who, order_id)
+    return orders.wiring().queries.get_order(who, order_id)
 
 
 # personal data in the responses: never captured in traces

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.accounts.model import PaymentMethodPage, SetupIntentResult
+from lambdas.wiring import accounts
+from workflows.accounts.errors import PaymentMethodNotFound
+from workflows.accounts.views import PaymentMethodPage, SetupIntentResult
+from workflows.shared.errors import ContractError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,11 +26,11 @@ if TYPE_CHECKING:
 
 app = make_resolver()
 
-_COMMON = {
-    400: "INVALID_REQUEST (field details)",
-    401: "UNAUTHORIZED (no or bad token)",
-    503: "TEMPORARILY_UNAVAILABLE (the payment provider did not answer)",
-}
+_COMMON = (
+    (ContractError, "field details"),
+    (Unauthenticated, "no or bad token"),
+    (TransientError, "the payment provider did not answer"),
+)
 
 
 def _me() -> Caller:
@@ -42,24 +44,24 @@ def _me() -> Caller:
     summary="Start saving a card: a SetupIntent whose client_secret the client app confirms with Stripe",
     status_code=HTTPStatus.CREATED,
     response_description="SetupIntent created",
-    responses=error_responses(_COMMON),
+    responses=error_responses(*_COMMON),
     tags=["payment methods"],
 )
 def setup() -> SetupIntentResult:
-    return bootstrap.payment_methods_service().setup(_me())
+    return accounts.wiring().payment_methods.setup(_me())
 
 
 @app.get(
     "/me/payment-methods",
     summary="The caller's saved cards",
-    responses=error_responses(_COMMON),
+    responses=error_responses(*_COMMON),
     tags=["payment methods"],
 )
 def list_payment_methods(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
 ) -> PaymentMethodPage:
-    return bootstrap.payment_methods_service().list(_me(), limit=limit, cursor=cursor)
+    return accounts.wiring().payment_methods.list(_me(), limit=limit, cursor=cursor)
 
 
 @app.delete(
@@ -67,13 +69,13 @@ def list_payment_methods(
     summary="Remove a saved card",
     status_code=HTTPStatus.NO_CONTENT,
     response_description="Removed",
-    responses=error_responses({**_COMMON, 404: "PAYMENT_METHOD_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, PaymentMethodNotFound),
     tags=["payment methods"],
 )
 def delete_payment_method(
     payment_method_id: Annotated[str, Path(pattern=r"^pm_[A-Za-z0-9_]{1,250}$")],
 ) -> None:
-    bootstrap.payment_methods_service().delete(_me(), payment_method_id)
+    accounts.wiring().payment_methods.delete(_me(), payment_method_id)
 
 
 # card details in the responses: never captured in traces

@@ -13,43 +13,43 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
-from lambdas.api.resolver import error_response, make_resolver
+from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.accounts.errors import IdempotencyKeyReused
-from workflows.accounts.model import (
-    Address,
-    AddressInput,
-    AddressPage,
-    PhoneCheckRequest,
-    PhoneVerificationStarted,
-    PhoneVerified,
-    Profile,
-    ProfileUpdate,
+from lambdas.wiring import accounts
+from workflows.accounts.commands import AddressInput, PhoneCheckRequest, ProfileUpdate
+from workflows.accounts.errors import (
+    AddressNotFound,
+    CodeExpired,
+    CodeLocked,
+    CodeMismatch,
+    InvalidPhone,
+    NoPhone,
+    PhoneAlreadyVerified,
+    PhoneChanged,
+    TooManyAddresses,
+    TooManyCodesSent,
+)
+from workflows.accounts.views import Address, AddressPage, PhoneVerificationStarted, PhoneVerified, Profile
+from workflows.shared.errors import (
+    ContractError,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    TransientError,
+    Unauthenticated,
 )
 from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from workflows.shared.identity import Caller
 
 app = make_resolver()
 
-_COMMON = {
-    400: "INVALID_REQUEST (field details)",
-    401: "UNAUTHORIZED (no or bad token)",
-    503: "TEMPORARILY_UNAVAILABLE",
-}
+_COMMON = ((ContractError, "field details"), (Unauthenticated, "no or bad token"), TransientError)
 _ADDRESS_ID = Annotated[str, Path(min_length=1, max_length=64, description="The address's id")]
-
-
-@app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
-def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
 
 
 def _me() -> Caller:
@@ -61,19 +61,19 @@ def _me() -> Caller:
 # -- profile -----------------------------------------------------------------------------------
 
 
-@app.get("/me", summary="The caller's profile", responses=error_responses(_COMMON), tags=["profile"])
+@app.get("/me", summary="The caller's profile", responses=error_responses(*_COMMON), tags=["profile"])
 def get_me() -> Profile:
-    return bootstrap.profile_service().get(_me())
+    return accounts.wiring().profiles.get(_me())
 
 
 @app.patch(
     "/me",
     summary="Change name and/or phone (a new phone number is unverified); roles cannot be changed",
-    responses=error_responses(_COMMON),
+    responses=error_responses(*_COMMON),
     tags=["profile"],
 )
 def patch_me(change: ProfileUpdate) -> Profile:
-    return bootstrap.profile_service().update(_me(), change)
+    return accounts.wiring().profiles.update(_me(), change)
 
 
 # -- addresses ---------------------------------------------------------------------------------
@@ -84,13 +84,7 @@ def patch_me(change: ProfileUpdate) -> Profile:
     summary="Add an address (the first one is the default)",
     description="A repeat with the same Idempotency-Key and body answers the same address, as the first.",
     status_code=HTTPStatus.CREATED,
-    responses=error_responses(
-        {
-            **_COMMON,
-            409: "TOO_MANY_ADDRESSES",
-            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-        }
-    ),
+    responses=error_responses(*_COMMON, TooManyAddresses, (IdempotencyKeyReused, "same key, another body")),
     tags=["addresses"],
 )
 def add_address(
@@ -101,42 +95,42 @@ def add_address(
 ) -> Address:
     me = _me()
     address_id = derived_id("address", me.user_id, idempotency_key) if idempotency_key else new_id()
-    address, _created = bootstrap.profile_service().add_address(me, data, address_id=address_id)
+    address, _created = accounts.wiring().profiles.add_address(me, data, address_id=address_id)
     return address
 
 
 @app.get(
     "/me/addresses",
     summary="The caller's addresses, oldest first",
-    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR"}),
+    responses=error_responses(*_COMMON, InvalidCursor),
     tags=["addresses"],
 )
 def list_addresses(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> AddressPage:
-    return bootstrap.profile_service().list_addresses(_me(), limit=limit, cursor=cursor)
+    return accounts.wiring().profiles.list_addresses(_me(), limit=limit, cursor=cursor)
 
 
 @app.put(
     "/me/addresses/<address_id>",
     summary="Replace an address; is_default true makes it the default",
-    responses=error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, AddressNotFound),
     tags=["addresses"],
 )
 def replace_address(address_id: _ADDRESS_ID, data: AddressInput) -> Address:
-    return bootstrap.profile_service().replace_address(_me(), address_id, data)
+    return accounts.wiring().profiles.replace_address(_me(), address_id, data)
 
 
 @app.delete(
     "/me/addresses/<address_id>",
     summary="Delete an address (deleting the default leaves none)",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=error_responses({**_COMMON, 404: "ADDRESS_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, AddressNotFound),
     tags=["addresses"],
 )
 def delete_address(address_id: _ADDRESS_ID) -> None:
-    bootstrap.profile_service().delete_address(_me(), address_id)
+    accounts.wiring().profiles.delete_address(_me(), address_id)
 
 
 # -- phone verification ------------------------------------------------------------------------
@@ -147,35 +141,28 @@ def delete_address(address_id: _ADDRESS_ID) -> None:
     summary="Send a verification code by SMS to the profile's phone number",
     status_code=HTTPStatus.ACCEPTED,
     response_description="Code sent",
-    responses=error_responses(
-        {
-            **_COMMON,
-            400: "INVALID_REQUEST, INVALID_PHONE",
-            409: "NO_PHONE, PHONE_ALREADY_VERIFIED",
-            429: "TOO_MANY_CODES_SENT",
-        }
-    ),
+    responses=error_responses(*_COMMON, InvalidPhone, NoPhone, PhoneAlreadyVerified, TooManyCodesSent),
     tags=["profile"],
 )
 def start_phone_verification() -> PhoneVerificationStarted:
-    return bootstrap.profile_service().start_phone_verification(_me())
+    return accounts.wiring().profiles.start_phone_verification(_me())
 
 
 @app.post(
     "/me/phone/verification/check",
     summary="Check the SMS code; the phone number is then verified",
     responses=error_responses(
-        {
-            **_COMMON,
-            400: "INVALID_REQUEST, CODE_MISMATCH, CODE_EXPIRED (no code pending)",
-            409: "NO_PHONE, PHONE_CHANGED",
-            429: "TOO_MANY_ATTEMPTS",
-        }
+        *_COMMON,
+        CodeMismatch,
+        (CodeExpired, "no code pending"),
+        NoPhone,
+        PhoneChanged,
+        CodeLocked,
     ),
     tags=["profile"],
 )
 def check_phone_verification(request: PhoneCheckRequest) -> PhoneVerified:
-    return bootstrap.profile_service().check_phone_verification(_me(), request.code)
+    return accounts.wiring().profiles.check_phone_verification(_me(), request.code)
 
 
 # personal data in the responses: never captured in traces

@@ -1,7 +1,10 @@
-"""The REST resolver every API function uses, with the one error registry.
+"""The REST resolver every API function uses, with the one HTTP mapping of the error registry.
 
 Every error body is ``{"error": {"code", "message", "details"?}}``: a stable machine-readable
 code and words a client developer understands. Never a stack trace, never a 500 for bad input.
+Every :class:`ResaleError` is answered by the one handler here, with its details; its status
+follows from its kind (:data:`STATUS_BY_KIND`), and the OpenAPI document declares each route's
+errors from the same classes (``lambdas.api.docs.error_responses``).
 
 Every answer (a route's, an error's, the not-found one) carries ``Access-Control-Allow-Origin``
 when the request's ``Origin`` is one of the stage's allowed origins (``CORS_ALLOWED_ORIGINS``),
@@ -33,22 +36,22 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 )
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from lambdas.api.auth import Unauthenticated
 from lambdas.api.contract import ContractResolver
 from lambdas.observability import logger
-from lambdas.settings import CorsSettings
+from lambdas.wiring.settings import CorsSettings, load
 from workflows.shared.errors import (
     Conflict,
     ContractError,
     DomainError,
+    Forbidden,
     IdempotencyKeyReused,
     NotFound,
     ResaleError,
     TooManyAttempts,
     TransientError,
+    Unauthenticated,
 )
 from workflows.shared.fields import INT64_MAX, INT64_MIN, text_problem
-from workflows.shared.identity import Forbidden
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,8 +74,16 @@ class InvalidJson(ContractError):
     code = "INVALID_JSON"
 
 
-#: exception class → HTTP status; the most specific class listed first wins
-STATUS_BY_ERROR: tuple[tuple[type[ResaleError], HTTPStatus], ...] = (
+class RouteNotFound(NotFound):
+    """No route answers this method and path."""
+
+    code = "ROUTE_NOT_FOUND"
+
+
+#: error kind → HTTP status: the one mapping for every error class of the registry, which is
+#: answered with the status of the first kind it is a subclass of (the most specific is listed
+#: first); anything else (``ResaleError`` itself, a platform misconfiguration) is a 500
+STATUS_BY_KIND: tuple[tuple[type[ResaleError], HTTPStatus], ...] = (
     (NotFound, HTTPStatus.NOT_FOUND),
     (Forbidden, HTTPStatus.FORBIDDEN),
     (Unauthenticated, HTTPStatus.UNAUTHORIZED),
@@ -94,11 +105,16 @@ def error_response(status: HTTPStatus, code: str, message: str, details: Any = N
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": error})
 
 
-def status_for(error: ResaleError) -> HTTPStatus:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(error, cls):
+def status_of(kind: type[ResaleError]) -> HTTPStatus:
+    """The status every error of this class is answered with."""
+    for cls, status in STATUS_BY_KIND:
+        if issubclass(kind, cls):
             return status
     return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def status_for(error: ResaleError) -> HTTPStatus:
+    return status_of(type(error))
 
 
 #: request headers a browser may send (the stack's preflight allows the same)
@@ -107,7 +123,7 @@ CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 
 @cache
 def cors_settings() -> CorsSettings:
-    return CorsSettings()  # type: ignore[call-arg]  # filled from the environment
+    return load(CorsSettings)
 
 
 class StageCors(CORSConfig):
@@ -348,14 +364,14 @@ def make_resolver() -> ContractResolver:
             for item in error.errors()
         ]
         return error_response(
-            HTTPStatus.BAD_REQUEST,
-            "INVALID_REQUEST",
+            status_of(ContractError),
+            ContractError.code,
             "The request is not valid; see details.",
             {"fields": fields},
         )
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[Any]:
-        return error_response(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", "No such route.")
+        return error_response(status_of(RouteNotFound), RouteNotFound.code, "No such route.")
 
     return app

@@ -15,19 +15,28 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.payouts.queries import BalanceView, PayoutPage, SalesReportView
+from lambdas.wiring import payouts as payouts_wiring  # `payouts` is a route here
+from workflows.payouts.errors import InvalidReportRange
+from workflows.payouts.views import BalanceView, PayoutPage, SalesReportView
+from workflows.shared.errors import (
+    ContractError,
+    InvalidCurrency,
+    InvalidCursor,
+    SellerOnly,
+    TransientError,
+    Unauthenticated,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = make_resolver()
 
-_COMMON = {401: "UNAUTHORIZED", 403: "SELLER_ONLY", 503: "TEMPORARILY_UNAVAILABLE"}
+_COMMON = (Unauthenticated, SellerOnly, TransientError)
 _CURRENCY = Annotated[
     str | None,
     Query(
@@ -43,20 +52,20 @@ _CURRENCY = Annotated[
     "/sellers/me/balance",
     summary="The caller's money as a seller, per currency: pending, available and paid out",
     description="One entry in `balances` per currency the seller has money in, by currency code.",
-    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURRENCY"}),
+    responses=error_responses(*_COMMON, ContractError, InvalidCurrency),
     tags=["seller finance"],
 )
 def balance(currency: _CURRENCY = None) -> BalanceView:
     who = caller(app)
     who.require("seller")
     logger.append_keys(user_id=who.user_id)
-    return bootstrap.seller_finance().balance(who, currency=currency)
+    return payouts_wiring.wiring().finance.balance(who, currency=currency)
 
 
 @app.get(
     "/sellers/me/payouts",
     summary="The caller's payouts, one per sold order, newest first, each in its order's currency",
-    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_CURSOR, INVALID_CURRENCY"}),
+    responses=error_responses(*_COMMON, ContractError, InvalidCursor, InvalidCurrency),
     tags=["seller finance"],
 )
 def payouts(
@@ -67,7 +76,7 @@ def payouts(
     who = caller(app)
     who.require("seller")
     logger.append_keys(user_id=who.user_id)
-    return bootstrap.seller_finance().payouts(who, limit=limit, cursor=cursor, currency=currency)
+    return payouts_wiring.wiring().finance.payouts(who, limit=limit, cursor=cursor, currency=currency)
 
 
 @app.get(
@@ -77,7 +86,7 @@ def payouts(
         "`from` is inclusive, `to` exclusive; RFC 3339 times, at most 366 days apart. One entry in "
         "`totals` per currency sold in, by currency code."
     ),
-    responses=error_responses({**_COMMON, 400: "INVALID_REQUEST, INVALID_REPORT_RANGE, INVALID_CURRENCY"}),
+    responses=error_responses(*_COMMON, ContractError, InvalidReportRange, InvalidCurrency),
     tags=["seller finance"],
 )
 def sales_report(
@@ -88,7 +97,7 @@ def sales_report(
     who = caller(app)
     who.require("seller")
     logger.append_keys(user_id=who.user_id)
-    return bootstrap.seller_finance().sales_report(who, start, end, currency=currency)
+    return payouts_wiring.wiring().finance.sales_report(who, start, end, currency=currency)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -16,32 +16,31 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from lambdas import bootstrap
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
-from lambdas.api.resolver import error_response, make_resolver
+from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.onboarding.errors import IdempotencyKeyReused
-from workflows.onboarding.model import OnboardingLink, SellerOnboardingView, StartOnboarding
+from lambdas.wiring import onboarding
+from workflows.onboarding.commands import StartOnboarding
+from workflows.onboarding.errors import (
+    OnboardingEnded,
+    OnboardingNotFound,
+    OnboardingNotReady,
+    SellerAlreadyActive,
+    SellerRejected,
+    SellerRequirementsMissing,
+)
+from workflows.onboarding.views import OnboardingLink, SellerOnboardingView
+from workflows.shared.errors import ContractError, IdempotencyKeyReused, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import Response
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from workflows.shared.identity import Caller
 
 app = make_resolver()
 
-_COMMON = {
-    400: "INVALID_REQUEST (field details)",
-    401: "UNAUTHORIZED (no or bad token)",
-    503: "TEMPORARILY_UNAVAILABLE",
-}
-
-
-@app.exception_handler(IdempotencyKeyReused)  # type: ignore[untyped-decorator]
-def _key_reused(error: IdempotencyKeyReused) -> Response[Any]:
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, error.code, error.message)
+_COMMON = ((ContractError, "field details"), (Unauthenticated, "no or bad token"), TransientError)
 
 
 def _me() -> Caller:
@@ -69,12 +68,11 @@ def _email_verified_claim() -> str | None:
     status_code=HTTPStatus.ACCEPTED,
     response_description="The onboarding, started now or already in progress",
     responses=error_responses(
-        {
-            **_COMMON,
-            409: "SELLER_REQUIREMENTS_MISSING (details.missing: email_confirmed, phone_verified, "
-            "address), SELLER_ALREADY_ACTIVE, SELLER_REJECTED",
-            422: "IDEMPOTENCY_KEY_REUSED (same key, another body)",
-        }
+        *_COMMON,
+        (SellerRequirementsMissing, "details.missing: email_confirmed, phone_verified, address"),
+        SellerAlreadyActive,
+        SellerRejected,
+        (IdempotencyKeyReused, "same key, another body"),
     ),
     tags=["sellers"],
 )
@@ -84,7 +82,7 @@ def start_onboarding(
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
 ) -> SellerOnboardingView:
-    view = bootstrap.seller_onboarding().start(
+    view = onboarding.wiring().service.start(
         _me(), request, idempotency_key=idempotency_key, email_verified_claim=_email_verified_claim()
     )
     logger.info("seller onboarding", extra={"onboarding_id": view.onboarding_id, "status": view.status})
@@ -94,27 +92,23 @@ def start_onboarding(
 @app.get(
     "/sellers/me",
     summary="The caller's seller onboarding: status, what Stripe still requires",
-    responses=error_responses({**_COMMON, 404: "SELLER_ONBOARDING_NOT_FOUND"}),
+    responses=error_responses(*_COMMON, OnboardingNotFound),
     tags=["sellers"],
 )
 def my_onboarding() -> SellerOnboardingView:
-    return bootstrap.seller_onboarding().mine(_me())
+    return onboarding.wiring().service.mine(_me())
 
 
 @app.post(
     "/sellers/me/onboarding-link",
     summary="A fresh link to Stripe's hosted onboarding page (links are short-lived)",
     responses=error_responses(
-        {
-            **_COMMON,
-            404: "SELLER_ONBOARDING_NOT_FOUND",
-            409: "SELLER_ALREADY_ACTIVE, SELLER_ONBOARDING_ENDED, SELLER_ONBOARDING_NOT_READY",
-        }
+        *_COMMON, OnboardingNotFound, SellerAlreadyActive, OnboardingEnded, OnboardingNotReady
     ),
     tags=["sellers"],
 )
 def fresh_link() -> OnboardingLink:
-    return bootstrap.seller_onboarding().fresh_link(_me())
+    return onboarding.wiring().service.fresh_link(_me())
 
 
 @logger.inject_lambda_context(clear_state=True)

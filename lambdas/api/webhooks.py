@@ -11,12 +11,13 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from workflows.payments.webhooks import WebhookReceipt, WebhookSignatureInvalid, receive_stripe_webhook
-from workflows.shared.clock import SystemClock
+from lambdas.wiring import core, webhooks
+from workflows.payments.errors import WebhookEventInvalid, WebhookSignatureInvalid
+from workflows.payments.webhooks import WebhookReceipt, receive_stripe_webhook
+from workflows.shared.errors import TransientError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -45,11 +46,9 @@ def _raw_body() -> bytes:
         "event id once. No token: the signature is the credential."
     ),
     responses=error_responses(
-        {
-            400: "WEBHOOK_SIGNATURE_INVALID (missing, wrong or stale signature), "
-            "WEBHOOK_EVENT_INVALID (signed, but not a Stripe event)",
-            503: "TEMPORARILY_UNAVAILABLE (Stripe delivers it again)",
-        }
+        (WebhookSignatureInvalid, "missing, wrong or stale signature"),
+        (WebhookEventInvalid, "signed, but not a Stripe event"),
+        (TransientError, "Stripe delivers it again"),
     ),
     tags=["webhooks"],
 )
@@ -57,9 +56,9 @@ def post_stripe_webhook() -> WebhookReceipt:
     receipt = receive_stripe_webhook(
         _raw_body(),
         app.current_event.headers.get("Stripe-Signature"),
-        verifier=bootstrap.stripe_webhook_verifier(),
-        forwarder=bootstrap.stripe_webhook_forwarder(),
-        clock=SystemClock(),
+        verifier=webhooks.wiring().verifier(),
+        forwarder=webhooks.wiring().forwarder,
+        clock=core.wiring().clock,
     )
     logger.info("stripe webhook", extra={"stripe_event_id": receipt.event_id, "type": receipt.event_type})
     return receipt

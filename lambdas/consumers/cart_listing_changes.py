@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
+from lambdas.wiring import cart
 from workflows.catalog.events import ListingEnded, ListingPriceChanged
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event_id=envelope.detail.get("event_id"),
         detail_type=envelope.detail_type,
     )
-    follower = bootstrap.cart_follower()
+    follower = cart.wiring().follower
     if envelope.detail_type == ListingPriceChanged.detail_type():
         marked = follower.on_price_changed(ListingPriceChanged.model_validate(envelope.detail))
     elif envelope.detail_type == ListingEnded.detail_type():

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
+from lambdas.wiring import catalog
 from workflows.catalog.events import ListingCreated  # noqa: TC001 - pydantic needs it at runtime
 
 if TYPE_CHECKING:
@@ -27,4 +27,4 @@ class ListingCreatedEnvelope(EventBridgeModel):
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     envelope = parse(event=event, model=ListingCreatedEnvelope)
     logger.append_keys(listing_id=envelope.detail.listing_id)
-    return {"notified": bootstrap.catalog_alerts().on_listing_created(envelope.detail)}
+    return {"notified": catalog.wiring().alerts.on_listing_created(envelope.detail)}

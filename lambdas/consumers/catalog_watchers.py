@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
+from lambdas.wiring import catalog
 from workflows.catalog.events import ListingPriceChanged, ListingUpdated
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     envelope = parse(event=event, model=JsonDetailEvent)
     logger.append_keys(listing_id=envelope.detail.get("listing_id"), detail_type=envelope.detail_type)
-    alerts = bootstrap.catalog_alerts()
+    alerts = catalog.wiring().alerts
     if envelope.detail_type == ListingPriceChanged.detail_type():
         told = alerts.on_price_changed(ListingPriceChanged.model_validate(envelope.detail))
     elif envelope.detail_type == ListingUpdated.detail_type():

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from lambdas import bootstrap
 from lambdas.observability import logger
+from lambdas.wiring import core
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,7 +34,7 @@ def once_per_stripe_event(
     logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
 
     # the key is made of the function's name too: each consumer's ``act`` keeps its own markers
-    once = bootstrap.idempotent(
+    once = core.wiring().idempotent(
         act, data_keyword="stripe_event", key_jmespath="id", ttl_s=STRIPE_DEDUPE_SECONDS, context=context
     )
     result: dict[str, Any] = once(stripe_event=envelope.detail)

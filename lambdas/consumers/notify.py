@@ -14,8 +14,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from pydantic import ValidationError
 
-from lambdas import bootstrap
 from lambdas.observability import logger, metrics
+from lambdas.wiring import notifications
 from workflows.notifications import NotificationMessage, deliver
 from workflows.notifications.errors import MalformedNotification
 
@@ -58,7 +58,7 @@ def deliver_record(record: SQSRecord, channel: Channel) -> dict[str, Any]:
         sqs_message_id=record.message_id,
     )
     try:
-        result: DeliveryResult = deliver(message, channel, bootstrap.delivery_ports(channel))
+        result: DeliveryResult = deliver(message, channel, notifications.wiring().ports(channel))
     except Exception:
         logger.exception("notification not delivered; the message will be retried")
         metrics.add_metric(name="NotificationFailed", unit=MetricUnit.Count, value=1)

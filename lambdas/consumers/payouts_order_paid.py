@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
+from lambdas.wiring import payouts
 from workflows.payouts.model import OrderPaid
 
 if TYPE_CHECKING:
@@ -24,6 +24,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     envelope = parse(event=event, model=JsonDetailEvent)
     paid = OrderPaid.model_validate(envelope.detail)
     logger.append_keys(order_id=paid.order_id, seller_id=paid.seller_id)
-    result = bootstrap.payout_service().on_order_paid(paid)
+    result = payouts.wiring().service.on_order_paid(paid)
     logger.info("payout scheduled", extra=result)
     return result

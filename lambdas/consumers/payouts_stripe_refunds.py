@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lambdas import bootstrap
 from lambdas.consumers.envelopes import once_per_stripe_event
 from lambdas.observability import logger, metrics, tracer
+from lambdas.wiring import payouts
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def _settle(stripe_event: dict[str, Any]) -> dict[str, Any]:
-    result = bootstrap.refund_settlement().on_refund_event(
+    result = payouts.wiring().refunds.on_refund_event(
         str(stripe_event.get("type")), stripe_event.get("data", {}).get("object", {})
     )
     return result.model_dump(mode="json")

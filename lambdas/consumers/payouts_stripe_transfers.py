@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
 from lambdas.consumers.envelopes import once_per_stripe_event
 from lambdas.observability import logger, tracer
+from lambdas.wiring import payouts
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def _record(stripe_event: dict[str, Any]) -> dict[str, Any]:
-    return bootstrap.payout_service().on_transfer_event(
+    return payouts.wiring().service.on_transfer_event(
         str(stripe_event.get("type")), stripe_event.get("data", {}).get("object", {})
     )
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
+from adapters.stripe.events import to_account_event
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
-from workflows.payments.stripe_events import to_account_event
+from lambdas.wiring import onboarding
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,6 +26,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if account_event is None:
         return {"outcome": "ignored", "reason": "not_an_account_event"}
     logger.append_keys(stripe_account_id=account_event.account_id)
-    result = bootstrap.seller_accounts().on_account_event(account_event)
+    result = onboarding.wiring().seller_accounts.on_account_event(account_event)
     logger.info("seller account event", extra=result)
     return result

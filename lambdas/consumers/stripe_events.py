@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lambdas import bootstrap
+from adapters.stripe.events import to_outside_event
 from lambdas.consumers.envelopes import once_per_stripe_event
 from lambdas.observability import logger, metrics, tracer
+from lambdas.wiring import core
 from workflows.payments.stripe_events import handle_stripe_event
-from workflows.shared.clock import SystemClock
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 
 def _deliver(stripe_event: dict[str, Any]) -> dict[str, Any]:
     return handle_stripe_event(
-        stripe_event, bootstrap.waiting_tasks(), bootstrap.task_responder(), now=SystemClock().timestamp()
+        str(stripe_event.get("id")),
+        to_outside_event(stripe_event),
+        core.wiring().waiting_tasks,
+        core.wiring().task_responder,
+        now=core.wiring().clock.timestamp(),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
+from lambdas.wiring import core
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from adapters.schema import bring_up_to_date
 
-    changes = bring_up_to_date(bootstrap.database_url(), bootstrap.mongo_db())
+    changes = bring_up_to_date(core.wiring().database_url(), core.wiring().mongo_db)
     logger.info(
         "schema up to date",
         extra={"migrations_applied": changes.migrations, "indexes_ensured": len(changes.indexes)},

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lambdas import bootstrap
 from lambdas.observability import logger, metrics, tracer
+from lambdas.wiring import payouts
 from workflows.payouts.reconciliation import ReconciliationRequest
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ DIFFERENCES_METRIC = "ReconciliationDifferences"
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ReconciliationRequest.model_validate(event or {})
-    report = bootstrap.reconciliation_report(request.start, request.end)
+    report = payouts.wiring().reconciliation.report(request.start, request.end)
     differences = len(report["differences"])
     metrics.add_metric(name=DIFFERENCES_METRIC, unit=MetricUnit.Count, value=differences)
     if differences:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from stacks.model import Attr, Grant, Kind, Ref
 
-#: the Stripe secret's ARN (the key, the webhook secret), read by lambdas/settings.py
+#: the Stripe secret's ARN (the key, the webhook secret), read by lambdas/wiring/settings.py
 STRIPE_ENV: dict[str, str | Ref] = {"STRIPE_SECRET_ARN": Ref(Kind.SECRET, "stripe", Attr.ARN)}
 READ_STRIPE = Grant(Kind.SECRET, "stripe", "read")
 #: the notifications topic (email and SMS fan out from it)

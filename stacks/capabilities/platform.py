@@ -69,7 +69,7 @@ PLATFORM = Capability(
             description="GET /openapi.json: the API's OpenAPI document, generated from the handlers.",
             timeout_s=10,
             service="platform",
-            # PUBLIC_ROUTES is filled in from the composed topology (stacks/topology.py)
+            # PUBLIC_ROUTES and API_MODULES are filled in from the composed topology (stacks/topology.py)
         ),
         Function(
             "migrate",

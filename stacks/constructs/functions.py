@@ -66,7 +66,7 @@ def powertools_layer_arn(scope: Construct, config: StageConfig) -> str:
 
 
 def stage_environment(config: StageConfig) -> dict[str, str]:
-    """What every function learns from the stage's settings (``lambdas/settings.py`` reads it).
+    """What every function learns from the stage's settings (``lambdas/wiring/`` reads it).
 
     None of these has a default in the runtime code: a function without them fails its cold
     start instead of sending mail from, or redirecting sellers to, a placeholder.

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from adapters.mongo.catalog import MongoListings
-from lambdas import bootstrap
+from lambdas.wiring import catalog
 from local.runtime import LocalCloud
 from tests.fakes.clock import iso_in
 from tests.fixtures.users import TestUser as User
@@ -142,7 +142,7 @@ def test_given_a_deal_and_a_promotion_in_effect_when_quoted_then_200_with_exact_
         ({"listing_id": "{id}", "quantity": "1"}, 400, "INVALID_REQUEST"),
         ({"listing_id": "{id}", "quantity": 0}, 400, "INVALID_REQUEST"),
         ({"listing_id": "{id}"}, 400, "INVALID_REQUEST"),
-        ({"listing_id": "does-not-exist", "quantity": 1}, 400, "UNKNOWN_LISTING"),
+        ({"listing_id": "does-not-exist", "quantity": 1}, 404, "LISTING_NOT_FOUND"),
         ({"listing_id": "{id}", "quantity": 3}, 409, "QUANTITY_NOT_AVAILABLE"),
     ],
 )
@@ -186,7 +186,7 @@ def test_given_a_currency_the_schedule_does_not_cover_then_400_and_the_execution
     # the execution can refuse, as the schedule it reads has no JPY rules
     seller = make_user(groups=("buyer", "seller"))
     listing = _listing(cloud, seller, category, price=1500, quantity=1, shipping=300)
-    stored = MongoListings(bootstrap.catalog_db())
+    stored = MongoListings(catalog.wiring().db)
     yen = replace(
         stored.get_many([listing["id"]])[0], id=f"yen-{unique}", price=Money(1500, "JPY"), shipping_options=()
     )

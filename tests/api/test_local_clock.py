@@ -17,7 +17,7 @@ import jwt
 import pytest
 import requests
 
-from lambdas import bootstrap
+from lambdas import wiring
 from local.cloud.clock import MAX_ADVANCE_S
 from tests.api.accounts_support import call
 from tests.fixtures.users import create_user
@@ -115,18 +115,10 @@ def test_given_the_wrong_method_or_another_site_then_4xx_and_the_clock_stays(clo
 def short_delivery_window(monkeypatch: pytest.MonkeyPatch):
     """AUTO_CONFIRM_DAYS=0.001: delivery is confirmed for the buyer 86.4 s after shipment."""
     monkeypatch.setenv("AUTO_CONFIRM_DAYS", "0.001")
-    cached = (
-        bootstrap.payouts_settings,
-        bootstrap.payout_policy,
-        bootstrap.fulfilment_service,
-        bootstrap.payout_service,
-    )
-    for function in cached:
-        function.cache_clear()
+    wiring.reset()
     yield 86.4
     monkeypatch.undo()
-    for function in cached:
-        function.cache_clear()
+    wiring.reset()
 
 
 def _parked(cloud: LocalCloud, correlation_id: str) -> None:

@@ -138,10 +138,10 @@ def test_given_a_user_without_a_profile_when_changing_then_404(
 def test_given_the_openapi_document_then_both_operations_and_their_models_are_described() -> None:
     # the module's part of GET /openapi.json, merged as the openapi function merges every module
     from lambdas.api import notification_preferences
-    from lambdas.api.modules import API_MODULES
     from lambdas.api.openapi import merge
+    from stacks.topology import TOPOLOGY, api_modules
 
-    assert "lambdas.api.notification_preferences" in API_MODULES
+    assert "lambdas.api.notification_preferences" in api_modules(TOPOLOGY)
     document = merge({"notification_preferences": notification_preferences.app}, set())
     operations = document["paths"][PATH]
     assert {"get", "put"} <= set(operations)

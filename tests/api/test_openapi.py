@@ -146,4 +146,5 @@ def test_given_the_document_then_every_enum_value_is_lowercase_snake_case(docume
         "payment_failed",
         "expired",
         "cancelled",
+        "failed",
     ]

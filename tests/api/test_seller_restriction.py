@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from lambdas import bootstrap
+from lambdas.wiring import onboarding
 from local.seed import login
 from tests.api.accounts_support import call, post
 from tests.api.test_sellers import _onboarding, _start, _submit, _wait_for_status, ready_user
@@ -78,7 +78,7 @@ def test_given_an_active_seller_whom_stripe_restricts_then_no_new_listings_until
     listing = _listing(cloud, admin)
     assert post(cloud, "/listings", listing, token=token).status_code == 201
     # When Stripe restricts the account
-    current = bootstrap.onboarding_store().current(ready_user.user_id)
+    current = onboarding.wiring().store.current(ready_user.user_id)
     assert current is not None and current.stripe_account_id
     _stripe_restricts(cloud, current.stripe_account_id)
     # Then GET /sellers/me says restricted, and what Stripe requires

@@ -219,7 +219,7 @@ def _poll(
         state = session.get(f"{cloud.api_url}/checkouts/{checkout_id}", headers=headers, timeout=15).json()
         if state["status"] in wanted:
             return state, polls
-        if state["status"] in {"payment_failed", "expired", "cancelled"}:
+        if state["status"] in {"payment_failed", "expired", "cancelled", "failed"}:
             raise AssertionError(f"checkout {checkout_id} ended {state['status']}: {state.get('error')}")
         time.sleep(0.002)
     raise AssertionError(f"checkout {checkout_id} never reached {wanted}")

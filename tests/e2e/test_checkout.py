@@ -80,10 +80,12 @@ def test_given_a_cart_when_checked_out_and_paid_then_orders_are_paid_and_the_led
 
 
 def _listing_doc(listing_id: str) -> dict[str, Any]:
-    from lambdas import bootstrap
+    from lambdas.wiring import catalog
 
-    doc = bootstrap.catalog_db()["listings"].find_one(
-        {"_id": listing_id}, {"quantity": 1, "status": 1, "holds": 1}
+    doc = (
+        catalog.wiring()
+        .db["listings"]
+        .find_one({"_id": listing_id}, {"quantity": 1, "status": 1, "holds": 1})
     )
     assert doc is not None
     return dict(doc)
@@ -373,7 +375,7 @@ def test_given_fifty_buyers_racing_for_the_last_unit_then_exactly_one_pays_and_n
             cloud, buyer, response.json()["checkout_id"], "awaiting_payment", "cancelled", timeout=RACE_WAIT_S
         )
         if state["status"] == "cancelled":
-            assert state["error"]["code"] in ("ITEMS_NOT_AVAILABLE", "CART_NOT_PURCHASABLE"), state
+            assert state["error"]["code"] in ("QUANTITY_NOT_AVAILABLE", "CART_NOT_PURCHASABLE"), state
             outcomes.append("refused")
         else:
             confirm_payment(cloud, state)
@@ -494,7 +496,11 @@ def test_given_a_payment_that_could_not_be_recorded_then_it_is_refunded_and_the_
     # When Refund Checkout runs
     result = aws.functions.invoke(
         provisioned.names[("function", "checkout-refund")],
-        {"checkout_id": checkout_id, "error": {"Error": "TransientError", "Cause": "{}"}},
+        {
+            "checkout_id": checkout_id,
+            "execution": checkout_id,
+            "error": {"Error": "TransientError", "Cause": "{}"},
+        },
     )
     assert result.error_type is None, result.error_message
     assert result.payload["refunded"] is True and result.payload["refund_id"].startswith("re_")
@@ -505,7 +511,9 @@ def test_given_a_payment_that_could_not_be_recorded_then_it_is_refunded_and_the_
         refund.amount == awaiting["total"]["amount"]
         and refund.payment_intent == awaiting["payment"]["payment_intent_id"]
     )
-    ended = wait_for_status(cloud, buyer, checkout_id, "cancelled")
+    # (the platform failed the buyer: failed, not cancelled)
+    ended = wait_for_status(cloud, buyer, checkout_id, "failed", "cancelled")
+    assert ended["status"] == "failed", ended
     assert ended["error"]["code"] == "PAYMENT_NOT_RECORDED"
     assert _listing_doc(listing["id"])["quantity"] == 1
     order = pg_conn.execute("SELECT status FROM orders WHERE checkout_id = %s", (checkout_id,)).fetchone()
@@ -513,6 +521,10 @@ def test_given_a_payment_that_could_not_be_recorded_then_it_is_refunded_and_the_
     # and running it again refunds nothing more
     again = aws.functions.invoke(
         provisioned.names[("function", "checkout-refund")],
-        {"checkout_id": checkout_id, "error": {"Error": "TransientError", "Cause": "{}"}},
+        {
+            "checkout_id": checkout_id,
+            "execution": checkout_id,
+            "error": {"Error": "TransientError", "Cause": "{}"},
+        },
     )
     assert again.payload["refund_id"] == result.payload["refund_id"]

@@ -1,6 +1,7 @@
 """How a checkout execution ends: a business outcome (the catalog or the fee calculation refused the
-items) SUCCEEDS, so no alarm counts it; a system failure FAILS, after the items were released.
-The real checkout machine with the nested fee_calculation, through the HTTP API."""
+items) ends the checkout cancelled and SUCCEEDS, so no alarm counts it; a system failure ends it
+failed (the buyer told it is on our side) and FAILS, after the items were released. The real
+checkout machine with the nested fee_calculation, through the HTTP API."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from adapters.mongo.catalog import MongoListings
-from lambdas import bootstrap
+from lambdas.wiring import catalog
 from tests.e2e.checkout_support import (
     add_address,
     make_category,
@@ -54,7 +55,7 @@ def _execution(cloud: LocalCloud, checkout_id: str) -> dict[str, Any]:
 
 
 def _holds(listing_id: str) -> list[Any]:
-    doc = bootstrap.catalog_db()["listings"].find_one({"_id": listing_id}, {"holds": 1})
+    doc = catalog.wiring().db["listings"].find_one({"_id": listing_id}, {"holds": 1})
     assert doc is not None
     return list(doc.get("holds") or [])
 
@@ -74,7 +75,7 @@ def test_given_items_the_fee_schedule_does_not_cover_then_cancelled_and_the_exec
     # schedule in effect has no fees for: only the nested fee calculation can refuse it
     seller, buyer = make_user(groups=("buyer", "seller")), make_user()
     listing = make_listing(cloud, seller, category)
-    store = MongoListings(bootstrap.catalog_db())
+    store = MongoListings(catalog.wiring().db)
     (stored,) = store.get_many([listing["id"]])
     yen = replace(stored, id=f"yen-{unique}", price=Money(2500, "JPY"), shipping_options=())
     assert store.add(yen)
@@ -96,7 +97,7 @@ def test_given_items_the_fee_schedule_does_not_cover_then_cancelled_and_the_exec
     assert [e["status"] for e in fees if e["name"] == f"{checkout_id}-fees"] == ["SUCCEEDED"]
 
 
-def test_given_a_step_that_fails_for_good_then_the_items_are_released_and_the_execution_fails(
+def test_given_a_step_that_fails_for_good_then_failed_not_cancelled_and_the_execution_fails(
     cloud: LocalCloud, make_user, category: dict[str, Any], unique: str
 ) -> None:
     # Given a bug in Create Orders (after the unit is held)
@@ -104,11 +105,14 @@ def test_given_a_step_that_fails_for_good_then_the_items_are_released_and_the_ex
     listing = make_listing(cloud, seller, category)
     with failing_function(cloud, "checkout-create-orders", KeyError("sellers")):
         checkout_id = _checkout(cloud, buyer, listing["id"], f"bug-{unique}")
-        ended = wait_for_status(cloud, buyer, checkout_id, "cancelled", "awaiting_payment")
+        ended = wait_for_status(cloud, buyer, checkout_id, "failed", "cancelled", "awaiting_payment")
         execution = _execution(cloud, checkout_id)
-    # Then the buyer is told it failed on our side, nothing is charged, the unit is for sale again
-    assert ended["status"] == "cancelled", ended
+    # Then the buyer is told it failed on our side (not that they cancelled), nothing is charged,
+    # and the unit is for sale again
+    assert ended["status"] == "failed", ended
     assert ended["error"]["code"] == "CHECKOUT_FAILED"
+    assert "our side" in ended["error"]["message"]
+    assert "sellers" not in ended["error"]["message"]  # never the step's own words
     assert _holds(listing["id"]) == []
     # And the execution FAILED: the failed-executions alarm counts it
     assert execution["status"] == "FAILED", execution

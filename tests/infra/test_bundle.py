@@ -76,7 +76,7 @@ def test_given_every_handler_when_imported_from_the_code_asset_and_the_layers_al
 def test_given_every_module_of_the_code_asset_when_imported_with_the_layers_alone_then_it_loads(
     sandbox, functions
 ) -> None:
-    # handlers import the SDKs lazily (inside bootstrap's factories), so importing the handlers
+    # handlers import the SDKs lazily (inside the wiring's containers), so importing the handlers
     # alone would not notice a missing Stripe, Twilio, PostgreSQL or MongoDB driver: every module
     # that is deployed is imported too
     errors = sandbox.import_modules(sandbox.path[0], functions[0].environment)

@@ -186,17 +186,19 @@ def test_a_deployed_stage_refuses_local_or_placeholder_values(field, value):
 @pytest.mark.parametrize(
     ("settings", "variable"),
     [
-        ("NotificationDeliverySettings", "EMAIL_SENDER"),
-        ("OnboardingSettings", "ONBOARDING_RETURN_URL"),
-        ("OnboardingSettings", "ONBOARDING_REFRESH_URL"),
-        ("CorsSettings", "CORS_ALLOWED_ORIGINS"),
-        ("RefundSettings", "ADMIN_EMAIL"),
+        ("notifications.NotificationDeliverySettings", "EMAIL_SENDER"),
+        ("onboarding.OnboardingSettings", "ONBOARDING_RETURN_URL"),
+        ("onboarding.OnboardingSettings", "ONBOARDING_REFRESH_URL"),
+        ("settings.CorsSettings", "CORS_ALLOWED_ORIGINS"),
+        ("payouts.RefundSettings", "ADMIN_EMAIL"),
     ],
 )
 def test_the_runtime_settings_have_no_local_default_either(monkeypatch, settings, variable):
     # Given a function environment without the variable the stack sets from the stage
-    import lambdas.settings
+    import importlib
 
+    module, name = settings.split(".")
+    model = getattr(importlib.import_module(f"lambdas.wiring.{module}"), name)
     for name in (
         "EMAIL_SENDER",
         "ADMIN_EMAIL",
@@ -207,7 +209,7 @@ def test_the_runtime_settings_have_no_local_default_either(monkeypatch, settings
         monkeypatch.delenv(name, raising=False)
     # Then its cold start fails naming it, instead of using a placeholder
     with pytest.raises(ValidationError, match=variable):
-        getattr(lambdas.settings, settings)()
+        model()
 
 
 def test_every_function_gets_the_stage_settings_the_runtime_reads():

@@ -55,7 +55,7 @@ APP_TABLES |= {"notification_deliveries", "notification_preferences"}
 # -- accounts
 APP_TABLES |= {"email_confirmations"}
 # -- fees
-APP_TABLES |= {"fee_schedules"}
+APP_TABLES |= {"fee_schedules", "fee_quotes"}
 # -- ledger
 APP_TABLES |= {"orders", "order_items", "ledger_accounts", "journal_entries", "ledger_postings"}
 # -- onboarding

@@ -26,14 +26,14 @@ CONTEXT = SimpleNamespace(
 
 
 def _run_job() -> dict[str, Any]:
-    from lambdas import bootstrap
+    from lambdas import wiring
     from lambdas.jobs.migrate import handler
 
-    bootstrap.reset()  # a new cold start reads the environment again
+    wiring.reset()  # a new cold start reads the environment again
     try:
         return handler({}, CONTEXT)
     finally:
-        bootstrap.reset()
+        wiring.reset()
 
 
 def _tables(url: str) -> set[str]:

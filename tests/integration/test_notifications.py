@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lambdas import bootstrap
+from lambdas import wiring
+from lambdas.wiring import core
 from workflows.notifications import Notification
 from workflows.shared.ids import derived_id
 
@@ -27,12 +28,12 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def publisher(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """``bootstrap.notification_publisher()`` pointed at the local topic."""
+    """``core.wiring().notifications`` pointed at the local topic."""
     _, provisioned = cloud.started()
     monkeypatch.setenv("NOTIFICATIONS_TOPIC_ARN", provisioned.arns[("topic", "notifications")])
-    bootstrap.notification_publisher.cache_clear()
-    yield bootstrap.notification_publisher()
-    bootstrap.notification_publisher.cache_clear()
+    wiring.reset()
+    yield core.wiring().notifications
+    wiring.reset()
 
 
 @pytest.fixture
@@ -240,13 +241,13 @@ def test_given_ses_as_the_email_provider_then_mail_goes_through_ses(
     notification = order_paid(user["user_id"], order_id="R-SES")
     # Given the configuration chooses SES
     monkeypatch.setenv("EMAIL_PROVIDER", "ses")
-    bootstrap.reset()
+    wiring.reset()
     try:
         publisher.publish(notification)
         drain()
     finally:
         monkeypatch.setenv("EMAIL_PROVIDER", "sendgrid")
-        bootstrap.reset()
+        wiring.reset()
     # Then the mail was sent by SES (moto keeps its HTML part)
     cloud.outbox.sync_ses(aws.account_id, aws.region)
     [mail] = cloud.outbox.list(to=user["email"])

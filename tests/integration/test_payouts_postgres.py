@@ -103,6 +103,6 @@ def test_given_transfer_events_duplicated_and_reversed_first_on_postgres_then_on
         world.payouts.on_transfer_event(kind, transfer)
     # the Transfer step, retried later, finds the transfer recorded and sends nothing new
     assert world.payouts.apply_holds(order.order_id, hold_served=True).decision == "transfer"
-    assert world.payouts.transfer(order.order_id)["transfer_id"] == "tr_pg1"
+    assert world.payouts.transfer(order.order_id).transfer_id == "tr_pg1"
     found = _entries_of(pool)(order.order_id)
     assert [e.kind for e in found] == ["payment", "fee", "transfer", "reversal"]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.shared.errors import ContractError
-from workflows.shared.money import CurrencyMismatch, Money
+from workflows.shared.errors import ContractError, CurrencyMismatch
+from workflows.shared.money import Money
 
 
 def test_given_a_float_amount_then_money_refuses_it() -> None:

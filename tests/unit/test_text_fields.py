@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from workflows.accounts.model import AddressInput, ProfileUpdate
+from workflows.accounts.commands import AddressInput, ProfileUpdate
 from workflows.catalog.commands import CreateListing, UpdateListing
 from workflows.shared.fields import TEXT_PATTERN, text_problem
 

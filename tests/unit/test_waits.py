@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.stripe.events import to_outside_event
 from tests.fakes.waits import InMemoryWaitingTasks, RecordingResponder
-from workflows.payments.stripe_events import handle_stripe_event, to_outside_event
+from workflows.payments.stripe_events import handle_stripe_event
 from workflows.shared.errors import ContractError
 from workflows.shared.waits import OutsideEvent, deliver_event, wait_for_event
 
@@ -107,9 +108,8 @@ def test_given_a_charge_event_then_it_does_not_resume_a_payment_wait() -> None:
 
 def test_given_an_event_no_workflow_needs_then_it_is_ignored() -> None:
     waiting, responder = InMemoryWaitingTasks(), RecordingResponder()
-    result = handle_stripe_event(
-        stripe_event("evt_x", "customer.created", {"id": "cus_1"}), waiting, responder, now=0
-    )
+    event = stripe_event("evt_x", "customer.created", {"id": "cus_1"})
+    result = handle_stripe_event("evt_x", to_outside_event(event), waiting, responder, now=0)
     assert result["outcome"] == "ignored"
 
 

@@ -1,5 +1,7 @@
 """fee_calculation: the real ASL (statemachines/fee_calculation.json) run synchronously in the
-session's local cloud, with listings in MongoDB and the schedule in PostgreSQL."""
+session's local cloud, with listings in MongoDB and the schedule in PostgreSQL; and the same file
+with fake steps (tests/workflows/fake_steps.py), each path driven on purpose: quoted for the API
+(nothing kept) or for a checkout (kept, its id answered), rejected by either step, failed."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from psycopg.types.json import Jsonb
 
+from adapters.aws.stepfunctions import fee_calculation_result
 from adapters.mongo.catalog import MongoListings
-from lambdas import bootstrap
+from lambdas.wiring import catalog
+from tests.workflows.fake_steps import Machines, Scripts, machines, raises
 from tests.workflows.fees_support import failing_function, seed_launch_schedule
+from workflows.catalog.errors import QuantityNotAvailable
 from workflows.catalog.model import (
     Condition,
     Deal,
@@ -25,12 +30,18 @@ from workflows.catalog.model import (
     ShippingOption,
     Window,
 )
+from workflows.fees.contracts import FeeCalculationOutput
+from workflows.fees.errors import FeeScheduleMissing
+from workflows.fees.service import LineDoc, QuoteFailure, QuoteRejection, QuoteView
 from workflows.shared.errors import TransientError
 from workflows.shared.ids import derived_id
 from workflows.shared.money import Money
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from local.runtime import LocalCloud
+    from workflows.fees.contracts import CalculateFeesInput
 
 CAMERAS = (derived_id("category", "electronics"), derived_id("category", "cameras"))
 MISC = ("misc-root", "misc-leaf")
@@ -69,7 +80,7 @@ def _listing(unique: str, n: int, **changes: Any) -> Listing:
 
 
 def _store(*listings: Listing) -> None:
-    store = MongoListings(bootstrap.catalog_db())
+    store = MongoListings(catalog.wiring().db)
     for listing in listings:
         assert store.add(listing)
 
@@ -166,7 +177,7 @@ def test_given_a_newer_schedule_in_effect_then_it_is_the_one_applied(
 @pytest.mark.parametrize(
     ("items", "error"),
     [
-        ([{"listing_id": "nope", "quantity": 1}], "UnknownListing"),
+        ([{"listing_id": "nope", "quantity": 1}], "ListingNotFound"),
         ([{"listing_id": "{ok}", "quantity": 4}], "QuantityNotAvailable"),
         ([{"listing_id": "{ended}", "quantity": 1}], "ListingNotAvailable"),
         ([{"listing_id": "{ok}", "quantity": 1.5}], "InvalidQuoteRequest"),
@@ -287,3 +298,88 @@ def test_given_a_freshly_migrated_database_then_the_launch_schedule_is_in_effect
         assert schedules.in_effect(datetime.now(UTC) + timedelta(days=2)) == later
     finally:
         pool.close()
+
+
+# -- the same ASL with fake steps
+
+
+@pytest.fixture(scope="module")
+def fakes(cloud: LocalCloud) -> Iterator[Machines]:
+    """The fake-step machines, in the session's local cloud (started first: one per process)."""
+    scripts = Scripts()
+    line = LineDoc(
+        listing_id="l1",
+        seller_id="s1",
+        quantity=1,
+        currency="USD",
+        unit_price_minor=1000,
+        shipping_minor=0,
+        category_path=["misc"],
+    )
+
+    def quote(step: CalculateFeesInput) -> FeeCalculationOutput:
+        kept = QuoteView(sellers=[], currency="USD", quoted_at=step.at)
+        return FeeCalculationOutput.quoted(kept, step.execution if step.held_by else None)
+
+    scripts.defaults = {
+        "LoadOrderLinesFunctionArn": lambda step: {"lines": [line.model_dump(mode="json")]},
+        "CalculateFeesFunctionArn": quote,
+    }
+    yield from machines(scripts)
+
+
+def _sync(fakes: Machines, name: str, held_by: str | None) -> dict[str, Any]:
+    return fakes.aws.client("stepfunctions").start_sync_execution(
+        stateMachineArn=fakes.fees_arn,
+        name=name,
+        input=json.dumps({"items": [{"listing_id": "l1", "quantity": 1}], "held_by": held_by}),
+    )
+
+
+@pytest.mark.parametrize("for_checkout", [False, True])
+def test_given_fake_steps_that_quote_then_the_outcome_keys_and_an_id_only_for_a_checkout(
+    fakes: Machines, unique: str, for_checkout: bool
+) -> None:
+    held_by = f"co-{unique}" if for_checkout else None
+    name = f"{held_by or f'quote-{unique}'}-fees"
+    result = _sync(fakes, name, held_by)
+    assert result["status"] == "SUCCEEDED", result
+    output = FeeCalculationOutput.model_validate_json(result["output"])
+    assert output.outcome == "quoted" and output.error is None
+    assert output.quote_id == (name if for_checkout else None)
+    # and the API reads exactly a quote out of it
+    assert fee_calculation_result(result) == output.quote()
+
+
+@pytest.mark.parametrize(
+    ("function", "ran"),
+    [
+        ("LoadOrderLinesFunctionArn", ["LoadOrderLinesFunctionArn"]),
+        ("CalculateFeesFunctionArn", ["LoadOrderLinesFunctionArn", "CalculateFeesFunctionArn"]),
+    ],
+)
+def test_given_a_fake_step_that_refuses_then_rejected_with_the_keys_a_quote_has(
+    fakes: Machines, unique: str, function: str, ran: list[str]
+) -> None:
+    key = f"co-{unique}-{function[:4].lower()}"
+    fakes.scripts.script(key, function, raises(QuantityNotAvailable("only 2 left")))
+    result = _sync(fakes, f"{key}-fees", key)
+    assert result["status"] == "SUCCEEDED", result
+    output = FeeCalculationOutput.model_validate_json(result["output"])
+    assert output.model_dump(exclude={"sellers", "currency", "quoted_at"}) == {
+        "outcome": "rejected",
+        "quote_id": None,
+        "error": {"name": "QuantityNotAvailable", "message": "only 2 left"},
+    }
+    assert [c.function for c in fakes.scripts.calls[key]] == ran
+    assert fee_calculation_result(result) == QuoteRejection("QuantityNotAvailable", "only 2 left")
+
+
+def test_given_a_fake_step_that_fails_for_good_then_the_execution_fails_and_the_api_reads_a_failure(
+    fakes: Machines, unique: str
+) -> None:
+    key = f"co-{unique}-broken"
+    fakes.scripts.script(key, "CalculateFeesFunctionArn", raises(FeeScheduleMissing("no schedule at 12:00")))
+    result = _sync(fakes, f"{key}-fees", key)
+    assert (result["status"], result["error"]) == ("FAILED", "FeeScheduleMissing"), result
+    assert fee_calculation_result(result) == QuoteFailure("FeeScheduleMissing", "no schedule at 12:00")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lambdas import bootstrap
+from lambdas import wiring
 from stacks.topology import TOPOLOGY
 from tests.integration.payouts_support import (
     add_seller_account,
@@ -191,18 +191,10 @@ def test_given_a_paid_order_when_shipped_and_confirmed_then_the_seller_is_paid_w
 def short_delivery_window(monkeypatch):
     """AUTO_CONFIRM_DAYS=0.001 (86.4 s): the session's id tokens live an hour on the virtual clock."""
     monkeypatch.setenv("AUTO_CONFIRM_DAYS", "0.001")
-    cached = (
-        bootstrap.payouts_settings,
-        bootstrap.payout_policy,
-        bootstrap.fulfilment_service,
-        bootstrap.payout_service,
-    )
-    for function in cached:
-        function.cache_clear()
+    wiring.reset()
     yield 86.4
     monkeypatch.undo()
-    for function in cached:
-        function.cache_clear()
+    wiring.reset()
 
 
 def test_given_a_shipped_order_when_the_delivery_window_passes_then_it_is_auto_confirmed_and_paid(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from lambdas import bootstrap
+from lambdas.wiring import onboarding as onboarding_wiring
 from local.providers.stripe import eventbridge_entry
 from workflows.onboarding.model import Onboarding
 
@@ -67,13 +67,13 @@ def _start(cloud: LocalCloud, machine: str, user_id: str) -> tuple[str, str]:
         created_at=now,
         updated_at=now,
     )
-    bootstrap.onboarding_store().create(onboarding)
+    onboarding_wiring.wiring().store.create(onboarding)
     arn = cloud.aws.start_execution(machine, onboarding.onboarding_id, onboarding.execution_input())
     return onboarding.onboarding_id, arn
 
 
 def _row(onboarding_id: str) -> Onboarding:
-    row = bootstrap.onboarding_store().get(onboarding_id)
+    row = onboarding_wiring.wiring().store.get(onboarding_id)
     assert row is not None
     return row
 
@@ -286,7 +286,7 @@ def test_given_forged_duplicated_and_out_of_order_events_then_stripes_account_de
     )
     assert row.activated_at is not None
     assert "seller" in _groups(cloud, seller.user_id)
-    applicant = bootstrap.onboarding_store().applicant(seller.user_id)
+    applicant = onboarding_wiring.wiring().store.applicant(seller.user_id)
     assert applicant is not None and applicant.seller_status == "active"
     cloud.wait_until(
         lambda: any("more information" in s for s in _emails(cloud, seller.email)), what="restriction email"

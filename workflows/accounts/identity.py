@@ -13,31 +13,31 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from workflows.accounts.codes import code_hash, code_matches, new_code, new_salt
-from workflows.accounts.errors import AlreadyConfirmed, CodeExpired, CodeLocked, CodeMismatch
-from workflows.accounts.model import (
-    ConfirmationRecord,
-    ConfirmResult,
-    ResendResult,
-    SignupResult,
-    UserRecord,
+from workflows.accounts.errors import (
+    AlreadyConfirmed,
+    CodeExpired,
+    CodeLocked,
+    CodeMismatch,
+    ResendLimitReached,
 )
+from workflows.accounts.model import ConfirmationRecord, UserRecord
+from workflows.accounts.views import ConfirmResult, ResendResult, SignupResult
 from workflows.notifications.model import Notification
-from workflows.shared.errors import TooManyAttempts
 from workflows.shared.ids import derived_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from workflows.accounts.model import (
+    from workflows.accounts.commands import (
         ConfirmRequest,
         EmailRequest,
         LoginRequest,
         RefreshRequest,
         SignupRequest,
-        Tokens,
     )
     from workflows.accounts.ports import Directory, UnitOfWork
+    from workflows.accounts.views import Tokens
     from workflows.notifications.model import NotificationPublisher
     from workflows.shared.clock import Clock
 
@@ -154,9 +154,8 @@ class IdentityService:
         if previous is not None and now - previous.window_started_at < policy.send_window:
             if previous.sends_in_window >= policy.max_sends:
                 retry_after = previous.window_started_at + policy.send_window - now
-                raise TooManyAttempts(
+                raise ResendLimitReached(
                     f"At most {policy.max_sends} codes per {_words(policy.send_window)}; try again later.",
-                    code="RESEND_LIMIT_REACHED",
                     details={"retry_after_seconds": max(int(retry_after.total_seconds()), 1)},
                 )
             window_started, sends = previous.window_started_at, previous.sends_in_window + 1

@@ -6,7 +6,8 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from workflows.accounts.errors import PaymentMethodNotFound
-from workflows.accounts.model import PaymentMethod, PaymentMethodPage, SetupIntentResult, UserRecord
+from workflows.accounts.model import UserRecord
+from workflows.accounts.views import PaymentMethod, PaymentMethodPage, SetupIntentResult
 from workflows.shared.ids import derived_id
 
 if TYPE_CHECKING:

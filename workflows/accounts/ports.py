@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from types import TracebackType
 
-    from workflows.accounts.model import AddressRecord, Card, ConfirmationRecord, Tokens, UserRecord
+    from workflows.accounts.model import AddressRecord, Card, ConfirmationRecord, UserRecord
+    from workflows.accounts.views import Tokens
 
 
 class Directory(Protocol):

@@ -14,31 +14,23 @@ from typing import TYPE_CHECKING
 from workflows.accounts.errors import (
     AddressNotFound,
     CodeMismatch,
-    IdempotencyKeyReused,
     NoPhone,
+    PhoneAlreadyVerified,
+    PhoneChanged,
     TooManyAddresses,
 )
-from workflows.accounts.model import (
-    ROLES,
-    Address,
-    AddressPage,
-    AddressRecord,
-    PhoneVerificationStarted,
-    PhoneVerified,
-    Profile,
-    UserRecord,
-)
+from workflows.accounts.model import ROLES, AddressRecord, UserRecord
+from workflows.accounts.views import Address, AddressPage, PhoneVerificationStarted, PhoneVerified, Profile
 from workflows.notifications.model import Notification
-from workflows.shared.clock import rfc3339
 from workflows.shared.cursors import decode_cursor, encode_cursor
-from workflows.shared.errors import Conflict, ContractError
+from workflows.shared.errors import ContractError, IdempotencyKeyReused
 from workflows.shared.ids import derived_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from workflows.accounts.model import AddressInput, ProfileUpdate
+    from workflows.accounts.commands import AddressInput, ProfileUpdate
     from workflows.accounts.ports import Directory, PhoneVerifier, UnitOfWork
     from workflows.notifications.model import NotificationPublisher
     from workflows.shared.clock import Clock
@@ -183,9 +175,8 @@ class ProfileService:
         with self._uow() as uow:
             user = _require(uow.users.get(caller.user_id, for_update=True))
             if user.phone != phone:
-                raise Conflict(
-                    "The phone number changed while it was being verified; verify the new one.",
-                    code="PHONE_CHANGED",
+                raise PhoneChanged(
+                    "The phone number changed while it was being verified; verify the new one."
                 )
             newly = not user.phone_verified
             if newly:
@@ -215,7 +206,7 @@ class ProfileService:
         if user.phone is None:
             raise NoPhone("Add a phone number to the profile first (PATCH /me).")
         if verified_is_conflict and user.phone_verified:
-            raise Conflict("This phone number is already verified.", code="PHONE_ALREADY_VERIFIED")
+            raise PhoneAlreadyVerified("This phone number is already verified.")
         return user.phone
 
     @staticmethod
@@ -300,6 +291,6 @@ def _address(a: AddressRecord) -> Address:
         country=a.country,
         phone=a.phone,
         is_default=a.is_default,
-        created_at=rfc3339(a.created_at),
-        updated_at=rfc3339(a.updated_at),
+        created_at=a.created_at,
+        updated_at=a.updated_at,
     )

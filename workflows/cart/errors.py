@@ -1,26 +1,15 @@
-"""What can go wrong with a cart, each with its stable code (the class is the error name)."""
+"""What can go wrong with a cart, each with its stable code (the class is the error name).
+
+A line's listing that is not there, not for sale or short of units is refused with the catalog's
+own errors (:mod:`workflows.catalog.errors`), as a quote and a checkout refuse it."""
 
 from __future__ import annotations
 
-from workflows.shared.errors import Conflict, NotFound
-
-
-class ListingNotFound(NotFound):
-    code = "LISTING_NOT_FOUND"
-
-
-class ListingNotAvailable(Conflict):
-    """The listing has ended or sold out."""
-
-    code = "LISTING_NOT_AVAILABLE"
+from workflows.shared.errors import Conflict
 
 
 class OwnListing(Conflict):
     code = "OWN_LISTING"
-
-
-class QuantityNotAvailable(Conflict):
-    code = "QUANTITY_NOT_AVAILABLE"
 
 
 class CartFull(Conflict):

@@ -5,25 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workflows.cart.errors import (
-    CartFull,
-    CartLineChanged,
-    ListingNotAvailable,
-    ListingNotFound,
-    OwnListing,
-    QuantityNotAvailable,
-)
+from workflows.cart.errors import CartFull, CartLineChanged, OwnListing
 from workflows.cart.model import MAX_LINES, CartLine, LineMark
 from workflows.cart.views import CartLineView, CartView, LineProblem, LineStatus
+from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
 from workflows.catalog.model import ListingStatus
-from workflows.catalog.views import MoneyView
 from workflows.shared.money import Money
+from workflows.shared.views import MoneyView
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from workflows.cart.commands import SetQuantity
     from workflows.cart.ports import CartStore, ListingReader
-    from workflows.cart.views import SetQuantity
     from workflows.catalog.events import ListingEnded, ListingPriceChanged
     from workflows.catalog.model import Listing
     from workflows.shared.clock import Clock

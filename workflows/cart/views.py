@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from workflows.catalog.views import MoneyView  # noqa: TC001 - pydantic needs it at runtime
+from workflows.shared.views import MoneyView, Timestamp, View
 
 LineStatus = Literal["active", "ended", "sold_out"]
 LineProblem = Literal["listing_ended", "listing_not_found", "sold_out", "quantity_not_available"]
-
-
-class SetQuantity(BaseModel):
-    """``PUT /cart/items/{listing_id}``: the quantity wanted (0 removes the line)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    quantity: Annotated[int, Field(strict=True, ge=0, le=10_000)]
-
-
-class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class CartLineView(View):
@@ -44,8 +29,8 @@ class CartLineView(View):
     status: LineStatus
     #: why the line is not available (null when it is)
     problem: LineProblem | None
-    added_at: datetime
-    updated_at: datetime
+    added_at: Timestamp
+    updated_at: Timestamp
 
 
 class CartView(View):

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from workflows.catalog.errors import ListingNotFound, SavedSearchNotFound
+from workflows.catalog.errors import ListingNotFound, SavedSearchNotFound, TooManySavedSearches
 from workflows.catalog.ports import SavedSearch, WatchEntry
 from workflows.catalog.search import SearchQuery, Sort, decode_cursor, encode_cursor, matches
-from workflows.catalog.views import MoneyView, SavedSearchPage, SavedSearchView, WatchPage, WatchView
+from workflows.catalog.views import SavedSearchPage, SavedSearchView, WatchPage, WatchView
 from workflows.notifications.model import Notification
-from workflows.shared.errors import Conflict
 from workflows.shared.ids import derived_id, new_id
 from workflows.shared.money import CURRENCIES, Money
+from workflows.shared.views import MoneyView
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 MAX_SAVED_SEARCHES = 100
 LOW_STOCK = 1
 CATEGORY: Final = "marketing"
-
-
-class TooManySavedSearches(Conflict):
-    code = "TOO_MANY_SAVED_SEARCHES"
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -17,6 +16,7 @@ from pydantic import (
 )
 
 from workflows.catalog.model import Condition, ListingFormat
+from workflows.shared.commands import Command
 from workflows.shared.fields import MULTI_LINE, ONE_LINE
 from workflows.shared.money import CURRENCIES, Money
 
@@ -47,8 +47,10 @@ Description = Annotated[str, Field(max_length=20_000), MULTI_LINE]
 CategoryName = Annotated[str, Field(min_length=1, max_length=80), ONE_LINE]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class Strict(Command):
+    """The catalog's requests: whitespace around text is not part of it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
 
 class MoneyIn(Strict):

@@ -1,9 +1,12 @@
-"""What can go wrong in the catalog, each with its stable code (the class is the error name)."""
+"""What can go wrong in the catalog, each with its stable code (the class is the error name).
+
+The listing errors are the catalog's and every capability that sells a listing (the cart, fees,
+checkout) raises these same classes: one code for one outcome wherever it happens.
+"""
 
 from __future__ import annotations
 
-from workflows.shared.errors import Conflict, ContractError, NotFound
-from workflows.shared.identity import Forbidden
+from workflows.shared.errors import Conflict, ContractError, Forbidden, NotFound
 
 
 class CategoryNotFound(NotFound):
@@ -11,7 +14,22 @@ class CategoryNotFound(NotFound):
 
 
 class ListingNotFound(NotFound):
+    """No listing has this id (a cart line, a quote's item or a watch names one that is not there)."""
+
     code = "LISTING_NOT_FOUND"
+
+
+class ListingNotAvailable(Conflict):
+    """The listing exists but is not for sale now (ended, sold out)."""
+
+    code = "LISTING_NOT_AVAILABLE"
+
+
+class QuantityNotAvailable(Conflict):
+    """More units were asked for than the listing has, or someone else held the last units first;
+    ``details`` say which listing and, when known, how many are available."""
+
+    code = "QUANTITY_NOT_AVAILABLE"
 
 
 class ImageNotFound(NotFound):
@@ -29,18 +47,14 @@ class InvalidListing(ContractError):
 
 
 class CurrencyNotSupported(ContractError):
-    """The listing's currency is not one a sale can be settled and charged fees in;
-    ``details.supported`` lists those that are."""
+    """The listing's currency is not one a sale can be settled and charged fees in (the fee
+    schedule in effect has no rules for it); ``details.supported``, when given, lists those that are."""
 
     code = "CURRENCY_NOT_SUPPORTED"
 
 
 class InvalidCategory(ContractError):
     code = "INVALID_CATEGORY"
-
-
-class InvalidCursor(ContractError):
-    code = "INVALID_CURSOR"
 
 
 class UnsupportedImage(ContractError):
@@ -77,7 +91,5 @@ class ConcurrentUpdate(Conflict):
     code = "CONCURRENT_UPDATE"
 
 
-class IdempotencyKeyReused(ContractError):
-    """The same Idempotency-Key came with a different body (422)."""
-
-    code = "IDEMPOTENCY_KEY_REUSED"
+class TooManySavedSearches(Conflict):
+    code = "TOO_MANY_SAVED_SEARCHES"

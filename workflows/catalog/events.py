@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from workflows.catalog.model import ListingStatus  # noqa: TC001 - pydantic reads it
 from workflows.shared.events import DomainEvent
 
 
@@ -35,7 +36,7 @@ class ListingCreated(CatalogEvent):
 
 class ListingUpdated(CatalogEvent):
     changed: list[str]
-    status: str
+    status: ListingStatus
     quantity: int
 
 

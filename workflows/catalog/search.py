@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workflows.catalog.errors import InvalidCursor
 from workflows.catalog.model import Condition, Listing, ListingStatus
+from workflows.shared.errors import InvalidCursor
 
 MAX_TERMS = 10
 DEFAULT_LIMIT = 20

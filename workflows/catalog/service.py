@@ -17,7 +17,6 @@ from workflows.catalog.errors import (
     CategoryInUse,
     CategoryNotFound,
     CurrencyNotSupported,
-    IdempotencyKeyReused,
     ImageNotFound,
     ImageNotUploaded,
     InvalidCategory,
@@ -64,6 +63,7 @@ from workflows.catalog.views import (
     UploadForm,
 )
 from workflows.onboarding.errors import SellerRestricted
+from workflows.shared.errors import IdempotencyKeyReused
 from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
@@ -604,6 +604,6 @@ def _updated(listing: Listing, changed: list[str]) -> ListingUpdated:
         seller_id=listing.seller_id,
         version=listing.version,
         changed=changed,
-        status=listing.status.value,
+        status=listing.status,
         quantity=listing.quantity,
     )

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from workflows.catalog.model import Condition, ListingFormat, ListingStatus  # noqa: TC001 - pydantic reads them
+from workflows.shared.views import MoneyView, Timestamp, View
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from workflows.catalog.model import Category, Listing
     from workflows.catalog.ports import ImageStore
-    from workflows.shared.money import Money
-
-
-class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class MoneyView(View):
-    amount: int
-    currency: str
-
-    @classmethod
-    def of(cls, money: Money) -> MoneyView:
-        return cls(amount=money.amount_minor, currency=money.currency)
 
 
 class ItemSpecificSpecView(View):
@@ -41,7 +27,7 @@ class CategoryView(View):
     parent_id: str | None
     item_specifics: list[ItemSpecificSpecView]
     conditions: list[str]
-    children: list[CategoryView] = []
+    children: list[CategoryView] = []  # noqa: RUF012 - a pydantic field: each view gets its own copy
 
     @classmethod
     def of(cls, category: Category, children: list[CategoryView] | None = None) -> CategoryView:
@@ -84,15 +70,15 @@ class ImageView(View):
 class DealView(View):
     discount_percent: str
     priority: int
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
     active: bool
 
 
 class PromotionView(View):
     ad_rate_percent: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
     active: bool
 
 
@@ -116,9 +102,9 @@ class ListingView(View):
     deal: DealView | None
     #: the promotion's terms, shown to the listing's seller only
     promotion: PromotionView | None = None
-    created_at: datetime
-    updated_at: datetime
-    ended_at: datetime | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    ended_at: Timestamp | None = None
     version: int
 
     @classmethod
@@ -216,13 +202,13 @@ class UploadForm(View):
 class ImageUploadView(View):
     image_id: str
     upload: UploadForm
-    expires_at: datetime
+    expires_at: Timestamp
     confirm_path: str
 
 
 class WatchView(View):
     listing_id: str
-    added_at: datetime
+    added_at: Timestamp
     title: str | None
     price: MoneyView | None
     effective_price: MoneyView | None
@@ -239,7 +225,7 @@ class SavedSearchView(View):
     search_id: str
     name: str
     query: dict[str, object]
-    created_at: datetime
+    created_at: Timestamp
     last_notified_on: str | None
 
 

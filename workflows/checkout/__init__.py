@@ -2,7 +2,7 @@
 
 ``POST /checkout`` validates the request and the cart, records the checkout (``pending``) and
 starts the Standard execution named by the checkout id. Its states, each served by one function
-of :mod:`workflows.checkout.steps`:
+of :class:`workflows.checkout.service.CheckoutService`:
 
 1. Validate Cart: the cart as snapshotted at the start, against the catalog now (prices, stock).
 2. Reserve Items: a conditional write per listing; the last unit can be held by one checkout only.
@@ -17,6 +17,8 @@ of :mod:`workflows.checkout.steps`:
 8. Complete Sale: holds settled (sold out ends the listing), cart lines removed, buyer and sellers
    notified, ``OrderPaid`` announced (payout listens to it).
 
-Compensation (``abandon``): cancel the PaymentIntent (or find it paid after all), release the
-holds, close the orders and the checkout with the outcome, tell the buyer; each part idempotent.
+Compensation (``abandon``): cancel the PaymentIntent (or find it paid after all: Mark Late
+Payment, whose failure is refunded), release the holds, close the orders and the checkout with the
+outcome (a refusal ``cancelled`` with its code, the platform's failure ``failed``), tell the buyer;
+each part idempotent. The steps' inputs and outputs are :mod:`workflows.checkout.contracts`.
 """

@@ -1,16 +1,19 @@
-"""Checkout's errors: the class name is the error name the state machine matches."""
+"""Checkout's errors: the class name is the error name the state machine matches.
+
+A checkout also refuses with errors it shares with other capabilities: an address that is not
+the buyer's is :class:`workflows.accounts.errors.AddressNotFound`, units another buyer held first
+are :class:`workflows.catalog.errors.QuantityNotAvailable`, a reused Idempotency-Key is
+:class:`workflows.shared.errors.IdempotencyKeyReused`.
+"""
 
 from __future__ import annotations
 
-from workflows.shared.errors import Conflict, ContractError, DomainError, NotFound
+from workflows.catalog.errors import QuantityNotAvailable
+from workflows.shared.errors import Conflict, ContractError, DomainError, NotFound, ResaleError
 
 
 class CheckoutNotFound(NotFound):
     code = "CHECKOUT_NOT_FOUND"
-
-
-class AddressNotFound(NotFound):
-    code = "ADDRESS_NOT_FOUND"
 
 
 class CartEmpty(Conflict):
@@ -31,15 +34,11 @@ class CartMixedCurrencies(Conflict):
 
 
 class PriceChanged(Conflict):
-    """A price differs from the one in the cart: details carry the new prices to show the buyer."""
+    """A price differs from the one the buyer agreed to: in the cart (``details.changes`` carry the
+    new prices to show the buyer), or in the fee quote, when a price moved while the checkout was
+    prepared (``details.seller_id`` names the seller whose lines it priced otherwise)."""
 
     code = "PRICE_CHANGED"
-
-
-class ItemsNotAvailable(Conflict):
-    """The items could not all be held: someone else bought the last units first."""
-
-    code = "ITEMS_NOT_AVAILABLE"
 
 
 class ShippingOptionNotFound(ContractError):
@@ -68,10 +67,38 @@ class PaymentRejected(DomainError):
     code = "PAYMENT_REJECTED"
 
 
-class QuoteMismatch(Conflict):
-    """The fee quote does not price the cart as it was validated (a price moved in between)."""
+# -- how a checkout that is not paid ends: the code of its ``error`` (``GET /checkouts/{id}``)
 
-    code = "PRICE_CHANGED"
+
+class PaymentFailed(DomainError):
+    """The card was declined; ``details.decline_code`` says why, when Stripe does."""
+
+    code = "PAYMENT_FAILED"
+
+
+class CheckoutExpired(DomainError):
+    """The payment did not arrive before the checkout's expiry: the items were released."""
+
+    code = "CHECKOUT_EXPIRED"
+
+
+class CheckoutCancelled(DomainError):
+    """The buyer cancelled the checkout before paying."""
+
+    code = "CHECKOUT_CANCELLED"
+
+
+class CheckoutFailed(ResaleError):
+    """The platform failed the checkout (not the buyer, not a refusal): nothing was charged;
+    ``details.cause``, when known, is the failed step's own code."""
+
+    code = "CHECKOUT_FAILED"
+
+
+class PaymentNotRecorded(ResaleError):
+    """The payment succeeded but could not be recorded, so it was refunded in full."""
+
+    code = "PAYMENT_NOT_RECORDED"
 
 
 #: error names a failed step or nested execution may report, mapped back to the API's codes
@@ -82,10 +109,9 @@ CHECKOUT_ERROR_CODES: dict[str, str] = {
         CartUnavailable,
         CartMixedCurrencies,
         PriceChanged,
-        ItemsNotAvailable,
+        QuantityNotAvailable,
         ShippingOptionNotFound,
         PaymentRejected,
         PaymentNotSucceeded,
-        QuoteMismatch,
     )
 }

@@ -14,18 +14,24 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 #: lowercase snake_case, as every enumerated value the API answers (stored so since 0081)
-CheckoutStatus = Literal["pending", "awaiting_payment", "paid", "payment_failed", "expired", "cancelled"]
+#: "cancelled": the buyer gave up, or the business refused (the error code says why); "failed":
+#: the platform failed (a step, a missing schedule, a payment it could not record), since 0085
+CheckoutStatus = Literal[
+    "pending", "awaiting_payment", "paid", "payment_failed", "expired", "cancelled", "failed"
+]
 CHECKOUT_STATUSES: tuple[str, ...] = get_args(CheckoutStatus)
 #: how a checkout that was not paid ends
-Outcome = Literal["payment_failed", "expired", "cancelled"]
-TERMINAL: frozenset[str] = frozenset({"paid", "payment_failed", "expired", "cancelled"})
+Outcome = Literal["payment_failed", "expired", "cancelled", "failed"]
+TERMINAL: frozenset[str] = frozenset({"paid", "payment_failed", "expired", "cancelled", "failed"})
 #: what told an order's story: a workflow step, a payment event, a notification, ...
 TimelineKind = Literal["workflow", "payment", "notification", "fulfilment", "payout"]
-#: the status its orders take when a checkout ends unpaid (the same word as the checkout's)
+#: the status its orders take when a checkout ends unpaid (the checkout's word; a checkout that
+#: failed cancels its orders: an order has no "failed")
 ORDER_STATUS_OF: dict[str, Literal["payment_failed", "expired", "cancelled"]] = {
     "payment_failed": "payment_failed",
     "expired": "expired",
     "cancelled": "cancelled",
+    "failed": "cancelled",
 }
 
 

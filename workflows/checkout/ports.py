@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         PaymentIntentState,
         TimelineEvent,
     )
+    from workflows.fees.service import QuoteView
     from workflows.ledger.ports import Ledger
     from workflows.orders.model import OrderRecord
     from workflows.orders.ports import Orders
@@ -66,8 +67,16 @@ class BuyerDirectory(Protocol):
     def stripe_customer(self, user_id: str) -> str | None: ...
 
 
+class KeptQuotes(Protocol):
+    """The quotes the nested fee calculation kept for the checkout that asked for them."""
+
+    def get(self, quote_id: str, held_by: str) -> QuoteView | None:
+        """The quote kept under ``quote_id`` for checkout ``held_by`` (None: no such quote)."""
+        ...
+
+
 class CheckoutUnitOfWork(Protocol):
-    """One PostgreSQL transaction over checkouts, orders, the ledger and the timeline."""
+    """One PostgreSQL transaction over checkouts, orders, the ledger, the timeline and the quotes."""
 
     @property
     def checkouts(self) -> Checkouts: ...
@@ -79,6 +88,8 @@ class CheckoutUnitOfWork(Protocol):
     def timeline(self) -> Timeline: ...
     @property
     def buyers(self) -> BuyerDirectory: ...
+    @property
+    def quotes(self) -> KeptQuotes: ...
 
 
 class UnitOfWorkOpener(Protocol):
@@ -143,6 +154,7 @@ class CartLines(Protocol):
 
 
 class ExecutionStarter(Protocol):
-    def start(self, name: str, payload: dict[str, Any]) -> None:
-        """Start the checkout execution ``name`` (a second start of the same one is fine)."""
+    def start(self, name: str, payload: dict[str, Any]) -> object:
+        """Start the checkout execution ``name`` (a second start of the same one is fine; what
+        the starter answers is not used)."""
         ...

@@ -7,27 +7,40 @@ from the orders, and each state change checks the state it moves from.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from workflows.accounts.errors import AddressNotFound
 from workflows.catalog.alerts import format_money
+from workflows.catalog.errors import QuantityNotAvailable
 from workflows.catalog.events import ListingEnded
 from workflows.catalog.model import ListingStatus
+from workflows.checkout.contracts import (
+    AbandonOutput,
+    CompleteSaleOutput,
+    CreateOrdersOutput,
+    MarkPaidOutput,
+    RefundOutput,
+    RequestPaymentOutput,
+    ReserveItemsOutput,
+    ValidateCartOutput,
+)
 from workflows.checkout.errors import (
     CHECKOUT_ERROR_CODES,
-    AddressNotFound,
     CartEmpty,
     CartMixedCurrencies,
     CartUnavailable,
+    CheckoutCancelled,
+    CheckoutExpired,
+    CheckoutFailed,
     CheckoutNotCancellable,
     CheckoutNotFound,
-    ItemsNotAvailable,
     PaymentAlreadySucceeded,
+    PaymentFailed,
+    PaymentNotRecorded,
     PaymentNotSucceeded,
     PriceChanged,
-    QuoteMismatch,
     ShippingOptionNotFound,
 )
 from workflows.checkout.events import OrderPaid
@@ -40,13 +53,13 @@ from workflows.checkout.model import (
     request_hash,
 )
 from workflows.checkout.views import CheckoutView, TimelineEntryView, TimelineView
-from workflows.fees.errors import FEE_ERRORS
-from workflows.fees.service import SellerQuoteView
+from workflows.fees.commands import QuoteItem
+from workflows.fees.errors import FEE_ERRORS, FEE_REJECTIONS
 from workflows.ledger import entries
 from workflows.notifications.model import Notification
+from workflows.orders.errors import OrderNotFound
 from workflows.orders.model import FeeBreakdown, OrderItem, OrderRecord, order_id_for
-from workflows.orders.service import OrderNotFound
-from workflows.shared.errors import ContractError, IdempotencyKeyReused
+from workflows.shared.errors import ContractError, IdempotencyKeyReused, ResaleError
 from workflows.shared.ids import derived_id, new_id
 from workflows.shared.money import Money
 
@@ -56,7 +69,8 @@ if TYPE_CHECKING:
 
     from workflows.cart.ports import CartStore, ListingReader
     from workflows.catalog.model import Listing
-    from workflows.catalog.views import MoneyView
+    from workflows.checkout.commands import CheckoutRequest
+    from workflows.checkout.contracts import EndingOutcome
     from workflows.checkout.model import Outcome, PaymentIntentState
     from workflows.checkout.ports import (
         CheckoutUnitOfWork,
@@ -65,12 +79,14 @@ if TYPE_CHECKING:
         StockStore,
         UnitOfWorkOpener,
     )
-    from workflows.checkout.views import CheckoutRequest
+    from workflows.fees.service import SellerQuoteView
     from workflows.notifications.model import NotificationPublisher
     from workflows.onboarding.ports import SellerStandings
+    from workflows.shared.caught import CaughtError
     from workflows.shared.clock import Clock
     from workflows.shared.events import EventPublisher
     from workflows.shared.identity import Caller
+    from workflows.shared.views import MoneyView
 
 
 @dataclass(frozen=True)
@@ -186,31 +202,31 @@ def require_one_currency(lines: Iterable[CheckoutLine]) -> None:
         )
 
 
-def failure_of(error: dict[str, Any] | None) -> CheckoutFailure:
-    """A step's or a nested execution's error (``{"Error", "Cause"}``) → what the buyer is told."""
-    name = str((error or {}).get("Error") or "")
-    cause = (error or {}).get("Cause")
-    message, details = "", dict[str, Any]()
-    document: Any = None
-    if isinstance(cause, str):
-        try:
-            document = json.loads(cause)
-        except ValueError:
-            message = cause
-    if isinstance(document, dict):
-        # a nested execution's failure carries the child's error name and cause
-        if name in ("States.TaskFailed", "") and document.get("Error"):
-            return failure_of({"Error": document.get("Error"), "Cause": document.get("Cause")})
-        message = str(document.get("errorMessage") or "")
+#: what the buyer is told when the platform failed them (never a step's own words)
+SYSTEM_FAILURE_MESSAGE = (
+    "Something went wrong on our side, not yours: nothing was charged and the items were released. "
+    "Please try again."
+)
+
+
+def ending_of(caught: CaughtError | None) -> tuple[Outcome, CheckoutFailure]:
+    """The error a step failed with → how the checkout ends and what the buyer is told: a
+    business refusal (the cart, the catalog, the fee calculation, Stripe refusing) ends it
+    ``cancelled`` with that refusal's code and message; anything else is the platform's failure:
+    ``failed``, ``CHECKOUT_FAILED`` (the error's own code, when it has one, in ``details.cause``)."""
+    name = caught.name if caught else ""
+    message = caught.message if caught else ""
+    details = dict(caught.details) if caught else {}
     if name in CHECKOUT_ERROR_CODES:
-        return CheckoutFailure(
+        return "cancelled", CheckoutFailure(
             CHECKOUT_ERROR_CODES[name], message or "The checkout could not go on.", details
         )
-    if name in FEE_ERRORS:
-        return CheckoutFailure(FEE_ERRORS[name].code, message or "The items could not be priced.", details)
-    return CheckoutFailure(
-        "CHECKOUT_FAILED", "The checkout could not be completed; nothing was charged. Try again.", {}
-    )
+    if name in FEE_REJECTIONS:
+        return "cancelled", CheckoutFailure(
+            FEE_ERRORS[name].code, message or "The items could not be priced.", details
+        )
+    cause = {"cause": FEE_ERRORS[name].code} if name in FEE_ERRORS else {}
+    return "failed", CheckoutFailure(CheckoutFailed.code, SYSTEM_FAILURE_MESSAGE, cause)
 
 
 class CheckoutService:
@@ -371,7 +387,7 @@ class CheckoutService:
             )
         )
 
-    def validate_cart(self, checkout_id: str) -> dict[str, Any]:
+    def validate_cart(self, checkout_id: str) -> ValidateCartOutput:
         """State "Validate Cart": the lines against the catalog now → the items to quote, the time left."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
@@ -384,16 +400,17 @@ class CheckoutService:
             now,
             restricted_sellers=self._d.restricted_sellers(checkout.lines),
         )
-        return {
-            "items": [
-                {"listing_id": line.listing_id, "quantity": line.quantity}
-                | ({"shipping_service": line.shipping_service} if line.shipping_service else {})
+        return ValidateCartOutput(
+            items=[
+                QuoteItem(
+                    listing_id=line.listing_id, quantity=line.quantity, shipping_service=line.shipping_service
+                )
                 for line in checkout.lines
             ],
-            "expires_in_seconds": max(1, int((checkout.expires_at - now).total_seconds())),
-        }
+            expires_in_seconds=max(1, int((checkout.expires_at - now).total_seconds())),
+        )
 
-    def reserve_items(self, checkout_id: str) -> dict[str, Any]:
+    def reserve_items(self, checkout_id: str) -> ReserveItemsOutput:
         """State "Reserve Items": hold every line, or none (what was held is released)."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
@@ -405,7 +422,7 @@ class CheckoutService:
                 continue
             for done in held:
                 self._d.stock.release(done, checkout_id)
-            raise ItemsNotAvailable(
+            raise QuantityNotAvailable(
                 f"Listing {listing_id!r} no longer has {quantity} available: another buyer was faster.",
                 details={"listing_id": listing_id, "requested": quantity, "reason": outcome},
             )
@@ -418,21 +435,21 @@ class CheckoutService:
                 self._d.clock.now(),
                 detail={"listings": len(held)},
             )
-        return {"held": len(held)}
+        return ReserveItemsOutput(held=len(held))
 
-    def create_orders(self, checkout_id: str, quote: dict[str, Any]) -> dict[str, Any]:
-        """State "Create Orders": one order per seller, priced by the quote, which must price the
-        lines exactly as the buyer agreed."""
+    def create_orders(self, checkout_id: str, quote_id: str) -> CreateOrdersOutput:
+        """State "Create Orders": one order per seller, priced by the quote the nested fee
+        calculation kept for this checkout, which must price the lines exactly as the buyer agreed."""
         now = self._d.clock.now()
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id, for_update=True)
-            currency = str(quote.get("currency") or "")
-            orders = []
-            for seller in quote.get("sellers") or []:
-                orders.append(order_from_quote(checkout, seller, currency, now))
+            quote = uow.quotes.get(quote_id, checkout_id)
+            if quote is None:
+                raise ResaleError(f"no quote {quote_id!r} was kept for checkout {checkout_id}")
+            orders = [order_from_quote(checkout, seller, quote.currency, now) for seller in quote.sellers]
             quoted = {o.seller_id for o in orders}
             if quoted != {line.seller_id for line in checkout.lines}:
-                raise QuoteMismatch("The quote does not cover the cart's sellers.")
+                raise PriceChanged("The quote does not cover the cart's sellers.")
             total = sum((o.gross for o in orders[1:]), orders[0].gross)
             for order in orders:
                 uow.orders.add(order)
@@ -448,13 +465,11 @@ class CheckoutService:
                     "total": {"amount": total.amount_minor, "currency": total.currency},
                 },
             )
-        return {
-            "order_ids": [o.order_id for o in orders],
-            "amount": total.amount_minor,
-            "currency": total.currency,
-        }
+        return CreateOrdersOutput(
+            order_ids=[o.order_id for o in orders], amount=total.amount_minor, currency=total.currency
+        )
 
-    def request_payment(self, checkout_id: str) -> dict[str, Any]:
+    def request_payment(self, checkout_id: str) -> RequestPaymentOutput:
         """State "Request Payment": one PaymentIntent for the checkout; the orders await it."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
@@ -488,9 +503,9 @@ class CheckoutService:
                 now,
                 detail={"payment_intent_id": intent.payment_intent_id, "amount": intent.amount.amount_minor},
             )
-        return {"payment_intent_id": intent.payment_intent_id}
+        return RequestPaymentOutput(payment_intent_id=intent.payment_intent_id)
 
-    def mark_paid(self, checkout_id: str) -> dict[str, Any]:
+    def mark_paid(self, checkout_id: str) -> MarkPaidOutput:
         """State "Mark Paid": Stripe confirms the payment; orders paid and the ledger posted, together."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
@@ -506,6 +521,7 @@ class CheckoutService:
             )
         now = self._d.clock.now()
         charge_id = intent.latest_charge
+        paid_now = 0
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id, for_update=True)
             orders = uow.checkouts.orders_of(checkout_id, for_update=True)
@@ -516,6 +532,7 @@ class CheckoutService:
                     uow.ledger.post(entries.fee_recognized(order.amounts()))
                 if order.status in ("pending", "awaiting_payment"):
                     uow.orders.mark_paid(order.order_id, charge_id=charge_id, paid_at=now)
+                    paid_now += 1
                 self._moment(uow, checkout, "workflow", "Order paid", now, order_id=order.order_id)
             if checkout.status != "paid":
                 uow.checkouts.set_status(checkout_id, "paid", charge_id=charge_id)
@@ -527,9 +544,14 @@ class CheckoutService:
                 now,
                 detail={"payment_intent_id": intent.payment_intent_id, "charge_id": charge_id},
             )
-        return {"order_ids": [o.order_id for o in orders], "charge_id": charge_id}
+        return MarkPaidOutput(
+            order_ids=[o.order_id for o in orders],
+            charge_id=charge_id,
+            currency=intent.amount.currency,
+            paid_now=paid_now,
+        )
 
-    def complete_sale(self, checkout_id: str) -> dict[str, Any]:
+    def complete_sale(self, checkout_id: str) -> CompleteSaleOutput:
         """State "Complete Sale": holds settled, cart lines removed, everyone told, OrderPaid announced."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
@@ -546,7 +568,7 @@ class CheckoutService:
             self._moment(uow, checkout, "workflow", "Stock updated", now, detail={"sold_out": sold_out})
             self._moment(uow, checkout, "workflow", "Cart cleared", now)
             self._moment(uow, checkout, "notification", "Buyer and sellers notified", now)
-        return {"sold_out": sold_out}
+        return CompleteSaleOutput(sold_out=sold_out)
 
     def _settle(self, checkout: CheckoutRecord, now: datetime) -> list[str]:
         sold_out = []
@@ -621,9 +643,10 @@ class CheckoutService:
                 )
             )
 
-    def abandon(self, checkout_id: str, outcome: Outcome, error: dict[str, Any] | None) -> dict[str, Any]:
+    def abandon(self, checkout_id: str, outcome: EndingOutcome, caught: CaughtError | None) -> AbandonOutput:
         """The compensation: cancel the payment (unless it succeeded after all), release the holds,
-        close the orders and the checkout with ``outcome``, tell the buyer when it is news to them."""
+        close the orders and the checkout with how it ended (a refusal ``cancelled``, the platform's
+        failure ``failed``, or Stripe's or the clock's outcome), tell the buyer when it is news."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
         if checkout.status == "paid":
@@ -638,7 +661,7 @@ class CheckoutService:
             if intent.succeeded:
                 raise PaymentAlreadySucceeded(f"PaymentIntent {intent.payment_intent_id} succeeded")
         self._release(checkout)
-        failure = self._failure(outcome, error, intent)
+        status, failure = self._ending(outcome, caught, intent)
         now = self._d.clock.now()
         with self._d.uow() as uow:
             current = self._checkout(uow, checkout_id, for_update=True)
@@ -646,20 +669,20 @@ class CheckoutService:
                 raise PaymentAlreadySucceeded(f"checkout {checkout_id} is paid")
             for order in uow.checkouts.orders_of(checkout_id, for_update=True):
                 if order.status in ("pending", "awaiting_payment"):
-                    uow.orders.set_status(order.order_id, ORDER_STATUS_OF[outcome])
+                    uow.orders.set_status(order.order_id, ORDER_STATUS_OF[status])
             if not current.ended:
-                uow.checkouts.set_status(checkout_id, outcome, failure=failure)
+                uow.checkouts.set_status(checkout_id, status, failure=failure)
             self._moment(
                 uow,
                 checkout,
                 "workflow",
-                f"Checkout {outcome.lower().replace('_', ' ')}",
+                f"Checkout {status.replace('_', ' ')}",
                 now,
                 detail={"code": failure.code},
             )
-        if outcome in ("payment_failed", "expired"):
-            self._notify_unpaid(checkout, outcome, failure)
-        return {"status": outcome, "code": failure.code}
+        if status in ("payment_failed", "expired"):
+            self._notify_unpaid(checkout, status, failure)
+        return AbandonOutput(status=status, code=failure.code)
 
     def _release(self, checkout: CheckoutRecord) -> None:
         """Every hold of the checkout back on sale (a listing sold out by them is active again)."""
@@ -667,24 +690,24 @@ class CheckoutService:
             if self._d.stock.release(listing_id, checkout.checkout_id):
                 self._d.stock.refresh_status(listing_id, self._d.clock.now())
 
-    def _failure(
-        self, outcome: Outcome, error: dict[str, Any] | None, intent: PaymentIntentState | None
-    ) -> CheckoutFailure:
+    def _ending(
+        self, outcome: EndingOutcome, caught: CaughtError | None, intent: PaymentIntentState | None
+    ) -> tuple[Outcome, CheckoutFailure]:
+        if outcome == "refused":
+            return ending_of(caught)
         if outcome == "payment_failed":
-            return CheckoutFailure(
-                "PAYMENT_FAILED",
+            return "payment_failed", CheckoutFailure(
+                PaymentFailed.code,
                 (intent.failure_message if intent else None) or "The card was declined; nothing was charged.",
                 {"decline_code": intent.failure_code} if intent and intent.failure_code else {},
             )
         if outcome == "expired":
-            return CheckoutFailure(
-                "CHECKOUT_EXPIRED", "The payment did not arrive in time; the items were released.", {}
+            return "expired", CheckoutFailure(
+                CheckoutExpired.code, "The payment did not arrive in time; the items were released.", {}
             )
-        if error is None:
-            return CheckoutFailure(
-                "CHECKOUT_CANCELLED", "The checkout was cancelled; nothing was charged.", {}
-            )
-        return failure_of(error)
+        return "cancelled", CheckoutFailure(
+            CheckoutCancelled.code, "The checkout was cancelled; nothing was charged.", {}
+        )
 
     def _notify_unpaid(self, checkout: CheckoutRecord, outcome: Outcome, failure: CheckoutFailure) -> None:
         kind = "orders.payment_failed" if outcome == "payment_failed" else "orders.checkout_expired"
@@ -703,36 +726,41 @@ class CheckoutService:
             )
         )
 
-    def refund(self, checkout_id: str, error: dict[str, Any] | None) -> dict[str, Any]:
-        """The compensation after a payment that could not be recorded: give the money back."""
+    def refund(self, checkout_id: str, caught: CaughtError | None) -> RefundOutput:
+        """The compensation after a payment that could not be recorded: give the money back, and
+        end the checkout ``failed`` (the platform's failure, not the buyer's)."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
         if checkout.status == "paid":
-            return {"status": "paid", "refunded": False}
-        refund_id = None
+            return RefundOutput(status="paid", refunded=False)
+        refund_id, currency = None, None
         if checkout.payment_intent_id is not None:
             intent = self._d.payments.retrieve(checkout.payment_intent_id)
             if intent.succeeded:
                 refund_id = self._d.payments.refund(
                     intent.payment_intent_id, idempotency_key=_key(checkout_id, "refund")
                 )
-        result = self._close_refunded(checkout, error)
-        return result | {"refund_id": refund_id}
+                currency = intent.amount.currency
+        self._close_refunded(checkout, caught)
+        return RefundOutput(
+            status="failed", refunded=refund_id is not None, refund_id=refund_id, currency=currency
+        )
 
-    def _close_refunded(self, checkout: CheckoutRecord, error: dict[str, Any] | None) -> dict[str, Any]:
+    def _close_refunded(self, checkout: CheckoutRecord, caught: CaughtError | None) -> None:
         self._release(checkout)
+        _, why = ending_of(caught)
         failure = CheckoutFailure(
-            "PAYMENT_NOT_RECORDED",
-            "The payment could not be recorded, so it was refunded in full; please try again.",
-            {"cause": failure_of(error).code},
+            PaymentNotRecorded.code,
+            "Something went wrong on our side while recording your payment, so it was refunded in "
+            "full; please try again.",
+            {"cause": why.details.get("cause", why.code)},
         )
         with self._d.uow() as uow:
             for order in uow.checkouts.orders_of(checkout.checkout_id, for_update=True):
                 if order.status in ("pending", "awaiting_payment"):
                     uow.orders.set_status(order.order_id, "cancelled")
-            uow.checkouts.set_status(checkout.checkout_id, "cancelled", failure=failure)
+            uow.checkouts.set_status(checkout.checkout_id, "failed", failure=failure)
             self._moment(uow, checkout, "payment", "Payment refunded", self._d.clock.now())
-        return {"status": "cancelled", "refunded": True}
 
 
 def _address_line(ship_to: dict[str, Any]) -> str:
@@ -741,12 +769,11 @@ def _address_line(ship_to: dict[str, Any]) -> str:
 
 
 def order_from_quote(
-    checkout: CheckoutRecord, seller: dict[str, Any], currency: str, now: datetime
+    checkout: CheckoutRecord, quoted: SellerQuoteView, currency: str, now: datetime
 ) -> OrderRecord:
     """One seller's order from that seller's part of the fee quote (``SellerQuoteView``), which must
     price the seller's lines exactly as the buyer agreed. The quote's fee parts are already net of
     the cap: they add up to the fee, and ``cap_reduction`` only says how much the cap took off."""
-    quoted = SellerQuoteView.model_validate(seller)
     lines = checkout.lines_of(quoted.seller_id)
 
     def money(view: MoneyView | None) -> Money:
@@ -755,7 +782,7 @@ def order_from_quote(
     items_total = money(quoted.items_total)
     agreed = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
     if agreed is None or agreed != items_total:
-        raise QuoteMismatch(
+        raise PriceChanged(
             "A price changed while the checkout was prepared; review the cart and check out again.",
             details={"seller_id": quoted.seller_id},
         )

@@ -3,11 +3,20 @@ and the API maps back (:data:`FEE_ERRORS`); never rename one lightly.
 
 :data:`FEE_REJECTIONS` are the request's fault or a business refusal: statemachines/fee_calculation.json
 catches exactly those names and SUCCEEDS with ``{"outcome": "rejected", ...}``, so that no alarm
-counts them; the others (a schedule missing or broken) are real failures and FAIL the execution."""
+counts them; the others (a schedule missing or broken) are real failures and FAIL the execution.
+
+A quote's listing errors (not found, not available, the quantity, the currency) are the catalog's
+own classes (:mod:`workflows.catalog.errors`): a quote refuses a listing as the cart does."""
 
 from __future__ import annotations
 
-from workflows.shared.errors import Conflict, ContractError, ResaleError
+from workflows.catalog.errors import (
+    CurrencyNotSupported,
+    ListingNotAvailable,
+    ListingNotFound,
+    QuantityNotAvailable,
+)
+from workflows.shared.errors import Conflict, ContractError, ResaleError, TransientError
 
 
 class InvalidQuoteRequest(ContractError):
@@ -16,34 +25,10 @@ class InvalidQuoteRequest(ContractError):
     code = "INVALID_QUOTE_REQUEST"
 
 
-class UnknownListing(ContractError):
-    """An item names a listing that does not exist (400: it is the request that is wrong)."""
-
-    code = "UNKNOWN_LISTING"
-
-
 class MixedCurrencies(ContractError):
     """The listings of one quote are priced in different currencies."""
 
     code = "MIXED_CURRENCIES"
-
-
-class CurrencyNotSupported(ContractError):
-    """The fee schedule in effect has no rules for the listing's currency."""
-
-    code = "CURRENCY_NOT_SUPPORTED"
-
-
-class ListingNotAvailable(Conflict):
-    """The listing exists but is not for sale now (ended, sold out)."""
-
-    code = "LISTING_NOT_AVAILABLE"
-
-
-class QuantityNotAvailable(Conflict):
-    """More items were asked for than the listing has."""
-
-    code = "QUANTITY_NOT_AVAILABLE"
 
 
 class FeeScheduleMissing(ResaleError):
@@ -63,7 +48,7 @@ FEE_ERRORS: dict[str, type[ResaleError]] = {
     cls.__name__: cls
     for cls in (
         InvalidQuoteRequest,
-        UnknownListing,
+        ListingNotFound,
         MixedCurrencies,
         CurrencyNotSupported,
         ListingNotAvailable,
@@ -77,3 +62,13 @@ FEE_ERRORS: dict[str, type[ResaleError]] = {
 FEE_REJECTIONS: dict[str, type[ResaleError]] = {
     name: cls for name, cls in FEE_ERRORS.items() if issubclass(cls, (ContractError, Conflict))
 }
+
+
+class FeeCalculationFailed(ResaleError):
+    """The execution failed for a reason that is not the caller's (500)."""
+
+    code = "FEE_CALCULATION_FAILED"
+
+
+class FeeCalculationUnavailable(TransientError):
+    code = "FEE_CALCULATION_UNAVAILABLE"

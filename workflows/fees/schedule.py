@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from workflows.fees.errors import CurrencyNotSupported, InvalidFeeSchedule
+from workflows.catalog.errors import CurrencyNotSupported
+from workflows.fees.errors import InvalidFeeSchedule
 from workflows.shared.money import CURRENCIES
 
 if TYPE_CHECKING:

@@ -1,38 +1,38 @@
 """The fee-calculation steps and what the API makes of an execution's result.
 
-``load_order_lines`` serves the state "Load Order Lines", ``calculate_fees`` the state
-"Calculate Fees"; :class:`FeeQuotes` is ``POST /fees/quote``: it answers a client's mistake
-before any execution starts (:func:`check_quote_request`), then runs the machine, and
-``quote_from_execution`` turns the finished synchronous execution back into a quote, or into the
-named error it was rejected (SUCCEEDED, ``{"outcome": "rejected"}``) or failed with.
+``load_order_lines`` serves the state "Load Order Lines", ``calculate_fees`` (and
+``keep_for_checkout``) the state "Calculate Fees"; :class:`FeeQuotes` is ``POST /fees/quote``: it
+answers a client's mistake before any execution starts (:func:`check_quote_request`), then runs the
+machine, and :func:`quote_from_result` turns the finished synchronous execution (as the adapter
+read it: a quote, a rejection or a failure) back into a quote, or into the named error it was
+rejected or failed with.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictInt, ValidationError
 
-from workflows.catalog.model import MAX_QUANTITY, ListingStatus
-from workflows.catalog.views import MoneyView
+from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
+from workflows.catalog.model import ListingStatus
 from workflows.fees.calculate import AdPromotion, OrderLine, quote_order
+from workflows.fees.commands import QuoteRequest
 from workflows.fees.errors import (
     FEE_ERRORS,
     FEE_REJECTIONS,
+    FeeCalculationFailed,
+    FeeCalculationUnavailable,
     FeeScheduleMissing,
     InvalidQuoteRequest,
-    ListingNotAvailable,
     MixedCurrencies,
-    QuantityNotAvailable,
-    UnknownListing,
 )
-from workflows.shared.errors import ResaleError, TransientError
 from workflows.shared.ids import new_id
 from workflows.shared.money import Money
+from workflows.shared.views import MoneyView, Timestamp, View
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -42,16 +42,22 @@ if TYPE_CHECKING:
     from workflows.fees.schedule import FeeSchedule
     from workflows.shared.clock import Clock
 
-MAX_ITEMS = 50
-
 
 class ListingReader(Protocol):
     def get_many(self, listing_ids: Iterable[str]) -> list[Listing]: ...
 
 
 class FeeCalculationMachine(Protocol):
-    def run(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Run the fee_calculation machine synchronously: the StartSyncExecution response."""
+    def run(self, name: str, request: QuoteRequest, *, held_by: str | None) -> FeeCalculationResult:
+        """Run the fee_calculation machine synchronously; how its execution ended."""
+        ...
+
+
+class QuoteStore(Protocol):
+    """Quotes kept for the checkout that asked for them (the checkout reads them by id)."""
+
+    def keep(self, quote_id: str, held_by: str, quote: QuoteView) -> None:
+        """Store (or replace: a retried execution prices again) the quote under ``quote_id``."""
         ...
 
 
@@ -66,18 +72,6 @@ class FeeSchedules(Protocol):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class QuoteItem(_Strict):
-    listing_id: str = Field(min_length=1, max_length=64)
-    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY, description="A whole number of items, 1 or more")
-    shipping_service: str | None = Field(
-        default=None, min_length=1, max_length=60, description="The shipping service; default the cheapest"
-    )
-
-
-class QuoteRequest(_Strict):
-    items: list[QuoteItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class PromotionDoc(_Strict):
@@ -137,7 +131,7 @@ class OrderLines(_Strict):
     lines: list[LineDoc]
 
 
-class FeePartsView(_Strict):
+class FeePartsView(View):
     category_percentage: MoneyView
     fixed: MoneyView
     ad: MoneyView
@@ -145,7 +139,7 @@ class FeePartsView(_Strict):
     cap_reduction: MoneyView | None = None
 
 
-class SellerQuoteView(_Strict):
+class SellerQuoteView(View):
     seller_id: str
     items_total: MoneyView
     shipping_total: MoneyView
@@ -172,11 +166,11 @@ class SellerQuoteView(_Strict):
         )
 
 
-class QuoteView(_Strict):
+class QuoteView(View):
     sellers: list[SellerQuoteView]
     currency: str
     #: the moment the prices, deals, promotions and schedule were taken at
-    quoted_at: datetime
+    quoted_at: Timestamp
 
 
 class RejectionDoc(_Strict):
@@ -186,11 +180,25 @@ class RejectionDoc(_Strict):
     message: str
 
 
-class QuoteRejected(_Strict):
-    """A SUCCEEDED execution's output when the request was refused (the "Quote Rejected" state)."""
+@dataclass(frozen=True)
+class QuoteRejection:
+    """The execution SUCCEEDED with a rejected outcome: the error name and the handler's message."""
 
-    outcome: Literal["rejected"]
-    error: RejectionDoc
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class QuoteFailure:
+    """The execution FAILED or timed out: the error name and the handler's message (if any)."""
+
+    error: str
+    message: str = ""
+    timed_out: bool = False
+
+
+#: how a synchronous fee_calculation execution ended, as the adapter reads its response
+FeeCalculationResult = QuoteView | QuoteRejection | QuoteFailure
 
 
 # -- the steps
@@ -209,9 +217,10 @@ def parse_moment(value: object) -> datetime:
     return moment
 
 
-def parse_request(event: dict[str, Any]) -> QuoteRequest:
+def parse_request(items: list[Any] | None) -> QuoteRequest:
+    """The items as sent (by a client or the checkout) → the request, or InvalidQuoteRequest."""
     try:
-        return QuoteRequest.model_validate({"items": event.get("items")})
+        return QuoteRequest.model_validate({"items": items})
     except ValidationError as exc:
         problems = [
             {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
@@ -241,7 +250,7 @@ def load_order_lines(
     for listing_id, quantity in wanted.items():
         listing = found.get(listing_id)
         if listing is None:
-            raise UnknownListing(f"There is no listing {listing_id!r}.", details={"listing_id": listing_id})
+            raise ListingNotFound(f"There is no listing {listing_id!r}.", details={"listing_id": listing_id})
         if listing.status != ListingStatus.ACTIVE:
             raise ListingNotAvailable(
                 f"Listing {listing_id!r} is {listing.status.value.replace('_', ' ')}.",
@@ -297,6 +306,15 @@ def calculate_fees(order: OrderLines, schedules: FeeSchedules, at: datetime) -> 
     )
 
 
+def keep_for_checkout(store: QuoteStore, quote_id: str, held_by: str | None, quote: QuoteView) -> str | None:
+    """A quote asked for by a checkout (``held_by``) is kept under ``quote_id`` (the execution's
+    name), so that only its id travels on; a quote for the API is answered, not kept (None)."""
+    if held_by is None:
+        return None
+    store.keep(quote_id, held_by, quote)
+    return quote_id
+
+
 # -- the API: checked first, then the machine run synchronously
 
 
@@ -325,51 +343,26 @@ class FeeQuotes:
     def quote(self, request: QuoteRequest) -> QuoteView:
         check_quote_request(request, self.listings, self.clock.now())
         # a quote changes nothing: a fresh name per request is safe
-        result = self.machine.run(f"quote-{new_id()}", request.model_dump(mode="json") | {"held_by": None})
-        return quote_from_execution(result)
+        result = self.machine.run(f"quote-{new_id()}", request, held_by=None)
+        return quote_from_result(result)
 
 
 # -- the API's view of a synchronous execution
 
 
-class FeeCalculationFailed(ResaleError):
-    """The execution failed for a reason that is not the caller's (500)."""
-
-    code = "FEE_CALCULATION_FAILED"
-
-
-class FeeCalculationUnavailable(TransientError):
-    code = "FEE_CALCULATION_UNAVAILABLE"
-
-
-def quote_from_execution(result: dict[str, Any]) -> QuoteView:
-    """A StartSyncExecution response → the quote, or the named error the execution was rejected
-    (SUCCEEDED with ``{"outcome": "rejected"}``) or failed with."""
-    status = result.get("status")
-    if status == "SUCCEEDED":
-        output = json.loads(str(result["output"]))
-        if isinstance(output, dict) and "outcome" in output:
-            rejected = QuoteRejected.model_validate(output)
-            refusal = FEE_REJECTIONS.get(rejected.error.name)
-            if refusal is None:
-                raise FeeCalculationFailed(f"Fee calculation rejected the quote ({rejected.error.name}).")
-            raise refusal(rejected.error.message or f"The quote was rejected: {rejected.error.name}.")
-        return QuoteView.model_validate(output)
-    error, message = str(result.get("error") or ""), _message(result.get("cause"))
-    if status == "TIMED_OUT" or error in ("States.Timeout", "TransientError"):
+def quote_from_result(result: FeeCalculationResult) -> QuoteView:
+    """How the execution ended → the quote, or the named error it was rejected (SUCCEEDED with a
+    rejected outcome) or failed with."""
+    if isinstance(result, QuoteView):
+        return result
+    if isinstance(result, QuoteRejection):
+        refusal = FEE_REJECTIONS.get(result.name)
+        if refusal is None:
+            raise FeeCalculationFailed(f"Fee calculation rejected the quote ({result.name}).")
+        raise refusal(result.message or f"The quote was rejected: {result.name}.")
+    if result.timed_out or result.error in ("States.Timeout", "TransientError"):
         raise FeeCalculationUnavailable("Fees could not be calculated in time; try again.")
-    known = FEE_ERRORS.get(error)
+    known = FEE_ERRORS.get(result.error)
     if known is None:
-        raise FeeCalculationFailed(f"Fee calculation failed ({error or status}).")
-    raise known(message or f"Fee calculation failed: {error}.")
-
-
-def _message(cause: object) -> str:
-    """The handler's own message out of the Lambda error document (never its stack trace)."""
-    if not isinstance(cause, str):
-        return ""
-    try:
-        document = json.loads(cause)
-    except ValueError:
-        return cause
-    return str(document.get("errorMessage", "")) if isinstance(document, dict) else cause
+        raise FeeCalculationFailed(f"Fee calculation failed ({result.error or 'unknown'}).")
+    raise known(result.message or f"Fee calculation failed: {result.error}.")

@@ -31,7 +31,7 @@ from workflows.ledger.errors import RefundMismatch
 from workflows.ledger.model import REFUNDS
 from workflows.notifications.model import Notification
 from workflows.payouts.service import format_money
-from workflows.shared.errors import ContractError, TransientError
+from workflows.shared.errors import InvalidEvent, TransientError
 from workflows.shared.ids import derived_id
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def refund_id_of(event_type: str, refund: Any) -> str:
         or not isinstance(refund_id, str)
         or not refund_id.startswith("re_")
     ):
-        raise ContractError(f"not a Stripe refund event: {event_type}", code="INVALID_EVENT")
+        raise InvalidEvent(f"not a Stripe refund event: {event_type}")
     return refund_id
 
 

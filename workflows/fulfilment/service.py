@@ -17,7 +17,8 @@ from workflows.fulfilment.ports import RefundRequest
 from workflows.fulfilment.views import fulfilment_view
 from workflows.ledger import entries
 from workflows.notifications.model import Notification
-from workflows.orders.service import OrderNotFound
+from workflows.orders.errors import OrderNotFound
+from workflows.payouts.contracts import DeliveryConfirmed
 from workflows.payouts.ports import Cancellation, Shipment
 from workflows.payouts.service import format_money
 from workflows.shared.ids import derived_id
@@ -53,6 +54,14 @@ def _party(order: OrderRecord | None, caller: Caller) -> tuple[OrderRecord, Role
     if order is None or role is None:
         raise OrderNotFound("No such order.")
     return order, role
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What a cancel answers, and the refund this request issued (None: it was cancelled already)."""
+
+    view: FulfilmentView
+    refunded: Money | None
 
 
 @dataclass
@@ -128,17 +137,17 @@ class FulfilmentService:
         self._after_delivery(order)
         return view
 
-    def auto_confirm(self, order_id: str) -> dict[str, Any]:
+    def auto_confirm(self, order_id: str) -> DeliveryConfirmed:
         """The delivery window passed (the payout machine timed it): confirm for the buyer."""
         with self.books() as books:
             order = books.orders.get(order_id, for_update=True)
             if order is None:
                 raise OrderNotFound(f"no order {order_id}")
             if order.status != "shipped":
-                return {"order_id": order_id, "status": order.status, "confirmed": False}
+                return DeliveryConfirmed(order_id=order_id, status=order.status, confirmed=False)
             order = self._deliver(books, order, by="auto")
         self._after_delivery(order)
-        return {"order_id": order_id, "status": order.status, "confirmed": True}
+        return DeliveryConfirmed(order_id=order_id, status=order.status, confirmed=True)
 
     def _deliver(self, books: Books, order: OrderRecord, *, by: str) -> OrderRecord:
         if order.status == "delivered":
@@ -158,12 +167,17 @@ class FulfilmentService:
 
     # -- cancel -----------------------------------------------------------------------------
 
-    def cancel(self, caller: Caller, order_id: str, *, reason: str | None) -> FulfilmentView:
-        """Before shipment: refund the buyer in full, stop the payout, put the items back."""
+    def cancel(self, caller: Caller, order_id: str, *, reason: str | None) -> Cancelled:
+        """Before shipment: refund the buyer in full, stop the payout, put the items back.
+
+        A repeated cancel answers the same view; only the request that cancelled says what it
+        refunded (``refunded``), so the refund is counted once."""
+        refunded: Money | None = None
         with self.books() as books:
             order, role = _party(books.orders.get(order_id, for_update=True), caller)
             if books.orders.cancellation(order_id) is None:
                 self._cancel(books, order, caller, role, reason)
+                refunded = order.gross
                 order = books.orders.get(order_id) or order
             view = self._view(books, order)
         # after the commit, and again on a retried request: each step is idempotent
@@ -172,7 +186,7 @@ class FulfilmentService:
         data = {"order_id": order_id, "amount": format_money(order.gross), "cancelled_by": role}
         self._notify("order_cancelled", order.buyer_id, order_id, data)
         self._notify("order_cancelled", order.seller_id, order_id, data)
-        return view
+        return Cancelled(view=view, refunded=refunded)
 
     def _cancel(
         self, books: Books, order: OrderRecord, caller: Caller, role: Role, reason: str | None

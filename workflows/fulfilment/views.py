@@ -4,55 +4,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from workflows.catalog.views import MoneyView
 from workflows.orders.model import OrderStatus  # noqa: TC001 - pydantic reads it
-from workflows.shared.clock import rfc3339
+from workflows.shared.views import MoneyView, Timestamp, View
 
 if TYPE_CHECKING:
     from workflows.orders.model import OrderRecord
     from workflows.payouts.ports import Cancellation, Shipment
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ShipRequest(_View):
-    carrier: str = Field(min_length=1, max_length=64, description="The carrier, e.g. 'USPS'")
-    tracking_number: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9\- ]+$")
-
-    @field_validator("carrier", "tracking_number")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
-
-
-class CancelRequest(_View):
-    reason: str | None = Field(default=None, max_length=500)
-
-
-class ShipmentView(_View):
+class ShipmentView(View):
     carrier: str
     tracking_number: str
-    shipped_at: str
-    auto_confirm_at: str
-    delivered_at: str | None
+    shipped_at: Timestamp
+    auto_confirm_at: Timestamp
+    delivered_at: Timestamp | None
     delivered_by: Literal["buyer", "auto"] | None
 
 
-class CancellationView(_View):
+class CancellationView(View):
     cancelled_by: Literal["buyer", "seller"]
     reason: str | None
     refund_id: str
     refunded: MoneyView
-    cancelled_at: str
+    cancelled_at: Timestamp
 
 
-class FulfilmentView(_View):
+class FulfilmentView(View):
     order_id: str
     status: OrderStatus
     shipment: ShipmentView | None
@@ -68,9 +45,9 @@ def fulfilment_view(
         shipment=ShipmentView(
             carrier=shipment.carrier,
             tracking_number=shipment.tracking_number,
-            shipped_at=rfc3339(shipment.shipped_at),
-            auto_confirm_at=rfc3339(shipment.auto_confirm_at),
-            delivered_at=rfc3339(shipment.delivered_at) if shipment.delivered_at else None,
+            shipped_at=shipment.shipped_at,
+            auto_confirm_at=shipment.auto_confirm_at,
+            delivered_at=shipment.delivered_at,
             delivered_by=shipment.delivered_by,  # type: ignore[arg-type]
         )
         if shipment
@@ -80,7 +57,7 @@ def fulfilment_view(
             reason=cancellation.reason,
             refund_id=cancellation.refund_id,
             refunded=MoneyView.of(cancellation.amount),
-            cancelled_at=rfc3339(cancellation.cancelled_at),
+            cancelled_at=cancellation.cancelled_at,
         )
         if cancellation
         else None,

@@ -5,7 +5,7 @@ Pipeline
 A capability builds a :class:`Notification` (``notification_id`` derived from its business key
 with ``workflows.shared.ids.derived_id``, a ``type``, a ``category``, the ``channels``, a
 ``user_id`` and/or explicit ``email``/``phone``/``name``, and the ``data`` its templates need)
-and hands it to a :class:`NotificationPublisher` (``lambdas.bootstrap.notification_publisher()``).
+and hands it to a :class:`NotificationPublisher` (``lambdas.wiring.core.wiring().notifications``).
 The SNS topic fans it out to one SQS queue per channel (each with a DLQ, alarmed); the channel's
 consumer calls :func:`deliver`.
 
@@ -72,13 +72,8 @@ from workflows.notifications.model import (
     NotificationMessage,
     NotificationPublisher,
 )
-from workflows.notifications.preferences import (
-    DEFAULTS,
-    Preference,
-    Preferences,
-    get_preferences,
-    update_preferences,
-)
+from workflows.notifications.preferences import DEFAULTS, get_preferences, update_preferences
+from workflows.notifications.views import Preference, Preferences
 
 __all__ = [
     "DEFAULTS",

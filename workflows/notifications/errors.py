@@ -40,3 +40,11 @@ class MalformedNotification(ContractError):
     """A queue message that is not a notification for this channel."""
 
     code = "MALFORMED_NOTIFICATION"
+
+
+class AccountNotificationsRequired(ContractError):
+    code = "ACCOUNT_NOTIFICATIONS_REQUIRED"
+
+
+class DuplicatePreference(ContractError):
+    code = "DUPLICATE_PREFERENCE"

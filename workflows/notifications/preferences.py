@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, StrictBool
-
-from workflows.notifications.model import Category, Channel  # noqa: TC001 - pydantic needs them at runtime
-from workflows.shared.errors import ContractError
+from workflows.notifications.errors import AccountNotificationsRequired, DuplicatePreference
+from workflows.notifications.views import Preference, Preferences
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from workflows.notifications.model import Category, Channel
     from workflows.notifications.ports import PreferenceStore
     from workflows.shared.clock import Clock
 
@@ -32,32 +31,6 @@ DEFAULTS: Mapping[tuple[Category, Channel], bool] = {
     ("messages", "sms"): False,
     ("marketing", "sms"): False,
 }
-
-
-class Preference(BaseModel):
-    """Whether a user gets one category of notification on one channel."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    category: Category
-    channel: Channel
-    enabled: StrictBool
-
-
-class Preferences(BaseModel):
-    """Every category on every channel, the user's choice or the default."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    preferences: list[Preference]
-
-
-class AccountNotificationsRequired(ContractError):
-    code = "ACCOUNT_NOTIFICATIONS_REQUIRED"
-
-
-class DuplicatePreference(ContractError):
-    code = "DUPLICATE_PREFERENCE"
 
 
 def allows(category: Category, channel: Channel, chosen: Mapping[tuple[Category, Channel], bool]) -> bool:

@@ -5,8 +5,7 @@ The class names are also the error names the seller_onboarding state machine see
 
 from __future__ import annotations
 
-from workflows.shared.errors import Conflict, ContractError, DomainError, NotFound
-from workflows.shared.identity import Forbidden
+from workflows.shared.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class SellerRequirementsMissing(Conflict):
@@ -34,13 +33,15 @@ class SellerRestricted(Forbidden):
 
 
 class OnboardingNotFound(NotFound):
-    """No onboarding of the caller (someone else's is never shown)."""
+    """No such onboarding: the caller has none (someone else's is never shown), or a step was given
+    an onboarding id or an account event that matches none stored (a bug: never retried)."""
 
     code = "SELLER_ONBOARDING_NOT_FOUND"
 
 
 class OnboardingNotReady(Conflict):
-    """The connected account is not created yet: ask again in a moment."""
+    """The connected account (or the deadlines its creation sets) is not created yet: ask again in
+    a moment; a step that finds it so was run out of order (never retried)."""
 
     code = "SELLER_ONBOARDING_NOT_READY"
 
@@ -57,19 +58,7 @@ class OnboardingExists(DomainError):
     code = "SELLER_ONBOARDING_EXISTS"
 
 
-class UnknownOnboarding(ContractError):
-    """A step was given an onboarding id that is not stored (a bug, never retried)."""
-
-    code = "UNKNOWN_ONBOARDING"
-
-
 class ConnectedAccountRefused(DomainError):
     """Stripe refused to create the connected account (an unsupported country, say)."""
 
     code = "CONNECTED_ACCOUNT_REFUSED"
-
-
-class IdempotencyKeyReused(ContractError):
-    """The same Idempotency-Key came with a different body (422)."""
-
-    code = "IDEMPOTENCY_KEY_REUSED"

@@ -1,4 +1,4 @@
-"""Seller onboarding: what the API accepts and answers, the stored record and the pure rules.
+"""Seller onboarding: the stored record and the pure rules (requests in ``commands``, answers in ``views``).
 
 Time inside the workflow is Stripe's: the connected account's ``created`` starts the reminder
 and expiry deadlines, and each ``account.updated`` event says when it happened. The waits
@@ -9,18 +9,14 @@ step runs.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-
-from workflows.accounts.model import Country  # noqa: TC001 - pydantic needs it at run time
-from workflows.shared.clock import rfc3339
-from workflows.shared.money import CURRENCIES
+if TYPE_CHECKING:
+    from workflows.accounts.model import SellerStatus
+    from workflows.onboarding.views import SellerOnboardingView
 
 #: where an onboarding is; one of the first three is "live" (at most one per user)
 OnboardingStatus = Literal["onboarding", "restricted", "active", "rejected", "expired", "failed"]
@@ -35,65 +31,6 @@ Requirement = Literal["email_confirmed", "phone_verified", "address"]
 STATUS_URL = "/sellers/me"
 
 
-def _currency(value: str) -> str:
-    if value not in CURRENCIES:
-        raise ValueError(f"not a currency the platform accepts ({', '.join(sorted(CURRENCIES))})")
-    return value
-
-
-Currency = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Z]{3}$"),
-    AfterValidator(_currency),
-    Field(description="ISO 4217, upper case", examples=["USD"]),
-]
-
-
-class StartOnboarding(BaseModel):
-    """``POST /sellers``: where the seller is and how they sell."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    country: Country
-    business_type: Literal["individual", "company"]
-    default_currency: Currency
-
-    def fingerprint(self) -> str:
-        """The body's hash: a repeat with the same Idempotency-Key must carry the same body."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class SellerOnboardingView(BaseModel):
-    """The caller's onboarding, as ``POST /sellers`` and ``GET /sellers/me`` answer it."""
-
-    onboarding_id: str = Field(description="The id of the onboarding (and of its workflow execution)")
-    status: OnboardingStatus
-    charges_enabled: bool
-    payouts_enabled: bool
-    details_submitted: bool
-    requirements_due: list[str] = Field(description="What Stripe still needs from the seller")
-    disabled_reason: str | None = Field(description="Stripe's reason, e.g. 'rejected.fraud'")
-    country: str
-    business_type: Literal["individual", "company"]
-    default_currency: str
-    onboarding_url: str | None = Field(
-        description="Stripe's hosted onboarding page (short-lived; POST /sellers/me/onboarding-link "
-        "gives a fresh one); null until the workflow has made it"
-    )
-    onboarding_url_expires_at: str | None
-    expires_at: str | None = Field(description="When an unfinished onboarding expires")
-    status_url: str = Field(default=STATUS_URL, description="Where to poll the onboarding")
-    created_at: str
-    updated_at: str
-
-
-class OnboardingLink(BaseModel):
-    onboarding_id: str
-    onboarding_url: str
-    expires_at: str
-
-
 @dataclass(frozen=True)
 class Applicant:
     """What POST /sellers checks of the caller's profile."""
@@ -104,7 +41,7 @@ class Applicant:
     has_address: bool
     #: a sign-up whose emailed code was never confirmed
     email_confirmation_pending: bool
-    seller_status: str
+    seller_status: SellerStatus
 
 
 @dataclass(frozen=True)
@@ -162,29 +99,10 @@ class Onboarding:
         }
 
     def view(self) -> SellerOnboardingView:
-        return SellerOnboardingView(
-            onboarding_id=self.onboarding_id,
-            status=self.status,
-            charges_enabled=self.charges_enabled,
-            payouts_enabled=self.payouts_enabled,
-            details_submitted=self.details_submitted,
-            requirements_due=list(self.requirements_due),
-            disabled_reason=self.disabled_reason,
-            country=self.country,
-            business_type=self.business_type,
-            default_currency=self.default_currency,
-            onboarding_url=self.onboarding_url,
-            onboarding_url_expires_at=_text(self.onboarding_url_expires_at),
-            expires_at=_text(self.expire_at)
-            if self.status in {"onboarding", "restricted"} and self.activated_at is None
-            else None,
-            created_at=rfc3339(self.created_at),
-            updated_at=rfc3339(self.updated_at),
-        )
+        """The onboarding as the API answers it."""
+        from workflows.onboarding.views import SellerOnboardingView  # the views module imports this one
 
-
-def _text(moment: datetime | None) -> str | None:
-    return rfc3339(moment) if moment is not None else None
+        return SellerOnboardingView.of(self)
 
 
 @dataclass(frozen=True)
@@ -231,16 +149,6 @@ class AccountEvent:
     occurred_at: datetime
     event_type: str = "account.updated"
 
-    @classmethod
-    def from_task_output(cls, output: dict[str, Any]) -> AccountEvent:
-        """The wait step's output (``workflows.shared.waits`` hands the event's summary over)."""
-        return cls(
-            event_id=str(output["event_id"]),
-            account_id=str(output["account_id"]),
-            occurred_at=datetime.fromtimestamp(int(output["occurred_at"]), UTC),
-            event_type=str(output.get("event_type") or "account.updated"),
-        )
-
 
 @dataclass(frozen=True)
 class AccountUpdate:
@@ -275,9 +183,6 @@ class WaitPlan:
 
     timeout_seconds: int
     on_timeout: OnTimeout
-
-    def as_output(self) -> dict[str, Any]:
-        return {"timeout_seconds": self.timeout_seconds, "on_timeout": self.on_timeout}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The ports seller onboarding needs: its records, Stripe Connect, the user pool, the workflow.
 
 Adapters implement them (``adapters/postgres/sellers.py``, ``adapters/stripe/connect.py``,
-``adapters/aws/cognito.py``; the execution starter is wired in ``lambdas/bootstrap.py``);
+``adapters/aws/cognito.py``; the execution starter is wired in ``lambdas/wiring/onboarding.py``);
 unit tests use hand-written fakes.
 """
 

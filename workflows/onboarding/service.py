@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workflows.notifications.model import Notification
+from workflows.onboarding.contracts import (
+    AccountCreated,
+    Activated,
+    Evaluated,
+    NextWait,
+    OnboardingClosed,
+    Waiting,
+)
 from workflows.onboarding.errors import (
-    IdempotencyKeyReused,
     OnboardingEnded,
     OnboardingExists,
     OnboardingNotFound,
@@ -23,16 +30,12 @@ from workflows.onboarding.errors import (
     SellerAlreadyActive,
     SellerRejected,
     SellerRequirementsMissing,
-    UnknownOnboarding,
 )
 from workflows.onboarding.model import (
     DISCONNECTED,
-    AccountEvent,
     AccountUpdate,
     Evaluation,
     Onboarding,
-    OnboardingLink,
-    SellerOnboardingView,
     is_stale,
     missing_requirements,
     newest_event,
@@ -41,7 +44,8 @@ from workflows.onboarding.model import (
     standing_of,
     with_deadlines,
 )
-from workflows.shared.clock import rfc3339
+from workflows.onboarding.views import OnboardingLink, SellerOnboardingView
+from workflows.shared.errors import IdempotencyKeyReused
 from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
@@ -49,7 +53,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from workflows.notifications.model import NotificationPublisher
-    from workflows.onboarding.model import StartOnboarding, WaitPlan
+    from workflows.onboarding.commands import StartOnboarding
+    from workflows.onboarding.model import AccountEvent
     from workflows.onboarding.ports import (
         ConnectedAccounts,
         ExecutionStarter,
@@ -212,7 +217,7 @@ class SellerOnboarding:
             )
         )
         return OnboardingLink(
-            onboarding_id=current.onboarding_id, onboarding_url=link.url, expires_at=rfc3339(link.expires_at)
+            onboarding_id=current.onboarding_id, onboarding_url=link.url, expires_at=link.expires_at
         )
 
     def _answer(self, onboarding: Onboarding) -> SellerOnboardingView:
@@ -262,7 +267,7 @@ class OnboardingSteps:
     def _get(self, onboarding_id: str) -> Onboarding:
         onboarding = self._store.get(onboarding_id)
         if onboarding is None:
-            raise UnknownOnboarding(f"no onboarding {onboarding_id}")
+            raise OnboardingNotFound(f"no onboarding {onboarding_id}")
         return onboarding
 
     def _save(self, onboarding: Onboarding, *, profile: bool = False, **changes: Any) -> Onboarding:
@@ -272,10 +277,10 @@ class OnboardingSteps:
 
     # -- "Create Connected Account" ----------------------------------------------------------
 
-    def create_connected_account(self, onboarding_id: str) -> dict[str, Any]:
+    def create_connected_account(self, onboarding_id: str) -> AccountCreated:
         onboarding = self._get(onboarding_id)
         if onboarding.stripe_account_id is not None:
-            return {"account_id": onboarding.stripe_account_id}
+            return AccountCreated(account_id=onboarding.stripe_account_id)
         applicant = self._store.applicant(onboarding.user_id)
         account = self._accounts().create_express_account(
             country=onboarding.country,
@@ -289,15 +294,15 @@ class OnboardingSteps:
             dataclasses.replace(onboarding, stripe_account_id=account.account_id), account.created
         )
         self._save(created)
-        return {"account_id": account.account_id}
+        return AccountCreated(account_id=account.account_id)
 
     # -- "Create Account Link" ---------------------------------------------------------------
 
-    def create_account_link(self, onboarding_id: str) -> dict[str, Any]:
+    def create_account_link(self, onboarding_id: str) -> Waiting:
         onboarding = self._get(onboarding_id)
         started = onboarding.started_at
         if onboarding.stripe_account_id is None or started is None:
-            raise UnknownOnboarding(f"onboarding {onboarding_id} has no connected account yet")
+            raise OnboardingNotReady(f"onboarding {onboarding_id} has no connected account yet")
         if onboarding.onboarding_url is None:
             link = self._accounts().create_onboarding_link(
                 onboarding.stripe_account_id,
@@ -308,27 +313,23 @@ class OnboardingSteps:
                 onboarding, onboarding_url=link.url, onboarding_url_expires_at=link.expires_at
             )
         # the first wait counts from the account's creation, on Stripe's clock
-        return {
-            "account_id": onboarding.stripe_account_id,
-            **_wait(next_wait(onboarding, started)),
-        }
+        return Waiting(wait=NextWait.of(next_wait(onboarding, started)))
 
     # -- "Evaluate Account" ------------------------------------------------------------------
 
-    def evaluate_account(self, onboarding_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    def evaluate_account(self, onboarding_id: str, event: AccountEvent) -> Evaluated:
         """What the account is now, at Stripe, after an ``account.updated``; the outcome decides
         where the workflow goes. The event only says which account and when: its payload's
         state (which anyone who can put an event on the bus could forge) is never used."""
         onboarding = self._get(onboarding_id)
-        account_event = AccountEvent.from_task_output(event)
-        evaluation = self._evaluate(onboarding, account_event)
+        evaluation = self._evaluate(onboarding, event)
         # an outcome that ends the wait still carries a plan: the state machine reads one always
-        plan = evaluation.wait or next_wait(onboarding, account_event.occurred_at)
-        return {"outcome": evaluation.outcome, **_wait(plan)}
+        plan = evaluation.wait or next_wait(onboarding, event.occurred_at)
+        return Evaluated(outcome=evaluation.outcome, wait=NextWait.of(plan))
 
     def _evaluate(self, onboarding: Onboarding, event: AccountEvent) -> Evaluation:
         if event.account_id != onboarding.stripe_account_id:
-            raise UnknownOnboarding(f"event {event.event_id} is about another account")
+            raise OnboardingNotFound(f"event {event.event_id} is about another account")
         if onboarding.status == "active" or onboarding.onboarded:
             return Evaluation("active")  # a retried step after the activation was recorded
         if not onboarding.live or is_stale(onboarding, event):
@@ -366,23 +367,26 @@ class OnboardingSteps:
 
     # -- "Activate Seller" -------------------------------------------------------------------
 
-    def activate_seller(self, onboarding_id: str) -> dict[str, Any]:
+    def activate_seller(self, onboarding_id: str) -> Activated:
+        """The seller joins the group and the profile becomes active; ``activated`` says whether
+        this run did it (a retry after the activation was recorded changes nothing)."""
         onboarding = self._get(onboarding_id)
         # the group first: a retry after a failure here finds the profile not yet active
         self._groups().add_to_group(onboarding.user_id, SELLER_GROUP)
-        if onboarding.activated_at is None:
+        activated = onboarding.activated_at is None
+        if activated:
             now = self._clock.now()
             onboarding = self._save(onboarding, profile=True, status="active", ended_at=now, activated_at=now)
         self._notify(onboarding, "completed", {})
-        return {"status": "active", "user_id": onboarding.user_id}
+        return Activated(user_id=onboarding.user_id, activated=activated)
 
     # -- "Send Reminder" ---------------------------------------------------------------------
 
-    def send_reminder(self, onboarding_id: str) -> dict[str, Any]:
+    def send_reminder(self, onboarding_id: str) -> Waiting:
         onboarding = self._get(onboarding_id)
         remind_at, expire_at = onboarding.remind_at, onboarding.expire_at
         if remind_at is None or expire_at is None:
-            raise UnknownOnboarding(f"onboarding {onboarding_id} has no deadlines yet")
+            raise OnboardingNotReady(f"onboarding {onboarding_id} has no deadlines yet")
         if onboarding.reminded_at is None:
             # the wait timed out at the reminder's deadline: that is the time on Stripe's clock
             onboarding = self._save(onboarding, reminded_at=onboarding.remind_at)
@@ -392,11 +396,11 @@ class OnboardingSteps:
                 "reminder",
                 {"continue_url": self._links.refresh_url, "expires_at": _day(expire_at)},
             )
-        return _wait(next_wait(onboarding, onboarding.reminded_at or remind_at))
+        return Waiting(wait=NextWait.of(next_wait(onboarding, onboarding.reminded_at or remind_at)))
 
     # -- "Expire Onboarding" -----------------------------------------------------------------
 
-    def expire_onboarding(self, onboarding_id: str) -> dict[str, Any]:
+    def expire_onboarding(self, onboarding_id: str) -> OnboardingClosed:
         onboarding = self._get(onboarding_id)
         if onboarding.live and onboarding.status != "active" and not onboarding.onboarded:
             onboarding = self._save(
@@ -404,18 +408,18 @@ class OnboardingSteps:
             )
         if onboarding.status == "expired":
             self._notify(onboarding, "expired", {})
-        return {"status": onboarding.status}
+        return OnboardingClosed(status=onboarding.status)
 
     # -- "Mark Onboarding Failed" ------------------------------------------------------------
 
-    def mark_failed(self, onboarding_id: str, error: str | None) -> dict[str, Any]:
+    def mark_failed(self, onboarding_id: str, error: str | None) -> OnboardingClosed:
         """The compensation of a step that could not be done: free the user to start again."""
         onboarding = self._store.get(onboarding_id)
         if onboarding is None:
-            return {"status": "unknown", "error": error}
+            return OnboardingClosed(status="unknown", error=error)
         if onboarding.live and onboarding.status != "active" and not onboarding.onboarded:
             onboarding = self._save(onboarding, profile=True, status="failed", ended_at=self._clock.now())
-        return {"status": onboarding.status, "error": error}
+        return OnboardingClosed(status=onboarding.status, error=error)
 
     def _notify(self, onboarding: Onboarding, what: str, data: dict[str, Any], *, key: str = "") -> None:
         self._notifications().publish(
@@ -516,10 +520,6 @@ def _restriction(disabled_reason: str | None) -> str:
         "listed": "Stripe is reviewing the account",
         "platform_paused": "payouts are paused",
     }.get(reason[0], "Stripe disabled charges or payouts")
-
-
-def _wait(plan: WaitPlan) -> dict[str, Any]:
-    return {"wait": plan.as_output()}
 
 
 def _day(moment: datetime) -> str:

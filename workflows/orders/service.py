@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workflows.orders.errors import OrderNotFound
 from workflows.orders.views import OrderPage, order_view
 from workflows.shared.cursors import decode_cursor, encode_cursor
-from workflows.shared.errors import ContractError, NotFound
+from workflows.shared.errors import ContractError
 
 if TYPE_CHECKING:
     from workflows.orders.model import Role
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
     from workflows.shared.identity import Caller
 
 MAX_LIMIT = 100
-
-
-class OrderNotFound(NotFound):
-    code = "ORDER_NOT_FOUND"
 
 
 class OrderQueries:

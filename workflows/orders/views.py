@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from workflows.catalog.views import MoneyView
 from workflows.orders.model import OrderStatus  # noqa: TC001 - pydantic reads it
-from workflows.shared.clock import rfc3339
+from workflows.shared.views import MoneyView, Timestamp, View
 
 if TYPE_CHECKING:
     from workflows.orders.model import OrderItem, OrderRecord
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OrderItemView(_View):
+class OrderItemView(View):
     listing_id: str
     title: str
     quantity: int
@@ -34,7 +27,7 @@ class OrderItemView(_View):
         )
 
 
-class OrderFeesView(_View):
+class OrderFeesView(View):
     category_percentage: MoneyView
     fixed: MoneyView
     ad: MoneyView
@@ -43,7 +36,7 @@ class OrderFeesView(_View):
     schedule_version: int
 
 
-class BuyerOrderView(_View):
+class BuyerOrderView(View):
     """An order as its buyer sees it."""
 
     order_id: str
@@ -56,8 +49,8 @@ class BuyerOrderView(_View):
     items_total: MoneyView
     shipping_total: MoneyView
     total: MoneyView
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class SellerOrderView(BuyerOrderView):
@@ -79,8 +72,8 @@ def order_view(order: OrderRecord, role: Literal["buyer", "seller"]) -> BuyerOrd
         "items_total": MoneyView.of(order.items_total),
         "shipping_total": MoneyView.of(order.shipping_total),
         "total": MoneyView.of(order.gross),
-        "created_at": rfc3339(order.created_at),
-        "updated_at": rfc3339(order.updated_at),
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
     }
     if role == "buyer":
         return BuyerOrderView.model_validate(common)
@@ -97,6 +90,6 @@ def order_view(order: OrderRecord, role: Literal["buyer", "seller"]) -> BuyerOrd
     )
 
 
-class OrderPage(_View):
+class OrderPage(View):
     items: list[SellerOrderView | BuyerOrderView]
     next_cursor: str | None

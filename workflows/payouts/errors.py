@@ -29,3 +29,7 @@ class DuplicateTransfer(Conflict):
 
 class InvalidReportRange(ContractError):
     code = "INVALID_REPORT_RANGE"
+
+
+class InvalidReconciliationWindow(ContractError):
+    code = "INVALID_RECONCILIATION_WINDOW"

@@ -111,6 +111,3 @@ class HoldDecision:
     wait_s: int = 0
     hold_until: datetime | None = None
     reasons: tuple[str, ...] = field(default=())
-
-    def as_output(self) -> dict[str, object]:
-        return {"decision": self.decision, "reason": self.reason, "wait_s": self.wait_s}

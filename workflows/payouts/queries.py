@@ -13,20 +13,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
-from workflows.catalog.views import MoneyView
 from workflows.ledger.invariants import OrderTotals, all_balance, order_is_settled_correctly
-from workflows.ledger.model import EntryKind  # noqa: TC001 - pydantic reads it
-from workflows.orders.service import OrderNotFound
+from workflows.orders.errors import OrderNotFound
 from workflows.payouts.errors import InvalidReportRange
-from workflows.payouts.model import HoldReason, PayoutStatus  # noqa: TC001 - pydantic reads them
-from workflows.shared.clock import rfc3339
+from workflows.payouts.views import (
+    BalanceView,
+    CurrencyBalanceView,
+    CurrencySalesView,
+    EntryView,
+    OrderLedgerView,
+    OrderTotalsView,
+    PayoutPage,
+    PayoutView,
+    PostingView,
+    SalesReportView,
+)
 from workflows.shared.cursors import decode_cursor, encode_cursor
-from workflows.shared.errors import ContractError
+from workflows.shared.errors import ContractError, InvalidCurrency
 from workflows.shared.money import CURRENCIES, Money
+from workflows.shared.views import MoneyView
 
 if TYPE_CHECKING:
     from workflows.ledger.model import JournalEntry
@@ -87,114 +94,10 @@ class FinanceReader(Protocol):
     def order_entries(self, order_id: str) -> list[JournalEntry]: ...
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CurrencyBalanceView(_View):
-    """The seller's money in one currency."""
-
-    currency: str
-    pending: MoneyView
-    available: MoneyView
-    paid_out: MoneyView
-
-
-class BalanceView(_View):
-    """One entry per currency the seller has money in, by currency code (none before a first sale)."""
-
-    balances: list[CurrencyBalanceView]
-
-
-class PayoutView(_View):
-    payout_id: str
-    order_id: str
-    amount: MoneyView
-    status: PayoutStatus
-    hold_until: str | None
-    hold_reason: HoldReason | None
-    stopped_reason: str | None
-    transfer_id: str | None
-    transferred_at: str | None
-    paid_at: str
-
-
-class PayoutPage(_View):
-    items: list[PayoutView]
-    next_cursor: str | None
-
-
-class CurrencySalesView(_View):
-    """The period's sales in one currency: orders paid in it, with their fees and refunds."""
-
-    currency: str
-    orders: int
-    gross: MoneyView
-    fees: MoneyView
-    refunds: MoneyView
-    net: MoneyView
-
-
-class SalesReportView(_View):
-    """Sales of the period [start, end): one entry per currency sold in, by currency code."""
-
-    start: str
-    end: str
-    totals: list[CurrencySalesView]
-
-
-class PostingView(_View):
-    account: str
-    amount: MoneyView
-    side: Literal["debit", "credit"]
-
-
-class EntryView(_View):
-    entry_id: str
-    kind: EntryKind
-    description: str
-    balanced: bool
-    postings: list[PostingView]
-
-
-class OrderTotalsView(_View):
-    charged: int
-    in_transit: int
-    seller_net: int
-    fees: int
-    refunds: int
-    transferred: int
-
-
-class OrderLedgerView(_View):
-    order_id: str
-    balanced: bool
-    settled_correctly: bool
-    totals: OrderTotalsView
-    entries: list[EntryView]
-
-
-def _payout_view(p: PayoutRecord) -> PayoutView:
-    return PayoutView(
-        payout_id=p.payout_id,
-        order_id=p.order_id,
-        amount=MoneyView.of(p.amount),
-        status=p.status,
-        hold_until=rfc3339(p.hold_until) if p.hold_until else None,
-        hold_reason=p.hold_reason,
-        stopped_reason=p.stopped_reason,
-        transfer_id=p.transfer_id,
-        transferred_at=rfc3339(p.transferred_at) if p.transferred_at else None,
-        paid_at=rfc3339(p.paid_at),
-    )
-
-
 def _currency_filter(currency: str | None) -> str | None:
     if currency is not None and currency not in CURRENCIES:
-        raise ContractError(
-            f"unknown or unsupported currency {currency!r}",
-            code="INVALID_CURRENCY",
-            details={"supported": sorted(CURRENCIES)},
+        raise InvalidCurrency(
+            f"unknown or unsupported currency {currency!r}", details={"supported": sorted(CURRENCIES)}
         )
     return currency
 
@@ -238,7 +141,7 @@ class SellerFinance:
         found = self._reader.payouts(caller.user_id, currency=wanted, limit=limit + 1, before=before)
         page, more = found[:limit], len(found) > limit
         return PayoutPage(
-            items=[_payout_view(p) for p in page],
+            items=[PayoutView.of(p) for p in page],
             next_cursor=encode_cursor(page[-1].paid_at, page[-1].order_id) if more and page else None,
         )
 
@@ -253,8 +156,8 @@ class SellerFinance:
             raise InvalidReportRange(f"a report covers at most {MAX_REPORT_DAYS} days")
         found = self._reader.sales(caller.user_id, _currency_filter(currency), start, end)
         return SalesReportView(
-            start=rfc3339(start),
-            end=rfc3339(end),
+            start=start,
+            end=end,
             totals=[_sales(t) for t in sorted(found, key=lambda t: t.currency)],
         )
 

@@ -26,8 +26,8 @@ Compared, each keyed by Stripe's id:
   refund exists in Stripe.
 
 The adapters read both sides (``adapters/postgres/reconciliation.py``,
-``adapters/stripe/reconciliation.py``); the scheduled job and ``make reconcile`` print the report
-and fail when it is not clean.
+``adapters/stripe/reconciliation.py``); :class:`Reconciliation` runs them for the scheduled job
+and ``make reconcile``, which print the report and fail when it is not clean.
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workflows.ledger.model import ENTRY_KINDS
-from workflows.shared.errors import ContractError
+from workflows.payouts.errors import InvalidReconciliationWindow
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable
+
+    from workflows.shared.clock import Clock
 
 #: how far back a run looks by default: two days, so the daily runs overlap
 DEFAULT_WINDOW_DAYS = 2
@@ -68,10 +70,6 @@ DifferenceKind = Literal[
 #: Stripe's refund statuses, as the ledger sees them
 _PENDING_STATUSES = frozenset({"pending", "requires_action"})
 _FAILED_STATUSES = frozenset({"failed", "canceled"})
-
-
-class InvalidReconciliationWindow(ContractError):
-    code = "INVALID_RECONCILIATION_WINDOW"
 
 
 @dataclass(frozen=True)
@@ -537,3 +535,20 @@ def reconcile(
         refunds_pending=tuple(pending),
         differences=tuple(differences),
     )
+
+
+class Reconciliation:
+    """The reconciliation run the scheduled job and ``make reconcile`` ask for: both sides read
+    over a window, compared, the report returned as JSON-ready data."""
+
+    def __init__(self, ledger: LedgerSide, stripe: StripeSide, clock: Clock) -> None:
+        self._ledger = ledger
+        self._stripe = stripe
+        self._clock = clock
+
+    def report(self, start: datetime | None = None, end: datetime | None = None) -> dict[str, Any]:
+        """Compare the ledger with Stripe over ``[start, end)`` (default: the last
+        :data:`DEFAULT_WINDOW_DAYS` days up to now)."""
+        now = self._clock.now()
+        window = Window.around(now, start=start, end=end)
+        return reconcile(self._ledger, self._stripe, window=window, now=now).as_dict()

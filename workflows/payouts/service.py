@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflows.ledger import entries
 from workflows.notifications.model import Notification
+from workflows.payouts.contracts import FulfilmentChecked, PayoutStopped, SellerNotified, Transferred
 from workflows.payouts.errors import DuplicateTransfer, OrderNotPaid, PayoutNotFound, PayoutNotPayable
 from workflows.payouts.holds import ENDED_STATUSES, decide_holds
 from workflows.payouts.model import (
@@ -19,7 +20,7 @@ from workflows.payouts.model import (
     transfer_idempotency_key,
 )
 from workflows.payouts.ports import TransferRequest
-from workflows.shared.errors import ContractError, TransientError
+from workflows.shared.errors import InvalidEvent, TransientError
 from workflows.shared.ids import derived_id
 from workflows.shared.money import Money
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from workflows.notifications.model import NotificationPublisher
     from workflows.onboarding.ports import SellerStandings
     from workflows.orders.model import OrderRecord
+    from workflows.payouts.contracts import Stage
     from workflows.payouts.model import HoldDecision, OrderPaid, PayoutPolicy
     from workflows.payouts.ports import (
         Books,
@@ -38,7 +40,11 @@ if TYPE_CHECKING:
     from workflows.shared.clock import Clock
 
 #: the stages Check Fulfilment reports, by order status
-_STAGE_BY_STATUS = {"paid": "awaiting_shipment", "shipped": "shipped", "delivered": "delivered"}
+_STAGE_BY_STATUS: dict[str, Stage] = {
+    "paid": "awaiting_shipment",
+    "shipped": "shipped",
+    "delivered": "delivered",
+}
 
 
 def format_money(amount: Money) -> str:
@@ -118,22 +124,22 @@ class PayoutService:
 
     # -- the state machine's steps --------------------------------------------------------
 
-    def check_fulfilment(self, order_id: str) -> dict[str, Any]:
+    def check_fulfilment(self, order_id: str) -> FulfilmentChecked:
         """Where the order is: awaiting_shipment, shipped (with the seconds to auto-confirm), ..."""
         with self.books() as books:
             order = books.orders.get(order_id)
             if order is None:
                 raise PayoutNotFound(f"no order {order_id}")
             stage = _STAGE_BY_STATUS.get(order.status, "cancelled")
-            result: dict[str, Any] = {"stage": stage, "status": order.status, "auto_confirm_in_s": 0}
+            auto_confirm_in_s = 0
             if stage == "shipped":
                 shipment = books.orders.shipment(order_id)
                 remaining = (
                     int((shipment.auto_confirm_at - self.clock.now()).total_seconds()) if shipment else 0
                 )
                 # the machine times the rest of the window (at least a second: a Task needs one)
-                result["auto_confirm_in_s"] = max(remaining, 1)
-            return result
+                auto_confirm_in_s = max(remaining, 1)
+            return FulfilmentChecked(stage=stage, status=order.status, auto_confirm_in_s=auto_confirm_in_s)
 
     def apply_holds(self, order_id: str, *, hold_served: bool) -> HoldDecision:
         with self.books() as books:
@@ -164,15 +170,18 @@ class PayoutService:
                     books.payouts.set_status(order_id, "stopped", stopped_reason=decision.reason)
         return decision
 
-    def transfer(self, order_id: str) -> dict[str, Any]:
-        """Send the seller's net; the ledger's transfer entry is posted with the payout's new state."""
+    def transfer(self, order_id: str) -> Transferred:
+        """Send the seller's net; the ledger's transfer entry is posted with the payout's new state.
+
+        ``created`` says whether this run recorded the transfer: a retry of a transfer already
+        recorded answers the same transfer with ``created`` False (counted once, not per retry)."""
         with self.books() as books:
             payout = books.payouts.get(order_id)
             order = books.orders.get(order_id)
             if payout is None or order is None:
                 raise PayoutNotFound(f"no payout for order {order_id}")
-            if payout.status == "transferred":
-                return _transfer_output(payout.transfer_id, payout.amount, created=False)
+            if payout.status == "transferred" and payout.transfer_id is not None:
+                return _transferred(payout.transfer_id, payout.amount, created=False)
             if payout.status != "payable" or order.status in ENDED_STATUSES:
                 raise PayoutNotPayable(f"the payout of {order_id} is {payout.status}, not payable")
         destination = self.accounts.account_for(payout.seller_id)
@@ -190,9 +199,9 @@ class PayoutService:
         )
         with self.books() as books:
             created = record_transfer(books, order, transfer_id, payout.amount, at=self.clock.now())
-        return _transfer_output(transfer_id, payout.amount, created=created)
+        return _transferred(transfer_id, payout.amount, created=created)
 
-    def notify_seller(self, order_id: str) -> dict[str, Any]:
+    def notify_seller(self, order_id: str) -> SellerNotified:
         with self.books() as books:
             payout = books.payouts.get(order_id)
         if payout is None or payout.status != "transferred":
@@ -207,17 +216,17 @@ class PayoutService:
                 data={"order_id": order_id, "amount": format_money(payout.amount)},
             )
         )
-        return {"notified": payout.seller_id}
+        return SellerNotified(seller_id=payout.seller_id)
 
-    def stop(self, order_id: str, reason: str) -> dict[str, Any]:
+    def stop(self, order_id: str, reason: str) -> PayoutStopped:
         with self.books() as books:
             payout = books.payouts.get(order_id, for_update=True)
             if payout is None:
                 raise PayoutNotFound(f"no payout for order {order_id}")
             if payout.status == "transferred":
-                return {"status": payout.status}
+                return PayoutStopped(status=payout.status)
             books.payouts.set_status(order_id, "stopped", stopped_reason=payout.stopped_reason or reason)
-        return {"status": "stopped"}
+        return PayoutStopped(status="stopped")
 
     # -- Stripe's transfer events: duplicated, late or out of order, one effect -----------
 
@@ -232,7 +241,7 @@ class PayoutService:
         """
         transfer_id = transfer.get("id") if isinstance(transfer, dict) else None
         if not isinstance(transfer_id, str) or not transfer_id.startswith("tr_"):
-            raise ContractError(f"not a Stripe transfer event: {event_type}", code="INVALID_EVENT")
+            raise InvalidEvent(f"not a Stripe transfer event: {event_type}")
         found = self.transfers.retrieve(transfer_id)
         if found is None:
             return {"transfer_id": transfer_id, "outcome": "ignored", "reason": "unknown_transfer"}
@@ -254,10 +263,7 @@ class PayoutService:
         return {"transfer_id": transfer_id, "outcome": "recorded", "transfer": recorded, "reversals": posted}
 
 
-def _transfer_output(transfer_id: str | None, amount: Money, *, created: bool) -> dict[str, Any]:
-    return {
-        "transfer_id": transfer_id,
-        "amount": amount.amount_minor,
-        "currency": amount.currency,
-        "created": created,
-    }
+def _transferred(transfer_id: str, amount: Money, *, created: bool) -> Transferred:
+    return Transferred(
+        transfer_id=transfer_id, amount=amount.amount_minor, currency=amount.currency, created=created
+    )

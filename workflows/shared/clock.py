@@ -49,8 +49,3 @@ class SystemClock:
     def timestamp(self) -> int:
         """Whole seconds since the epoch, on this clock (what task-token expiries are kept in)."""
         return int(self.now().timestamp())
-
-
-def rfc3339(moment: datetime) -> str:
-    """RFC 3339 UTC text with a ``Z``, as the API speaks time."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -41,3 +41,10 @@ class MachineContract:
     asl: str
     data: type[BaseModel]
     states: Mapping[str, StateContract] = field(default_factory=dict)
+
+
+class CaughtError(StepModel):
+    """What a Catch writes at its ``ResultPath``: the error's name and, when there is one, its cause."""
+
+    Error: str
+    Cause: str | None = None

@@ -7,7 +7,7 @@ import binascii
 import json
 from datetime import datetime
 
-from workflows.shared.errors import ContractError
+from workflows.shared.errors import InvalidCursor
 
 
 def encode_cursor(moment: datetime, item_id: str) -> str:
@@ -23,5 +23,5 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if moment.tzinfo is None or not isinstance(item_id, str):
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ContractError("The cursor is not one this API gave out.", code="INVALID_CURSOR") from exc
+        raise InvalidCursor("The cursor is not one this API gave out.") from exc
     return moment, item_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+from workflows.shared.views import View
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -17,13 +17,13 @@ if TYPE_CHECKING:
             ...
 
 
-class DependencyStatus(BaseModel):
+class DependencyStatus(View):
     status: Literal["ok", "unavailable"]
     latency_ms: float
     error: str | None = None
 
 
-class HealthReport(BaseModel):
+class HealthReport(View):
     status: Literal["ok", "degraded"]
     dependencies: dict[str, DependencyStatus]
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.shared.errors import ResaleError
+from workflows.shared.errors import AdminOnly, BuyerOnly, Forbidden, SellerOnly
+
+__all__ = ["Caller", "Forbidden", "Role"]
 
 Role = str  # "buyer" | "seller" | "admin": the Cognito groups
 
-
-class Forbidden(ResaleError):
-    """Authenticated, but not allowed to do this (403)."""
-
-    code = "FORBIDDEN"
+#: the error that refuses a caller without the role (each its own code, ``SELLER_ONLY``, ...)
+ROLE_REQUIRED: dict[Role, type[Forbidden]] = {"buyer": BuyerOnly, "seller": SellerOnly, "admin": AdminOnly}
 
 
 @dataclass(frozen=True)
@@ -26,4 +25,4 @@ class Caller:
 
     def require(self, role: Role) -> None:
         if role not in self.roles:
-            raise Forbidden(f"This needs the {role!r} role.", code=f"{role.upper()}_ONLY")
+            raise ROLE_REQUIRED[role](f"This needs the {role!r} role.")

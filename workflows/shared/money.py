@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from workflows.shared.errors import ContractError
+from workflows.shared.errors import ContractError, CurrencyMismatch, InvalidAmount, InvalidCurrency
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,10 +20,6 @@ CURRENCIES: dict[str, int] = {
 ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
 
-class CurrencyMismatch(ContractError):
-    code = "CURRENCY_MISMATCH"
-
-
 @dataclass(frozen=True, order=True)
 class Money:
     """An amount in minor units (cents) of one currency. Never a float."""
@@ -33,12 +29,9 @@ class Money:
 
     def __post_init__(self) -> None:
         if type(self.amount_minor) is not int:
-            raise ContractError(
-                f"money amounts are integers in minor units, got {self.amount_minor!r}",
-                code="INVALID_AMOUNT",
-            )
+            raise InvalidAmount(f"money amounts are integers in minor units, got {self.amount_minor!r}")
         if self.currency not in CURRENCIES:
-            raise ContractError(f"unknown or unsupported currency {self.currency!r}", code="INVALID_CURRENCY")
+            raise InvalidCurrency(f"unknown or unsupported currency {self.currency!r}")
 
     @classmethod
     def zero(cls, currency: str) -> Money:

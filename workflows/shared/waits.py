@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from workflows.shared.errors import DomainError
+from pydantic import Field
+
+from workflows.shared.contracts import StateContract, StepModel
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,24 @@ class TaskResponder(Protocol):
         ...
 
 
-class WaitExpired(DomainError):
-    code = "WAIT_EXPIRED"
-
-
 Outcome = Literal["resumed", "parked", "stale"]
+
+
+class WaitForEvent(StepModel):
+    """The Payload of every "Wait For ..." task (``.waitForTaskToken``): what to wait for, and the token."""
+
+    correlation_id: str = Field(min_length=3, max_length=200, pattern=r"^[a-z_]+:[A-Za-z0-9_\-]+$")
+    task_token: str = Field(min_length=1)
+
+
+class WaitStarted(StepModel):
+    """What the wait step returns at once (the task's result is the event that resumes it)."""
+
+    outcome: Outcome
+
+
+#: the wait step's contract, the same in every machine that waits for an outside event
+WAIT_FOR_EVENT = StateContract(input=WaitForEvent, output=WaitStarted)
 
 #: how long an early event or an unclaimed token is kept
 PARK_SECONDS = 7 * 24 * 3600

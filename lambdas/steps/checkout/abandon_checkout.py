@@ -1,6 +1,7 @@
 """State-machine step "Abandon Checkout" of checkout.
 
-Cancel the payment, release the holds, close the orders with the outcome.
+Cancel the payment, release the holds, close the orders and the checkout with how it ended; the
+caught error (Step Functions' ``{Error, Cause}``) is read here, at the edge.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
+from adapters.aws.stepfunctions import caught
 from lambdas.observability import logger, tracer
-from lambdas.steps.checkout.requests import AbandonStep
+from lambdas.wiring import checkout
+from workflows.checkout.contracts import AbandonInput
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=AbandonStep)
-    logger.append_keys(checkout_id=request.checkout_id, execution=request.execution)
-    return bootstrap.checkout_service().abandon(request.checkout_id, request.outcome, request.error)
+    step = parse(event=event, model=AbandonInput)
+    logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
+    ended = checkout.wiring().service.abandon(step.checkout_id, step.outcome, caught(step.error))
+    return ended.model_dump(mode="json")

@@ -1,4 +1,4 @@
-"""State-machine step "Create Orders" of checkout: one order per seller, priced by the fee quote."""
+"""State-machine step "Create Orders" of checkout: one order per seller, priced by the kept fee quote."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
-from lambdas.steps.checkout.requests import CreateOrdersStep
+from lambdas.wiring import checkout
+from workflows.checkout.contracts import CreateOrdersInput
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +17,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=CreateOrdersStep)
-    logger.append_keys(checkout_id=request.checkout_id, execution=request.execution)
-    return bootstrap.checkout_service().create_orders(request.checkout_id, request.quote)
+    step = parse(event=event, model=CreateOrdersInput)
+    logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
+    return checkout.wiring().service.create_orders(step.checkout_id, step.quote_id).model_dump(mode="json")

@@ -1,6 +1,7 @@
-"""State-machine step "Mark Paid" of checkout.
+"""State-machine steps "Mark Paid" and "Mark Late Payment" of checkout.
 
-Stripe confirms the payment; orders paid and the ledger posted together.
+Stripe confirms the payment; orders paid and the ledger posted together. The orders that became
+paid now are counted ("OrdersPaid", by currency): a retry that finds them paid counts nothing.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
-from lambdas.observability import logger, tracer
-from lambdas.steps.checkout.requests import CheckoutStep
+from lambdas.observability import count, logger, tracer
+from lambdas.wiring import checkout
+from workflows.checkout.contracts import CheckoutStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=CheckoutStep)
-    logger.append_keys(checkout_id=request.checkout_id, execution=request.execution)
-    return bootstrap.checkout_service().mark_paid(request.checkout_id)
+    step = parse(event=event, model=CheckoutStep)
+    logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
+    paid = checkout.wiring().service.mark_paid(step.checkout_id)
+    if paid.paid_now:
+        count("OrdersPaid", paid.paid_now, currency=paid.currency)
+    return paid.model_dump(mode="json")

@@ -1,6 +1,6 @@
 """State-machine step "Refund Checkout" of checkout.
 
-A payment that could not be recorded is refunded in full.
+A payment that could not be recorded is refunded in full ("RefundsIssued", by currency).
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
-from lambdas.observability import logger, tracer
-from lambdas.steps.checkout.requests import RefundStep
+from adapters.aws.stepfunctions import caught
+from lambdas.observability import count, logger, tracer
+from lambdas.wiring import checkout
+from workflows.checkout.contracts import RefundInput
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=RefundStep)
-    logger.append_keys(checkout_id=request.checkout_id, execution=request.execution)
-    return bootstrap.checkout_service().refund(request.checkout_id, request.error)
+    step = parse(event=event, model=RefundInput)
+    logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
+    refund = checkout.wiring().service.refund(step.checkout_id, caught(step.error))
+    if refund.refunded and refund.currency:
+        count("RefundsIssued", currency=refund.currency)
+    return refund.model_dump(mode="json")

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
-from lambdas.steps.checkout.requests import CheckoutStep
+from lambdas.wiring import checkout
+from workflows.checkout.contracts import CheckoutStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +17,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=CheckoutStep)
-    logger.append_keys(checkout_id=request.checkout_id, execution=request.execution)
-    return bootstrap.checkout_service().request_payment(request.checkout_id)
+    step = parse(event=event, model=CheckoutStep)
+    logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
+    return checkout.wiring().service.request_payment(step.checkout_id).model_dump(mode="json")

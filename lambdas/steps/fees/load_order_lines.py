@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
+from aws_lambda_powertools.utilities.parser import parse
+
 from lambdas.observability import logger, tracer
-from workflows.fees.service import load_order_lines, parse_moment, parse_request
+from lambdas.wiring import fees
+from workflows.fees.contracts import LoadOrderLinesInput, LoadOrderLinesOutput
+from workflows.fees.service import load_order_lines, parse_request
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,12 +18,14 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(execution=event.get("execution"))
+    step = parse(event=event, model=LoadOrderLinesInput)
+    logger.append_keys(execution=step.execution)
     order = load_order_lines(
-        parse_request(event),
-        bootstrap.fee_listings(),
-        parse_moment(event.get("at")),
+        # the items as sent: a malformed one is InvalidQuoteRequest, a rejection the machine answers
+        parse_request(step.items),
+        fees.wiring().listings,
+        step.at,
         # nested in a checkout, which holds the units: stock is its business, not the quote's
-        held=bool(event.get("held_by")),
+        held=step.held_by is not None,
     )
-    return order.model_dump(mode="json")
+    return LoadOrderLinesOutput(lines=order.lines).model_dump(mode="json")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
-from lambdas.observability import logger, tracer
-from lambdas.steps.onboarding.request import StepRequest
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas.observability import count, logger, tracer
+from lambdas.wiring import onboarding
+from workflows.onboarding.contracts import OnboardingStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,5 +19,9 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = StepRequest.of(event)
-    return bootstrap.onboarding_steps().activate_seller(request.onboarding_id)
+    step = parse(event=event, model=OnboardingStep)
+    logger.append_keys(onboarding_id=step.onboarding_id, execution=step.execution)
+    result = onboarding.wiring().steps.activate_seller(step.onboarding_id)
+    if result.activated:
+        count("OnboardingsCompleted")
+    return result.model_dump(mode="json")

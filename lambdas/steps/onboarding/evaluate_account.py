@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambdas import bootstrap
+from aws_lambda_powertools.utilities.parser import parse
+
 from lambdas.observability import logger, tracer
-from lambdas.steps.onboarding.request import StepRequest
+from lambdas.wiring import onboarding
+from workflows.onboarding.contracts import EvaluateAccountStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,5 +20,10 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = StepRequest.of(event)
-    return bootstrap.onboarding_steps().evaluate_account(request.onboarding_id, request.event)
+    step = parse(event=event, model=EvaluateAccountStep)
+    logger.append_keys(onboarding_id=step.onboarding_id, execution=step.execution)
+    return (
+        onboarding.wiring()
+        .steps.evaluate_account(step.onboarding_id, step.account_event())
+        .model_dump(mode="json")
+    )

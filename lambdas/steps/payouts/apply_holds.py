@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
-from lambdas.steps.payouts.requests import HoldsStep
+from lambdas.wiring import payouts
+from workflows.payouts.contracts import HoldsApplied, HoldsStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=HoldsStep)
-    logger.append_keys(order_id=request.order_id)
-    decision = bootstrap.payout_service().apply_holds(request.order_id, hold_served=request.hold_served)
-    # the machine waits out a new seller's hold once; later rounds only look at disputes and accounts
-    served = request.hold_served or (decision.decision == "hold" and decision.reason == "new_seller")
-    return {**decision.as_output(), "hold_served": served}
+    step = parse(event=event, model=HoldsStep)
+    logger.append_keys(order_id=step.order_id)
+    decision = payouts.wiring().service.apply_holds(step.order_id, hold_served=step.hold_served)
+    return HoldsApplied.of(decision, hold_served=step.hold_served).model_dump(mode="json")

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.observability import logger, tracer
-from lambdas.steps.payouts.requests import OrderStep
+from lambdas.wiring import payouts
+from workflows.payouts.contracts import OrderStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +17,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = parse(event=event, model=OrderStep)
-    logger.append_keys(order_id=request.order_id)
-    return bootstrap.payout_service().check_fulfilment(request.order_id)
+    step = parse(event=event, model=OrderStep)
+    logger.append_keys(order_id=step.order_id)
+    return payouts.wiring().service.check_fulfilment(step.order_id).model_dump(mode="json")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
 
-from lambdas import bootstrap
 from lambdas.observability import logger, metrics, tracer
+from lambdas.wiring import platform
+from workflows.platform.contracts import CanaryStep
 from workflows.shared.health import check
 
 if TYPE_CHECKING:
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = check(bootstrap.health_probes())
+    step = parse(event=event, model=CanaryStep)
+    logger.append_keys(execution=step.execution)
+    report = check(platform.wiring().probes)
     for name, dependency in report.dependencies.items():
         metrics.add_metric(name=f"{name}LatencyMs", unit=MetricUnit.Milliseconds, value=dependency.latency_ms)
     if report.status != "ok":

@@ -6,10 +6,17 @@ import copy
 import dataclasses
 from dataclasses import dataclass, field
 
-from workflows.accounts.errors import EmailTaken, InvalidCredentials, UserNotConfirmed
-from workflows.accounts.model import AddressRecord, Card, ConfirmationRecord, Tokens, UserRecord
+from workflows.accounts.errors import (
+    CodeLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    TooManyCodesSent,
+    UserNotConfirmed,
+)
+from workflows.accounts.model import AddressRecord, Card, ConfirmationRecord, UserRecord
+from workflows.accounts.views import Tokens
 from workflows.notifications.model import Notification
-from workflows.shared.errors import TooManyAttempts
 
 
 @dataclass
@@ -48,7 +55,7 @@ class FakeDirectory:
 
     def refresh(self, refresh_token: str) -> Tokens:
         if refresh_token != "refresh":
-            raise InvalidCredentials("bad", code="INVALID_REFRESH_TOKEN")
+            raise InvalidRefreshToken("bad")
         return Tokens(id_token="id2", access_token="access2", refresh_token=refresh_token, expires_in=3600)
 
     def set_name(self, user_id: str, name: str) -> None:
@@ -196,7 +203,7 @@ class FakeVerifier:
 
     def start(self, phone: str) -> None:
         if self.sent.count(phone) >= 5:
-            raise TooManyAttempts("sends", code="TOO_MANY_CODES_SENT")
+            raise TooManyCodesSent("sends")
         self.sent.append(phone)
 
     def check(self, phone: str, code: str) -> bool:
@@ -204,7 +211,7 @@ class FakeVerifier:
             return True
         self.wrong += 1
         if self.wrong >= 5:
-            raise TooManyAttempts("checks")
+            raise CodeLocked("checks")
         return False
 
 

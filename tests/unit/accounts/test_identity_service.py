@@ -7,6 +7,7 @@ import pytest
 from tests.fakes.clock import FakeClock
 from tests.unit.accounts.fakes import FakeDirectory, FakePublisher, FakeUnitOfWork, Tables
 from workflows.accounts.codes import code_hash, code_matches, new_code
+from workflows.accounts.commands import ConfirmRequest, EmailRequest, LoginRequest, SignupRequest
 from workflows.accounts.errors import (
     AlreadyConfirmed,
     CodeExpired,
@@ -16,7 +17,6 @@ from workflows.accounts.errors import (
     UserNotConfirmed,
 )
 from workflows.accounts.identity import IdentityService
-from workflows.accounts.model import ConfirmRequest, EmailRequest, LoginRequest, SignupRequest
 from workflows.shared.errors import TooManyAttempts
 from workflows.shared.ids import derived_id
 

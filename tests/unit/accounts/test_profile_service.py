@@ -6,10 +6,10 @@ import pytest
 
 from tests.fakes.clock import FakeClock
 from tests.unit.accounts.fakes import FakeDirectory, FakePublisher, FakeUnitOfWork, FakeVerifier, Tables
-from workflows.accounts.errors import AddressNotFound, CodeMismatch, IdempotencyKeyReused, NoPhone
-from workflows.accounts.model import AddressInput, ProfileUpdate
+from workflows.accounts.commands import AddressInput, ProfileUpdate
+from workflows.accounts.errors import AddressNotFound, CodeMismatch, NoPhone
 from workflows.accounts.profile import ProfileService
-from workflows.shared.errors import ContractError
+from workflows.shared.errors import ContractError, IdempotencyKeyReused
 from workflows.shared.identity import Caller
 
 ANN = Caller(user_id="sub-ann", email="Ann@Example.com", roles=frozenset({"buyer"}))

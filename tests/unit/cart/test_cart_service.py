@@ -12,17 +12,11 @@ from pydantic import ValidationError
 from tests.fakes.catalog import FakeListings
 from tests.fakes.clock import FakeClock
 from tests.unit.cart.fakes import InMemoryCarts
-from workflows.cart.errors import (
-    CartFull,
-    CartLineChanged,
-    ListingNotAvailable,
-    ListingNotFound,
-    OwnListing,
-    QuantityNotAvailable,
-)
+from workflows.cart.commands import SetQuantity
+from workflows.cart.errors import CartFull, CartLineChanged, OwnListing
 from workflows.cart.model import MAX_LINES
 from workflows.cart.service import CartFollower, CartService
-from workflows.cart.views import SetQuantity
+from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
 from workflows.catalog.events import ListingEnded, ListingPriceChanged, PriceModel
 from workflows.catalog.model import Condition, Deal, Listing, ListingFormat, ListingStatus, Window
 from workflows.shared.identity import Caller

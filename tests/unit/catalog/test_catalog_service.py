@@ -30,7 +30,6 @@ from workflows.catalog.commands import (
 )
 from workflows.catalog.errors import (
     CategoryInUse,
-    IdempotencyKeyReused,
     ImageNotUploaded,
     InvalidListing,
     NotOwner,
@@ -42,6 +41,7 @@ from workflows.catalog.model import MAX_IMAGES
 from workflows.catalog.ports import StoredObject
 from workflows.catalog.search import InvalidCursor, SearchQuery, Sort, decode_cursor, encode_cursor, terms
 from workflows.catalog.service import Catalog
+from workflows.shared.errors import IdempotencyKeyReused
 from workflows.shared.identity import Caller, Forbidden
 
 ADMIN = Caller("admin-1", "a@example.com", frozenset({"buyer", "admin"}))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.aws.stepfunctions import caught_error
 from workflows.checkout.errors import CHECKOUT_ERROR_CODES, CartMixedCurrencies
 from workflows.checkout.model import CheckoutLine
-from workflows.checkout.service import failure_of, require_one_currency
+from workflows.checkout.service import ending_of, require_one_currency
 from workflows.shared.money import Money
 
 
@@ -33,4 +34,5 @@ def test_given_lines_in_several_currencies_then_409_naming_each_currency_with_it
 
 def test_given_the_error_from_a_step_then_the_buyer_is_told_its_code() -> None:
     assert CHECKOUT_ERROR_CODES["CartMixedCurrencies"] == "CART_MIXED_CURRENCIES"
-    assert failure_of({"Error": "CartMixedCurrencies", "Cause": "{}"}).code == "CART_MIXED_CURRENCIES"
+    status, failure = ending_of(caught_error("CartMixedCurrencies", "{}"))
+    assert (status, failure.code) == ("cancelled", "CART_MIXED_CURRENCIES")

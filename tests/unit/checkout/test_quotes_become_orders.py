@@ -2,10 +2,10 @@
 
 Random schedules (category rates, fixed-fee tiers, caps that bind or not), random lines (prices,
 quantities, shipping, promotions) and several sellers go through the same path as a checkout:
-``calculate``'s quote → the step's JSON (``QuoteView``, as the ASL passes it) → Create Orders'
-``order_from_quote`` → ``OrderRecord`` (which refuses an order whose parts do not add up, as the
-database's checks do) → the entries Mark Paid posts. Before the cap was applied once, every order
-whose fee reached the cap was refused here.
+``calculate``'s quote → the JSON it is kept as (``QuoteView`` in ``fee_quotes``, read back by id)
+→ Create Orders' ``order_from_quote`` → ``OrderRecord`` (which refuses an order whose parts do not
+add up, as the database's checks do) → the entries Mark Paid posts. Before the cap was applied
+once, every order whose fee reached the cap was refused here.
 """
 
 from __future__ import annotations
@@ -95,13 +95,14 @@ def test_given_any_schedule_and_cart_then_create_orders_accepts_every_quote(
         for i, (seller, price, qty, shipping, ad, path) in enumerate(spec)
     ]
     quotes = quote_order(order_lines, schedule, NOW)
-    # the quote as the fee_calculation machine answers it, and as Calculate Fees hands it on
-    step_output = QuoteView(
+    # the quote as Calculate Fees keeps it for the checkout, and as Create Orders reads it back
+    kept = QuoteView(
         sellers=[SellerQuoteView.of(q) for q in quotes], currency="USD", quoted_at=NOW
-    ).model_dump(mode="json")
+    ).model_dump_json()
+    read = QuoteView.model_validate_json(kept)
 
     checkout = _checkout(spec)
-    orders = [order_from_quote(checkout, seller, "USD", NOW) for seller in step_output["sellers"]]
+    orders = [order_from_quote(checkout, seller, read.currency, NOW) for seller in read.sellers]
 
     for order, q in zip(orders, quotes, strict=True):
         assert order.fees.total == order.fee_total == q.fee_total
@@ -132,7 +133,7 @@ def test_given_a_sale_over_the_cap_then_the_order_keeps_the_capped_fee() -> None
     schedule = FeeSchedule(1, NOW - timedelta(days=1), {"USD": rules})
     spec = [("s1", 2_000_000, 1, 0, None, ("misc",))]
     (q,) = quote_order([line(2_000_000, seller="s1", listing="l0")], schedule, NOW)
-    seller = SellerQuoteView.of(q).model_dump(mode="json")
+    seller = SellerQuoteView.of(q)
 
     # When Create Orders turns it into an order
     order = order_from_quote(_checkout(spec), seller, "USD", NOW)

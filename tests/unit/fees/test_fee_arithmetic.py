@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fees.support import NOW, PHONES, line, schedule, usd
+from workflows.catalog.errors import CurrencyNotSupported
 from workflows.fees.calculate import quote, quote_order
-from workflows.fees.errors import CurrencyNotSupported, InvalidQuoteRequest, MixedCurrencies
+from workflows.fees.errors import InvalidQuoteRequest, MixedCurrencies
 from workflows.fees.schedule import FeeSchedule
 from workflows.shared.money import Money
 

@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from adapters.aws.stepfunctions import fee_calculation_result
 from tests.fakes.clock import FakeClock
 from tests.unit.fees.support import NOW, schedule
+from workflows.catalog.errors import (
+    CurrencyNotSupported,
+    ListingNotAvailable,
+    ListingNotFound,
+    QuantityNotAvailable,
+)
 from workflows.catalog.model import (
     Condition,
     Deal,
@@ -22,27 +29,27 @@ from workflows.catalog.model import (
     ShippingOption,
     Window,
 )
+from workflows.fees.commands import QuoteRequest
+from workflows.fees.contracts import FeeCalculationOutput
 from workflows.fees.errors import (
     FEE_ERRORS,
     FEE_REJECTIONS,
-    CurrencyNotSupported,
-    FeeScheduleMissing,
-    InvalidQuoteRequest,
-    ListingNotAvailable,
-    MixedCurrencies,
-    QuantityNotAvailable,
-    UnknownListing,
-)
-from workflows.fees.service import (
     FeeCalculationFailed,
     FeeCalculationUnavailable,
+    FeeScheduleMissing,
+    InvalidQuoteRequest,
+    MixedCurrencies,
+)
+from workflows.fees.service import (
     FeeQuotes,
-    QuoteRequest,
+    QuoteRejection,
+    QuoteView,
     calculate_fees,
+    keep_for_checkout,
     load_order_lines,
     parse_moment,
     parse_request,
-    quote_from_execution,
+    quote_from_result,
 )
 from workflows.shared.money import Money
 
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from workflows.fees.schedule import FeeSchedule
+    from workflows.fees.service import FeeCalculationResult
 
 WINDOW = Window(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
 
@@ -118,7 +126,7 @@ def test_given_the_same_listing_twice_then_quantities_add_up_and_are_checked_tog
 @pytest.mark.parametrize(
     ("stored", "error"),
     [
-        ((), UnknownListing),
+        ((), ListingNotFound),
         ((listing(status=ListingStatus.ENDED),), ListingNotAvailable),
         ((listing(status=ListingStatus.SOLD_OUT),), ListingNotAvailable),
     ],
@@ -129,12 +137,12 @@ def test_given_a_listing_that_cannot_be_quoted_then_a_named_error(stored: tuple,
 
 
 @pytest.mark.parametrize(
-    "event",
-    [{}, {"items": []}, {"items": [{"listing_id": "x", "quantity": 1.0}]}, {"items": [{"listing_id": "x"}]}],
+    "items",
+    [None, [], [{"listing_id": "x", "quantity": 1.0}], [{"listing_id": "x"}], ["x"]],
 )
-def test_given_malformed_items_then_invalid_quote_request_with_field_details(event: dict) -> None:
+def test_given_malformed_items_then_invalid_quote_request_with_field_details(items: list | None) -> None:
     with pytest.raises(InvalidQuoteRequest) as caught:
-        parse_request(event)
+        parse_request(items)
     assert caught.value.details["fields"]
 
 
@@ -172,7 +180,7 @@ def _failed(error: str, message: str = "words") -> dict:
 
 def test_given_a_failed_execution_then_its_error_name_becomes_that_error_with_the_handler_message() -> None:
     with pytest.raises(QuantityNotAvailable) as caught:
-        quote_from_execution(_failed("QuantityNotAvailable", "only 2 left"))
+        quote_from_result(fee_calculation_result(_failed("QuantityNotAvailable", "only 2 left")))
     assert caught.value.message == "only 2 left"
     assert caught.value.code == "QUANTITY_NOT_AVAILABLE"
 
@@ -189,11 +197,11 @@ def test_given_a_failed_execution_then_its_error_name_becomes_that_error_with_th
 )
 def test_given_other_failures_then_never_a_client_error(result: dict, error: type) -> None:
     with pytest.raises(error):
-        quote_from_execution(result)
+        quote_from_result(fee_calculation_result(result))
 
 
 def _rejected(name: str, message: str = "words") -> dict:
-    output = {"outcome": "rejected", "error": {"name": name, "message": message}}
+    output = {"outcome": "rejected", "quote_id": None, "error": {"name": name, "message": message}}
     return {"status": "SUCCEEDED", "output": json.dumps(output)}
 
 
@@ -203,7 +211,7 @@ def test_given_a_rejected_outcome_then_it_becomes_that_clients_error_with_the_ha
 ) -> None:
     # Given an execution that SUCCEEDED with a rejected outcome (the state "Quote Rejected")
     with pytest.raises(FEE_REJECTIONS[error]) as caught:
-        quote_from_execution(_rejected(error, "only 2 left"))
+        quote_from_result(fee_calculation_result(_rejected(error, "only 2 left")))
     # Then the API raises the named error: its own code, the handler's message
     assert caught.value.message == "only 2 left"
     assert caught.value.code == FEE_ERRORS[error].code
@@ -212,13 +220,13 @@ def test_given_a_rejected_outcome_then_it_becomes_that_clients_error_with_the_ha
 @pytest.mark.parametrize("name", ["FeeScheduleMissing", "KeyError", ""])
 def test_given_a_rejection_that_is_not_a_clients_then_never_a_client_error(name: str) -> None:
     with pytest.raises(FeeCalculationFailed):
-        quote_from_execution(_rejected(name))
+        quote_from_result(fee_calculation_result(_rejected(name)))
 
 
 def test_given_the_fee_errors_then_the_clients_and_the_business_refusals_are_the_rejections() -> None:
     assert set(FEE_REJECTIONS) == {
         "InvalidQuoteRequest",
-        "UnknownListing",
+        "ListingNotFound",
         "ListingNotAvailable",
         "QuantityNotAvailable",
         "MixedCurrencies",
@@ -230,25 +238,22 @@ def test_given_the_fee_errors_then_the_clients_and_the_business_refusals_are_the
 
 
 class FakeMachine:
-    def __init__(self, result: dict[str, Any]) -> None:
+    def __init__(self, result: FeeCalculationResult) -> None:
         self.result = result
         self.runs: list[dict[str, Any]] = []
 
-    def run(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self.runs.append({"name": name, **payload})
+    def run(self, name: str, request: QuoteRequest, *, held_by: str | None) -> FeeCalculationResult:
+        self.runs.append({"name": name, "held_by": held_by, **request.model_dump(mode="json")})
         return self.result
 
 
-QUOTED = {
-    "status": "SUCCEEDED",
-    "output": json.dumps({"sellers": [], "currency": "USD", "quoted_at": NOW.isoformat()}),
-}
+QUOTED = QuoteView(sellers=[], currency="USD", quoted_at=NOW)
 
 
 @pytest.mark.parametrize(
     ("stored", "items", "error"),
     [
-        ((), (("nope", 1),), UnknownListing),
+        ((), (("nope", 1),), ListingNotFound),
         ((listing(status=ListingStatus.ENDED),), (("l1", 1),), ListingNotAvailable),
         ((listing(quantity=2),), (("l1", 3),), QuantityNotAvailable),
         (
@@ -277,3 +282,39 @@ def test_given_listings_for_sale_then_the_machine_runs_once_with_nobody_holding_
     assert run["name"].startswith("quote-")
     assert run["held_by"] is None
     assert run["items"] == [{"listing_id": "l1", "quantity": 2, "shipping_service": None}]
+
+
+def test_given_a_quoted_execution_then_the_adapter_hands_back_the_quote_without_the_outcome_keys() -> None:
+    # Given the output of a SUCCEEDED execution as Calculate Fees returns it
+    order = load_order_lines(request(("l1", 1)), FakeListings(listing()), NOW)
+    quote = calculate_fees(order, FakeSchedules(schedule()), NOW)
+    output = FeeCalculationOutput.quoted(quote, None).model_dump_json()
+    # When the adapter reads the StartSyncExecution response
+    result = fee_calculation_result({"status": "SUCCEEDED", "output": output, "executionArn": "arn"})
+    # Then the API answers exactly the quote (no outcome, quote_id or error in it)
+    assert result == quote
+    assert set(quote_from_result(result).model_dump()) == {"sellers", "currency", "quoted_at"}
+
+
+def test_given_a_rejected_execution_then_the_adapter_hands_back_a_rejection() -> None:
+    result = fee_calculation_result(_rejected("MixedCurrencies", "one currency, please"))
+    assert result == QuoteRejection("MixedCurrencies", "one currency, please")
+
+
+class FakeQuoteStore:
+    def __init__(self) -> None:
+        self.kept: dict[str, tuple[str, QuoteView]] = {}
+
+    def keep(self, quote_id: str, held_by: str, quote: QuoteView) -> None:
+        self.kept[quote_id] = (held_by, quote)
+
+
+def test_given_a_quote_for_a_checkout_then_it_is_kept_under_the_execution_name_and_its_id_returned() -> None:
+    store = FakeQuoteStore()
+    order = load_order_lines(request(("l1", 1)), FakeListings(listing()), NOW, held=True)
+    quote = calculate_fees(order, FakeSchedules(schedule()), NOW)
+    assert keep_for_checkout(store, "co-1-fees", "co-1", quote) == "co-1-fees"
+    assert store.kept == {"co-1-fees": ("co-1", quote)}
+    # and a quote for the API is answered, never kept
+    assert keep_for_checkout(store, "quote-x", None, quote) is None
+    assert set(store.kept) == {"co-1-fees"}

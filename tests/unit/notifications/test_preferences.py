@@ -6,13 +6,9 @@ import pytest
 
 from tests.fakes.clock import FakeClock
 from tests.fakes.notifications import FakePreferences
-from workflows.notifications.preferences import (
-    AccountNotificationsRequired,
-    DuplicatePreference,
-    Preference,
-    get_preferences,
-    update_preferences,
-)
+from workflows.notifications.errors import AccountNotificationsRequired, DuplicatePreference
+from workflows.notifications.preferences import get_preferences, update_preferences
+from workflows.notifications.views import Preference
 
 
 def as_dict(preferences) -> dict[tuple[str, str], bool]:

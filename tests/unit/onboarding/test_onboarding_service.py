@@ -8,15 +8,10 @@ from typing import Any
 import pytest
 
 from tests.fakes.clock import T0, FakeClock
-from tests.unit.onboarding.fakes import (
-    FakeGroups,
-    FakePublisher,
-    FakeStarter,
-    FakeStore,
-    FakeStripe,
-)
+from tests.unit.onboarding.fakes import FakeGroups, FakePublisher, FakeStarter, FakeStore, FakeStripe
+from workflows.onboarding.commands import StartOnboarding
+from workflows.onboarding.contracts import AccountEventSummary, EvaluateAccountStep
 from workflows.onboarding.errors import (
-    IdempotencyKeyReused,
     OnboardingEnded,
     OnboardingNotFound,
     OnboardingNotReady,
@@ -24,7 +19,7 @@ from workflows.onboarding.errors import (
     SellerRejected,
     SellerRequirementsMissing,
 )
-from workflows.onboarding.model import StartOnboarding, missing_requirements, next_wait
+from workflows.onboarding.model import AccountEvent, missing_requirements, next_wait
 from workflows.onboarding.service import (
     LinkSettings,
     OnboardingPolicy,
@@ -32,6 +27,7 @@ from workflows.onboarding.service import (
     SellerOnboarding,
     stripe_idempotency_key,
 )
+from workflows.shared.errors import IdempotencyKeyReused
 from workflows.shared.identity import Caller
 
 DAY = 86_400
@@ -68,7 +64,7 @@ class World:
     def caller(self, user_id: str = "u1", roles: tuple[str, ...] = ("buyer",)) -> Caller:
         return Caller(user_id=user_id, email=f"{user_id}@example.com", roles=frozenset(roles))
 
-    def event(self, account: str, n: int, at_s: int, **state: Any) -> dict[str, Any]:
+    def event(self, account: str, n: int, at_s: int, **state: Any) -> AccountEvent:
         """Stripe changes the account, and says so in an account.updated (whose payload agrees)."""
         self.stripe.set_state(account, **state)
         return event(account, n, at_s, **state)
@@ -77,25 +73,31 @@ class World:
         """An onboarding through its first two steps: (onboarding id, account id)."""
         self.store.add_applicant(user_id)
         view = self.api.start(self.caller(user_id), REQUEST)
-        account = self.steps.create_connected_account(view.onboarding_id)["account_id"]
+        account = self.steps.create_connected_account(view.onboarding_id).account_id
         self.steps.create_account_link(view.onboarding_id)
         return view.onboarding_id, account
 
 
-def event(account: str, n: int, at_s: int, **state: Any) -> dict[str, Any]:
-    """An account.updated as the wait step hands it over (its payload's state: whatever it claims)."""
-    return {
-        "event_id": f"evt_{n}",
-        "event_type": "account.updated",
-        "occurred_at": int((T0 + timedelta(seconds=at_s)).timestamp()),
-        "account_id": account,
-        "charges_enabled": False,
-        "payouts_enabled": False,
-        "details_submitted": False,
-        "requirements_due": [],
-        "disabled_reason": None,
-        **state,
-    }
+def event(account: str, n: int, at_s: int, **state: Any) -> AccountEvent:
+    """An account.updated as Evaluate Account gets it: the wait's result carries the summary (its
+    payload's state: whatever it claims), and the state machine hands the step only which event,
+    which account and when (the step's contract has no field for the claims)."""
+    summary = AccountEventSummary.model_validate(
+        {
+            "event_id": f"evt_{n}",
+            "event_type": "account.updated",
+            "occurred_at": int((T0 + timedelta(seconds=at_s)).timestamp()),
+            "account_id": account,
+            **state,
+        }
+    )
+    step = EvaluateAccountStep(
+        onboarding_id="o",
+        event_id=summary.event_id,
+        account_id=summary.account_id,
+        occurred_at=summary.occurred_at,
+    )
+    return step.account_event()
 
 
 ENABLED = {"charges_enabled": True, "payouts_enabled": True, "details_submitted": True}
@@ -216,15 +218,15 @@ def test_given_the_link_step_then_the_first_wait_lasts_until_the_reminder() -> N
     w = World(remind=600, expire=1800)
     onboarding_id, _ = w.started()
     out = w.steps.create_account_link(onboarding_id)
-    assert out["wait"] == {"timeout_seconds": 600, "on_timeout": "remind"}
+    assert out.wait.model_dump() == {"timeout_seconds": 600, "on_timeout": "remind"}
 
 
 def test_given_enabled_charges_and_payouts_then_active_and_the_seller_group() -> None:
     w = World()
     onboarding_id, account = w.started()
-    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED))["outcome"] == "active"
-    w.steps.activate_seller(onboarding_id)
-    w.steps.activate_seller(onboarding_id)  # a retry changes nothing
+    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED)).outcome == "active"
+    assert w.steps.activate_seller(onboarding_id).activated
+    assert not w.steps.activate_seller(onboarding_id).activated  # a retry changes nothing
     assert w.groups.members == {"seller": {"u1"}}
     assert w.store.get(onboarding_id).status == "active" and w.store.seller_status["u1"] == "active"
     assert w.outbox.types() == ["seller_onboarding.completed"]
@@ -235,10 +237,10 @@ def test_given_an_older_not_enabled_event_after_the_enabled_one_then_it_changes_
     onboarding_id, account = w.started()
     w.steps.evaluate_account(onboarding_id, w.event(account, 2, 120, **ENABLED))
     late = w.steps.evaluate_account(onboarding_id, event(account, 1, 60, details_submitted=True))
-    assert late["outcome"] in {"stale", "active"}
+    assert late.outcome in {"stale", "active"}
     w.steps.activate_seller(onboarding_id)
     again = w.steps.evaluate_account(onboarding_id, event(account, 1, 60, details_submitted=True))
-    assert again["outcome"] == "active"
+    assert again.outcome == "active"
     row = w.store.get(onboarding_id)
     assert (row.status, row.charges_enabled, row.payouts_enabled, row.last_event_id) == (
         "active",
@@ -259,8 +261,8 @@ def test_given_a_duplicated_event_then_it_is_stale_and_notifies_once() -> None:
         details_submitted=True,
         requirements_due=["individual.id_number"],
     )
-    assert w.steps.evaluate_account(onboarding_id, restricted)["outcome"] == "restricted"
-    assert w.steps.evaluate_account(onboarding_id, restricted)["outcome"] == "stale"
+    assert w.steps.evaluate_account(onboarding_id, restricted).outcome == "restricted"
+    assert w.steps.evaluate_account(onboarding_id, restricted).outcome == "stale"
     assert w.outbox.types() == ["seller_onboarding.restricted"]
     row = w.store.get(onboarding_id)
     assert row.status == "restricted" and row.requirements_due == ("individual.id_number",)
@@ -273,7 +275,7 @@ def test_given_a_rejected_account_then_rejected_with_the_reason_and_no_new_onboa
     out = w.steps.evaluate_account(
         onboarding_id, w.event(account, 1, 60, details_submitted=True, disabled_reason="rejected.fraud")
     )
-    assert out["outcome"] == "rejected"
+    assert out.outcome == "rejected"
     assert w.store.get(onboarding_id).status == "rejected" and w.store.seller_status["u1"] == "none"
     assert w.outbox.types() == ["seller_onboarding.rejected"]
     with pytest.raises(SellerRejected):
@@ -284,15 +286,20 @@ def test_given_a_pending_event_then_the_wait_continues_to_the_same_deadline() ->
     w = World(remind=600, expire=1800)
     onboarding_id, account = w.started()
     out = w.steps.evaluate_account(onboarding_id, w.event(account, 1, 100))
-    assert out == {"outcome": "pending", "wait": {"timeout_seconds": 500, "on_timeout": "remind"}}
+    assert out.model_dump() == {
+        "outcome": "pending",
+        "wait": {"timeout_seconds": 500, "on_timeout": "remind"},
+    }
 
 
 def test_given_the_reminder_then_the_next_wait_ends_at_the_expiry_and_expiry_frees_the_user() -> None:
     w = World(remind=600, expire=1800)
     onboarding_id, _ = w.started()
-    assert w.steps.send_reminder(onboarding_id) == {"wait": {"timeout_seconds": 1200, "on_timeout": "expire"}}
+    assert w.steps.send_reminder(onboarding_id).model_dump() == {
+        "wait": {"timeout_seconds": 1200, "on_timeout": "expire"}
+    }
     w.steps.send_reminder(onboarding_id)  # a retry sends nothing more
-    assert w.steps.expire_onboarding(onboarding_id) == {"status": "expired"}
+    assert w.steps.expire_onboarding(onboarding_id).status == "expired"
     assert w.outbox.types() == ["seller_onboarding.reminder", "seller_onboarding.expired"]
     assert w.store.seller_status["u1"] == "none"
     with pytest.raises(OnboardingEnded):
@@ -311,6 +318,6 @@ def test_given_a_reminder_later_than_the_expiry_then_the_wait_goes_straight_to_t
 def test_given_a_failed_step_then_the_compensation_frees_the_user() -> None:
     w = World()
     onboarding_id, _ = w.started()
-    assert w.steps.mark_failed(onboarding_id, "ConnectedAccountRefused")["status"] == "failed"
+    assert w.steps.mark_failed(onboarding_id, "ConnectedAccountRefused").status == "failed"
     assert w.store.seller_status["u1"] == "none"
-    assert w.steps.mark_failed("no-such-id", "X")["status"] == "unknown"
+    assert w.steps.mark_failed("no-such-id", "X").status == "unknown"

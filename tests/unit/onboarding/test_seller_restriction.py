@@ -40,7 +40,7 @@ def accounts(w: World) -> SellerAccounts:
 def onboarded(w: World, user_id: str = "u1") -> tuple[str, str]:
     """Given a seller through onboarding: active, in the seller group."""
     onboarding_id, account = w.started(user_id)
-    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED))["outcome"] == "active"
+    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED)).outcome == "active"
     w.steps.activate_seller(onboarding_id)
     return onboarding_id, account
 
@@ -242,7 +242,7 @@ def test_given_a_restricted_seller_then_the_payout_holds_and_is_looked_at_again_
     # When Stripe enables the account again, the next look transfers
     standings.restricted_ids.clear()
     assert service.apply_holds(order.order_id, hold_served=True).decision == "transfer"
-    assert service.transfer(order.order_id)["created"] is True
+    assert service.transfer(order.order_id).created is True
 
 
 def test_given_the_hold_rules_then_a_restricted_seller_holds_after_disputes_and_before_the_account() -> None:

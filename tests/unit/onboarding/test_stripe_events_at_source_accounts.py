@@ -16,7 +16,7 @@ def test_given_a_forged_enabled_event_for_an_account_stripe_restricts_then_no_ac
     out = w.steps.evaluate_account(onboarding_id, event(account, 1, 60, **ENABLED))
     # Then the account was read at Stripe, and Stripe's answer decided: restricted, no seller group
     assert w.stripe.retrieved == [account]
-    assert out["outcome"] == "restricted"
+    assert out.outcome == "restricted"
     row = w.store.get(onboarding_id)
     assert (row.status, row.payouts_enabled, row.requirements_due) == ("restricted", False, tuple(DUE))
     assert w.store.seller_status["u1"] == "restricted" and w.groups.members == {}
@@ -27,7 +27,7 @@ def test_given_a_stale_event_claiming_nothing_enabled_when_stripe_enabled_it_the
     onboarding_id, account = w.started()
     w.stripe.set_state(account, **ENABLED)
     # The payload says nothing is enabled (an old copy); Stripe says everything is
-    assert w.steps.evaluate_account(onboarding_id, event(account, 1, 60))["outcome"] == "active"
+    assert w.steps.evaluate_account(onboarding_id, event(account, 1, 60)).outcome == "active"
     row = w.store.get(onboarding_id)
     assert row.charges_enabled and row.payouts_enabled
 
@@ -36,6 +36,6 @@ def test_given_a_forged_rejection_for_an_account_stripe_has_not_rejected_then_no
     w = World()
     onboarding_id, account = w.started()
     forged = event(account, 1, 60, details_submitted=True, disabled_reason="rejected.fraud")
-    assert w.steps.evaluate_account(onboarding_id, forged)["outcome"] == "pending"
+    assert w.steps.evaluate_account(onboarding_id, forged).outcome == "pending"
     assert w.store.get(onboarding_id).status == "onboarding"
     assert "seller_onboarding.rejected" not in w.outbox.types()

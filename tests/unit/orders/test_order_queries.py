@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.unit.orders.builders import an_order
+from workflows.orders.errors import OrderNotFound
 from workflows.orders.model import OrderRecord, order_id_for
-from workflows.orders.service import OrderNotFound, OrderQueries
+from workflows.orders.service import OrderQueries
 from workflows.orders.views import BuyerOrderView, SellerOrderView
 from workflows.shared.errors import ContractError
 from workflows.shared.identity import Caller

@@ -13,12 +13,8 @@ import stripe
 
 from adapters.stripe.webhooks import StripeWebhookVerifier
 from tests.fakes.clock import FakeClock
-from workflows.payments.webhooks import (
-    TOLERANCE_S,
-    WebhookEventInvalid,
-    WebhookSignatureInvalid,
-    receive_stripe_webhook,
-)
+from workflows.payments.errors import WebhookEventInvalid, WebhookSignatureInvalid
+from workflows.payments.webhooks import TOLERANCE_S, receive_stripe_webhook
 
 SECRET = "whsec_unit_account"
 CONNECT_SECRET = "whsec_unit_connect"

@@ -10,7 +10,7 @@ from tests.unit.payouts.world import BUYER, SELLER, STRANGER, World, caller
 from workflows.fulfilment.errors import NotTheBuyer, NotTheSeller, OrderAlreadyShipped, OrderNotShipped
 from workflows.ledger.invariants import all_balance, order_is_settled_correctly
 from workflows.ledger.model import seller_payable
-from workflows.orders.service import OrderNotFound
+from workflows.orders.errors import OrderNotFound
 from workflows.payouts.errors import DuplicateTransfer
 from workflows.payouts.model import PayoutPolicy
 from workflows.shared.money import Money
@@ -30,22 +30,22 @@ def test_given_a_paid_order_when_shipped_confirmed_and_paid_out_then_the_ledger_
     assert w.starter.started == {
         f"payout-{order.order_id}": {"order_id": order.order_id, "holds": {"hold_served": False}}
     }
-    assert w.payouts.check_fulfilment(order.order_id)["stage"] == "awaiting_shipment"
+    assert w.payouts.check_fulfilment(order.order_id).stage == "awaiting_shipment"
     w.fulfilment.ship(caller(SELLER), order.order_id, carrier="USPS", tracking_number="9400-1")
-    assert w.payouts.check_fulfilment(order.order_id) == {
+    assert w.payouts.check_fulfilment(order.order_id).model_dump() == {
         "stage": "shipped",
         "status": "shipped",
         "auto_confirm_in_s": 14 * 86400,
     }
     assert balanced(w, order.order_id)
     w.fulfilment.confirm_delivery(caller(BUYER), order.order_id)
-    assert w.payouts.check_fulfilment(order.order_id)["stage"] == "delivered"
+    assert w.payouts.check_fulfilment(order.order_id).stage == "delivered"
     out = w.pay_out(order.order_id)
-    assert out["amount"] == order.seller_net.amount_minor
+    assert out.amount == order.seller_net.amount_minor
     assert balanced(w, order.order_id)
     # the seller is owed nothing more; Stripe got source_transaction and transfer_group
     assert w.books.ledger.balance(seller_payable(SELLER), "USD").amount_minor == 0
-    request = w.stripe.transfers[out["transfer_id"]]["request"]
+    request = w.stripe.transfers[out.transfer_id]["request"]
     assert (request.source_transaction, request.transfer_group, request.destination) == (
         "ch_0",
         order.checkout_id,
@@ -61,7 +61,8 @@ def test_given_a_retried_transfer_step_then_one_transfer_and_one_entry() -> None
     w.deliver(order.order_id)
     first = w.pay_out(order.order_id)
     again = w.payouts.transfer(order.order_id)
-    assert again["transfer_id"] == first["transfer_id"]
+    assert again.transfer_id == first.transfer_id
+    assert (first.created, again.created) == (True, False)
     assert len(w.stripe.transfers) == 1
     assert [e.kind for e in w.books.ledger.entries_for_order(order.order_id)].count("transfer") == 1
 
@@ -101,21 +102,24 @@ def test_given_transfer_events_duplicated_and_out_of_order_then_each_has_one_eff
 def test_given_a_paid_order_when_cancelled_before_shipment_then_refund_stock_back_no_payout() -> None:
     w = World()
     order = w.paid_order()
-    view = w.fulfilment.cancel(caller(BUYER), order.order_id, reason="changed my mind")
+    cancelled = w.fulfilment.cancel(caller(BUYER), order.order_id, reason="changed my mind")
+    assert cancelled.refunded == order.gross
+    view = cancelled.view
     assert view.status == "cancelled"
     assert view.cancellation is not None and view.cancellation.refunded.amount == order.gross.amount_minor
     assert len(w.stripe.refunds) == 1
     assert w.restocker.restocked == {f"cancel:{order.order_id}": [("listing-0", 2)]}
     assert balanced(w, order.order_id)
     assert w.books.ledger.balance(seller_payable(SELLER), "USD").amount_minor == 0
-    assert w.payouts.check_fulfilment(order.order_id)["stage"] == "cancelled"
+    assert w.payouts.check_fulfilment(order.order_id).stage == "cancelled"
     decision = w.payouts.apply_holds(order.order_id, hold_served=True)
     assert decision.decision == "stop"
     assert w.books.state.payouts[order.order_id].status == "stopped"
     # both are told; a repeated cancel changes nothing
     told = {n.user_id for n in w.notifications.sent.values() if n.type == "orders.order_cancelled"}
     assert told == {BUYER, SELLER}
-    w.fulfilment.cancel(caller(SELLER), order.order_id, reason=None)
+    again = w.fulfilment.cancel(caller(SELLER), order.order_id, reason=None)
+    assert again.refunded is None and again.view == view  # counted once, answered the same
     assert len(w.stripe.refunds) == 1
     assert len(w.books.ledger.entries_for_order(order.order_id)) == 4  # payment, fee, refund, refund_paid
 
@@ -150,8 +154,8 @@ def test_given_the_delivery_window_passed_then_auto_confirm_delivers_once() -> N
     w = World()
     order = w.paid_order()
     w.fulfilment.ship(caller(SELLER), order.order_id, carrier="USPS", tracking_number="1")
-    assert w.fulfilment.auto_confirm(order.order_id)["confirmed"] is True
-    assert w.fulfilment.auto_confirm(order.order_id)["confirmed"] is False
+    assert w.fulfilment.auto_confirm(order.order_id).confirmed is True
+    assert w.fulfilment.auto_confirm(order.order_id).confirmed is False
     assert w.books.state.shipments[order.order_id].delivered_by == "auto"
 
 

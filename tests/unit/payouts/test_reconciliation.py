@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from workflows.payouts.errors import InvalidReconciliationWindow
 from workflows.payouts.reconciliation import (
     DEFAULT_WINDOW_DAYS,
-    InvalidReconciliationWindow,
     LedgerPayment,
     LedgerRefund,
     LedgerReversal,

@@ -18,6 +18,7 @@ from tests.unit.payouts.fakes import (
 )
 from workflows.fulfilment.service import FulfilmentService
 from workflows.ledger import entries
+from workflows.payouts.contracts import Transferred
 from workflows.payouts.model import OrderPaid, PayoutPolicy
 from workflows.payouts.service import PayoutService
 from workflows.shared.identity import Caller
@@ -97,7 +98,7 @@ class World:
         self.fulfilment.ship(caller(SELLER), order_id, carrier="USPS", tracking_number="9400-1")
         self.fulfilment.confirm_delivery(caller(BUYER), order_id)
 
-    def pay_out(self, order_id: str) -> dict:
+    def pay_out(self, order_id: str) -> Transferred:
         decision = self.payouts.apply_holds(order_id, hold_served=True)
         assert decision.decision == "transfer", decision
         return self.payouts.transfer(order_id)

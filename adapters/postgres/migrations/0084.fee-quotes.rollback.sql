@@ -1,0 +1,3 @@
+-- Undo 0084.fee-quotes.
+
+DROP TABLE fee_quotes;
