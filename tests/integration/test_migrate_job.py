@@ -4,7 +4,6 @@ come out with every migration and every index, and a second deploy changes nothi
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -12,17 +11,11 @@ from pymongo import TEXT
 
 from adapters.mongo.client import new_client
 from adapters.mongo.indexes import INDEXES
+from tests.fakes.lambda_runtime import Context
 from tests.integration.test_databases import APP_TABLES, MIGRATION_IDS
 
 if TYPE_CHECKING:
     import pytest
-
-CONTEXT = SimpleNamespace(
-    function_name="resale-test-migrate",
-    memory_limit_in_mb=512,
-    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:resale-test-migrate",
-    aws_request_id="req-migrate",
-)
 
 
 def _run_job() -> dict[str, Any]:
@@ -31,7 +24,7 @@ def _run_job() -> dict[str, Any]:
 
     wiring.reset()  # a new cold start reads the environment again
     try:
-        return handler({}, CONTEXT)
+        return handler({}, Context())
     finally:
         wiring.reset()
 

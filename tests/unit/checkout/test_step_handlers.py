@@ -6,7 +6,7 @@ refund made), never for a retry that found the work done."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import ValidationError
@@ -14,41 +14,12 @@ from pydantic import ValidationError
 from lambdas import wiring
 from lambdas.steps.checkout import abandon_checkout, create_orders, mark_paid, refund_checkout
 from lambdas.wiring import checkout
+from tests.fakes.lambda_runtime import Answers, Context
 from workflows.checkout.contracts import AbandonOutput, CreateOrdersOutput, MarkPaidOutput, RefundOutput
 from workflows.shared.caught import CaughtError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-
-class Context:
-    """What Powertools reads of the Lambda context."""
-
-    function_name = "test-step"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-step"
-    memory_limit_in_mb = 256
-    aws_request_id = "req-1"
-    log_group_name = "/aws/lambda/test-step"
-    log_stream_name = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-class Answers:
-    """A service whose every method answers the next of ``results`` and records its arguments."""
-
-    def __init__(self, *results: Any) -> None:
-        self.results = list(results)
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        def method(*args: Any) -> Any:
-            self.calls.append((name, args))
-            return self.results.pop(0)
-
-        return method
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +67,8 @@ def test_given_a_refund_then_refunds_issued_is_counted_and_nothing_when_nothing_
     refund_checkout.handler(STEP | {"error": None}, Context())
     assert counted == [("RefundsIssued", 1, {"currency": "USD"})]
     # the caught error reached the service as the domain's type, read at the edge
-    assert service.calls[0] == ("refund", ("co-1", CaughtError("KeyError", "'x'")))
-    assert service.calls[1] == ("refund", ("co-1", None))
+    assert service.calls[0] == ("refund", ("co-1", CaughtError("KeyError", "'x'")), {})
+    assert service.calls[1] == ("refund", ("co-1", None), {})
 
 
 def test_given_a_refusal_then_abandon_gets_the_outcome_and_the_parsed_error() -> None:
@@ -106,7 +77,8 @@ def test_given_a_refusal_then_abandon_gets_the_outcome_and_the_parsed_error() ->
     cause = json.dumps({"errorMessage": "a price moved", "errorType": "PriceChanged", "stackTrace": []})
     event = STEP | {"outcome": "refused", "error": {"Error": "PriceChanged", "Cause": cause}}
     assert abandon_checkout.handler(event, Context()) == {"status": "cancelled", "code": "PRICE_CHANGED"}
-    assert service.calls == [("abandon", ("co-1", "refused", CaughtError("PriceChanged", "a price moved")))]
+    refusal = CaughtError("PriceChanged", "a price moved")
+    assert service.calls == [("abandon", ("co-1", "refused", refusal), {})]
 
 
 def test_given_create_orders_then_it_takes_the_quotes_id_and_refuses_a_quote_document() -> None:
@@ -114,7 +86,7 @@ def test_given_create_orders_then_it_takes_the_quotes_id_and_refuses_a_quote_doc
     service = Answers(created)
     checkout.wiring().service = service  # type: ignore[assignment]
     assert create_orders.handler(STEP | {"quote_id": "co-1-fees"}, Context())["order_ids"] == ["o-1"]
-    assert service.calls == [("create_orders", ("co-1", "co-1-fees"))]
+    assert service.calls == [("create_orders", ("co-1", "co-1-fees"), {})]
     # a Payload that still carries the document breaks the contract: nothing is called
     with pytest.raises(ValidationError):
         create_orders.handler(STEP | {"quote": {"sellers": []}}, Context())

@@ -4,7 +4,7 @@ per retry that found the work done)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import ValidationError
@@ -13,42 +13,13 @@ from lambdas import wiring
 from lambdas.steps.onboarding import activate_seller
 from lambdas.steps.payouts import apply_holds, transfer_to_seller
 from lambdas.wiring import onboarding, payouts
+from tests.fakes.lambda_runtime import Answers, Context
 from workflows.onboarding.contracts import Activated
 from workflows.payouts.contracts import Transferred
 from workflows.payouts.model import HoldDecision
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-
-class Context:
-    """What Powertools reads of the Lambda context."""
-
-    function_name = "test-step"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-step"
-    memory_limit_in_mb = 256
-    aws_request_id = "req-1"
-    log_group_name = "/aws/lambda/test-step"
-    log_stream_name = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-class Answers:
-    """A service whose every method answers the next of ``results`` and records its arguments."""
-
-    def __init__(self, *results: Any) -> None:
-        self.results = list(results)
-        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        def method(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, args, kwargs))
-            return self.results.pop(0)
-
-        return method
 
 
 @pytest.fixture(autouse=True)
