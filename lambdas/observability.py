@@ -6,6 +6,7 @@ from typing import Literal, get_args
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 #: what the X-Ray SDK instruments at cold start: outbound HTTP (Stripe, Twilio, SendGrid). Not
 #: its default, every library it knows: that imports botocore, requests, pymongo, psycopg and
@@ -39,6 +40,8 @@ def count(event: BusinessEvent, value: int = 1, **dimensions: str) -> None:
     unknown = set(dimensions) - set(get_args(BusinessDimension))
     if unknown:
         raise ValueError(f"not a business dimension: {sorted(unknown)}")
+    if is_metrics_disabled():  # single_metric prints even then (POWERTOOLS_METRICS_DISABLED)
+        return
     with single_metric(
         name=event, unit=MetricUnit.Count, value=value, namespace="Resale", default_dimensions=dimensions
     ):

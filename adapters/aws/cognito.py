@@ -82,6 +82,15 @@ class CognitoDirectory:
             self._client.admin_add_user_to_group, UserPoolId=self._pool, Username=user_id, GroupName=group
         )
 
+    def remove_from_group(self, user_id: str, group: str) -> None:
+        # Cognito answers a non-member's removal with success: idempotent as it is
+        self._call(
+            self._client.admin_remove_user_from_group,
+            UserPoolId=self._pool,
+            Username=user_id,
+            GroupName=group,
+        )
+
     def confirm(self, user_id: str) -> None:
         try:
             self._call(self._client.admin_confirm_sign_up, UserPoolId=self._pool, Username=user_id)

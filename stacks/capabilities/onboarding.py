@@ -102,7 +102,12 @@ ONBOARDING = Capability(
         ),
         _step("send_reminder", "the reminder email.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
         _step("expire_onboarding", "the expiry.", environment=_NOTIFY, grants=_NOTIFY_GRANTS),
-        _step("mark_onboarding_failed", "the compensation of a failed step."),
+        _step(
+            "mark_onboarding_failed",
+            "the compensation of a failed step (the seller group undone if Activate Seller failed).",
+            environment=_POOL,
+            grants=(Grant("cognito_admin", "users"),),
+        ),
         Function(
             "seller-accounts",
             handler="lambdas.consumers.seller_accounts.handler",

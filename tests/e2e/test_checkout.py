@@ -516,6 +516,10 @@ def test_given_a_payment_that_could_not_be_recorded_then_it_is_refunded_and_the_
     assert ended["status"] == "failed", ended
     assert ended["error"]["code"] == "PAYMENT_NOT_RECORDED"
     assert _listing_doc(listing["id"])["quantity"] == 1
+    cloud.poller.drain()
+    told = cloud.outbox.last(to=buyer.email)
+    assert told is not None and told.subject == "We could not complete your checkout"
+    assert "refunded in full" in told.body
     order = pg_conn.execute("SELECT status FROM orders WHERE checkout_id = %s", (checkout_id,)).fetchone()
     assert order["status"] == "cancelled"
     # and running it again refunds nothing more

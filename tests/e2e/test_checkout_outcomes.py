@@ -114,6 +114,10 @@ def test_given_a_step_that_fails_for_good_then_failed_not_cancelled_and_the_exec
     assert "our side" in ended["error"]["message"]
     assert "sellers" not in ended["error"]["message"]  # never the step's own words
     assert _holds(listing["id"]) == []
+    cloud.poller.drain()
+    told = cloud.outbox.last(to=buyer.email)
+    assert told is not None and told.subject == "We could not complete your checkout"
+    assert "on our side, not yours" in told.body and "Nothing was charged" in told.body
     # And the execution FAILED: the failed-executions alarm counts it
     assert execution["status"] == "FAILED", execution
     assert execution["error"] == "CheckoutFailed"

@@ -682,6 +682,8 @@ class CheckoutService:
             )
         if status in ("payment_failed", "expired"):
             self._notify_unpaid(checkout, status, failure)
+        elif status == "failed":
+            self._notify_failed(checkout, "Nothing was charged and the items were released.")
         return AbandonOutput(status=status, code=failure.code)
 
     def _release(self, checkout: CheckoutRecord) -> None:
@@ -726,6 +728,24 @@ class CheckoutService:
             )
         )
 
+    def _notify_failed(self, checkout: CheckoutRecord, money: str) -> None:
+        """Tell the buyer the platform failed them (not a refusal or their card): once per checkout."""
+        kind = "orders.checkout_failed"
+        self._d.notifications.publish(
+            Notification(
+                notification_id=derived_id(kind, checkout.checkout_id),
+                type=kind,
+                category="orders",
+                channels=("email",),
+                user_id=checkout.buyer_id,
+                data={
+                    "checkout_id": checkout.checkout_id,
+                    "items": ", ".join(f"{line.quantity} x {line.title}" for line in checkout.lines),
+                    "money": money,
+                },
+            )
+        )
+
     def refund(self, checkout_id: str, caught: CaughtError | None) -> RefundOutput:
         """The compensation after a payment that could not be recorded: give the money back, and
         end the checkout ``failed`` (the platform's failure, not the buyer's)."""
@@ -742,6 +762,12 @@ class CheckoutService:
                 )
                 currency = intent.amount.currency
         self._close_refunded(checkout, caught)
+        self._notify_failed(
+            checkout,
+            "Your payment was refunded in full; the refund reaches your card within a few days."
+            if refund_id is not None
+            else "Nothing was charged and the items were released.",
+        )
         return RefundOutput(
             status="failed", refunded=refund_id is not None, refund_id=refund_id, currency=currency
         )

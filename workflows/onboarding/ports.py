@@ -84,6 +84,10 @@ class SellerGroups(Protocol):
         """Idempotent: adding a member again changes nothing."""
         ...
 
+    def remove_from_group(self, user_id: str, group: str) -> None:
+        """Idempotent: removing someone who is not a member changes nothing."""
+        ...
+
 
 class ExecutionStarter(Protocol):
     """Starts the seller_onboarding execution named ``name`` (an existing one is left alone)."""

@@ -418,6 +418,10 @@ class OnboardingSteps:
         if onboarding is None:
             return OnboardingClosed(status="unknown", error=error)
         if onboarding.live and onboarding.status != "active" and not onboarding.onboarded:
+            if onboarding.activated_at is None:
+                # Activate Seller adds the group before it records the activation: a failure in
+                # between must not leave a member of the seller group who is no seller
+                self._groups().remove_from_group(onboarding.user_id, SELLER_GROUP)
             onboarding = self._save(onboarding, profile=True, status="failed", ended_at=self._clock.now())
         return OnboardingClosed(status=onboarding.status, error=error)
 

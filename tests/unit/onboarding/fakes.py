@@ -117,6 +117,9 @@ class FakeGroups:
     def add_to_group(self, user_id: str, group: str) -> None:
         self.members.setdefault(group, set()).add(user_id)
 
+    def remove_from_group(self, user_id: str, group: str) -> None:
+        self.members.get(group, set()).discard(user_id)
+
 
 class FakePublisher:
     def __init__(self) -> None:

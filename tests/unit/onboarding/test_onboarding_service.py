@@ -232,6 +232,35 @@ def test_given_enabled_charges_and_payouts_then_active_and_the_seller_group() ->
     assert w.outbox.types() == ["seller_onboarding.completed"]
 
 
+def test_given_activation_failing_after_the_group_then_the_compensation_takes_the_group_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = World()
+    onboarding_id, account = w.started()
+    assert w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED)).outcome == "active"
+    # Given Activate Seller added the group, then could not record the activation (for good)
+    with monkeypatch.context() as broken:
+        broken.setattr(w.store, "save", lambda *a, **k: (_ for _ in ()).throw(TimeoutError("db")))
+        with pytest.raises(TimeoutError):
+            w.steps.activate_seller(onboarding_id)
+    assert w.groups.members == {"seller": {"u1"}}
+    # When the machine's Catch runs the compensation
+    assert w.steps.mark_failed(onboarding_id, "TimeoutError").status == "failed"
+    # Then the user is no member of the seller group, and may start again
+    assert w.groups.members == {"seller": set()}
+    assert w.store.seller_status["u1"] == "none"
+    assert w.api.start(w.caller(), REQUEST).onboarding_id != onboarding_id
+
+
+def test_given_an_active_seller_then_the_compensation_never_takes_the_group() -> None:
+    w = World()
+    onboarding_id, account = w.started()
+    w.steps.evaluate_account(onboarding_id, w.event(account, 1, 60, **ENABLED))
+    w.steps.activate_seller(onboarding_id)
+    assert w.steps.mark_failed(onboarding_id, "Late").status == "active"
+    assert w.groups.members == {"seller": {"u1"}}
+
+
 def test_given_an_older_not_enabled_event_after_the_enabled_one_then_it_changes_nothing() -> None:
     w = World()
     onboarding_id, account = w.started()
