@@ -713,24 +713,14 @@ class CheckoutService:
 
     def _notify_unpaid(self, checkout: CheckoutRecord, outcome: Outcome, failure: CheckoutFailure) -> None:
         kind = "orders.payment_failed" if outcome == "payment_failed" else "orders.checkout_expired"
-        self._d.notifications.publish(
-            Notification(
-                notification_id=derived_id(kind, checkout.checkout_id),
-                type=kind,
-                category="orders",
-                channels=("email",),
-                user_id=checkout.buyer_id,
-                data={
-                    "checkout_id": checkout.checkout_id,
-                    "reason": failure.message,
-                    "items": ", ".join(f"{line.quantity} x {line.title}" for line in checkout.lines),
-                },
-            )
-        )
+        self._tell_buyer(checkout, kind, reason=failure.message)
 
     def _notify_failed(self, checkout: CheckoutRecord, money: str) -> None:
         """Tell the buyer the platform failed them (not a refusal or their card): once per checkout."""
-        kind = "orders.checkout_failed"
+        self._tell_buyer(checkout, "orders.checkout_failed", money=money)
+
+    def _tell_buyer(self, checkout: CheckoutRecord, kind: str, **data: str) -> None:
+        """One email to the buyer about how the checkout ended (once per checkout and kind)."""
         self._d.notifications.publish(
             Notification(
                 notification_id=derived_id(kind, checkout.checkout_id),
@@ -741,7 +731,7 @@ class CheckoutService:
                 data={
                     "checkout_id": checkout.checkout_id,
                     "items": ", ".join(f"{line.quantity} x {line.title}" for line in checkout.lines),
-                    "money": money,
+                    **data,
                 },
             )
         )
