@@ -6,27 +6,17 @@ refund made), never for a retry that found the work done."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import ValidationError
 
-from lambdas import wiring
 from lambdas.steps.checkout import abandon_checkout, create_orders, mark_paid, refund_checkout
 from lambdas.wiring import checkout
 from tests.fakes.lambda_runtime import Answers, Context
 from workflows.checkout.contracts import AbandonOutput, CreateOrdersOutput, MarkPaidOutput, RefundOutput
 from workflows.shared.caught import CaughtError
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wiring() -> Iterator[None]:
-    wiring.reset()
-    yield
-    wiring.reset()
+pytestmark = pytest.mark.usefixtures("fresh_wiring")
 
 
 @pytest.fixture

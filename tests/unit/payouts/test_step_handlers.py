@@ -4,12 +4,9 @@ per retry that found the work done)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 from pydantic import ValidationError
 
-from lambdas import wiring
 from lambdas.steps.onboarding import activate_seller
 from lambdas.steps.payouts import apply_holds, transfer_to_seller
 from lambdas.wiring import onboarding, payouts
@@ -18,15 +15,7 @@ from workflows.onboarding.contracts import Activated
 from workflows.payouts.contracts import Transferred
 from workflows.payouts.model import HoldDecision
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wiring() -> Iterator[None]:
-    wiring.reset()
-    yield
-    wiring.reset()
+pytestmark = pytest.mark.usefixtures("fresh_wiring")
 
 
 @pytest.fixture
