@@ -67,8 +67,8 @@ format: $(INSTALLED)  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-demo: $(INSTALLED)  ## the whole story in a terminal: onboard, list, buy, pay, ship, confirm, payout, ledger
-	$(PY) -m local.demo
+demo: $(INSTALLED)  ## the whole story in a terminal: onboard, list, buy, pay, ship, confirm, payout, ledger (STORY=return: a case, a return, a refund)
+	STORY=$(STORY) $(PY) -m local.demo
 
 bench: $(INSTALLED)  ## benchmarks (not part of make test); ONLY=<capability> runs one
 	ONLY=$(ONLY) $(PY) -m tests.bench
@@ -88,3 +88,8 @@ clean:  ## remove the virtualenv, node_modules and build output
 .PHONY: reconcile
 reconcile: $(INSTALLED)  ## the ledger against Stripe over [FROM, TO) (ISO dates; default the last 2 days; DATABASE_URL + STRIPE_SECRET_KEY, else the running `make dev`); exit 1 on differences
 	$(PY) -m local.reconcile $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(ARGS)
+
+# -- feedback
+.PHONY: rebuild-read-models
+rebuild-read-models: $(INSTALLED)  ## recompute the read models (public seller profiles) from the source of truth (DATABASE_URL, else the running `make dev`)
+	$(PY) -m local.rebuild_read_models $(ARGS)

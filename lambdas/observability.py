@@ -25,7 +25,17 @@ def instrument(*modules: str) -> None:
 
 
 #: the business events counted as CloudWatch metrics (namespace ``Resale``), one datapoint each
-BusinessEvent = Literal["OrdersPaid", "PayoutsSent", "RefundsIssued", "OnboardingsCompleted"]
+BusinessEvent = Literal[
+    "OrdersPaid",
+    "PayoutsSent",
+    "RefundsIssued",
+    "OnboardingsCompleted",
+    "FeedbackLeft",
+    "CasesOpened",
+    "CaseDecisions",
+    "DisputesOpened",
+    "MessagesSent",
+]
 
 #: a dimension's values must be few (a currency, an outcome), never an id: each distinct set of
 #: dimensions is a metric of its own, billed as one

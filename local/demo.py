@@ -3,7 +3,9 @@
 A seller signs up, verifies a phone, onboards with Stripe Connect and lists an item; a buyer
 signs up, buys it and pays with the Stripe SDK; the seller ships, the buyer confirms delivery
 and the payout lands on the seller's connected account. It ends with the order's ledger, and
-exits 1 if any step did not happen as it should.
+exits 1 if any step did not happen as it should. ``make demo STORY=return`` tells a case instead,
+after the shipment: the buyer says the item is not as described, the seller accepts a return, the
+buyer ships it back, the seller confirms it arrived, the buyer is refunded and the payout stopped.
 
 It runs its own local cloud (virtual clock, throwaway databases), so it needs nothing running.
 The new-seller hold is off for the demo (``NEW_SELLER_HOLD_DAYS=0``); the tests cover holds.
@@ -129,7 +131,7 @@ class Story:
         return tokens
 
 
-def run(cloud: LocalCloud) -> dict[str, Any]:
+def run(cloud: LocalCloud, story: str = "sale") -> dict[str, Any]:  # noqa: PLR0915 - the steps, in order
     s = Story(cloud)
     run_id = uuid.uuid4().hex[:6]
     seller_email, buyer_email = f"sam-{run_id}@example.com", f"bea-{run_id}@example.com"
@@ -224,6 +226,8 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
             seller["id_token"],
             json={"carrier": "USPS", "tracking_number": "9400100000000000000000"},
         )
+    if story == "return":
+        return _return_story(s, state, buyer=buyer, seller=seller, admin=admin, order_id=order_id)
     with s.step("the buyer confirms delivery"):
         s.call("POST", f"/orders/{order_id}/confirm-delivery", buyer["id_token"])
     with s.step("the payout lands on the seller's connected account (payout state machine, Stripe transfer)"):
@@ -237,6 +241,64 @@ def run(cloud: LocalCloud) -> dict[str, Any]:
         )
         balance = s.call("GET", "/sellers/me/balance", seller["id_token"])
         print(f"\n    seller balance: {json.dumps(balance)}", end="")
+    with s.step("the order's ledger balances"):
+        ledger = s.call("GET", f"/admin/orders/{order_id}/ledger", admin["id_token"])
+        if not ledger.get("balanced") or not ledger.get("settled_correctly"):
+            raise DemoFailed(f"the ledger does not balance: {json.dumps(ledger)[:300]}")
+        state["ledger"] = ledger
+    state["elapsed_s"] = time.perf_counter() - s.started
+    return state
+
+
+def _return_story(
+    s: Story,
+    state: dict[str, Any],
+    *,
+    buyer: dict[str, Any],
+    seller: dict[str, Any],
+    admin: dict[str, Any],
+    order_id: str,
+) -> dict[str, Any]:
+    """``make demo STORY=return``: the item is not as described; a case, a return, a refund."""
+    with s.step("the buyer opens a case: not as described (case_resolution state machine)"):
+        case = s.call(
+            "POST",
+            f"/orders/{order_id}/cases",
+            buyer["id_token"],
+            expect=201,
+            json={"reason": "not_as_described", "description": "The jacket is a size smaller than listed."},
+            headers={"Idempotency-Key": f"demo-case-{order_id}"},
+        )
+        case_id = case["case_id"]
+        print(f"\n    case {case_id}: {case['status']}, the seller responds by {case['respond_by']}", end="")
+
+    def waits(status: str) -> Callable[[], bool]:
+        return lambda: s.call("GET", f"/cases/{case_id}", buyer["id_token"])["status"] == status
+
+    with s.step("the seller accepts a return"):
+        s.call("POST", f"/cases/{case_id}/respond", seller["id_token"], json={"action": "accept_return"})
+    with s.step("the buyer ships it back"):
+        s.until("the case to wait for the return", waits("awaiting_return_shipment"))
+        s.call(
+            "POST",
+            f"/cases/{case_id}/return-shipment",
+            buyer["id_token"],
+            json={"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
+        )
+    with s.step("the seller confirms the return arrived → the buyer is refunded through Stripe"):
+        s.until("the case to wait for the receipt", waits("return_in_transit"))
+        s.call("POST", f"/cases/{case_id}/confirm-return", seller["id_token"])
+        s.until("the case to close", waits("closed"))
+        closed = s.call("GET", f"/cases/{case_id}", buyer["id_token"])
+        if closed["outcome"] != "refunded":
+            raise DemoFailed(f"the case ended {closed['outcome']}, not refunded")
+        for entry in closed["timeline"]:
+            print(f"\n    {entry['at'][:19]}  {entry['role']:<6} {entry['action']}", end="")
+    with s.step("the order is refunded and its payout stopped: nothing was sent to the seller"):
+        order = s.call("GET", f"/orders/{order_id}", buyer["id_token"])
+        payouts = s.call("GET", "/sellers/me/payouts", seller["id_token"])["items"]
+        if order["status"] != "refunded" or any(p.get("status") == "transferred" for p in payouts):
+            raise DemoFailed(f"the order is {order['status']}; payouts {json.dumps(payouts)[:200]}")
     with s.step("the order's ledger balances"):
         ledger = s.call("GET", f"/admin/orders/{order_id}/ledger", admin["id_token"])
         if not ledger.get("balanced") or not ledger.get("settled_correctly"):
@@ -287,7 +349,7 @@ def main() -> int:
     print(f"local cloud started in {time.perf_counter() - t:.1f} s; API {cloud.api_url}\n")
     try:
         seed(cloud)
-        state = run(cloud)
+        state = run(cloud, os.environ.get("STORY") or "sale")
     except DemoFailed as exc:
         print(f"\nThe demo stopped: {exc}")
         return 1

@@ -70,6 +70,7 @@ def main() -> int:
             f"  Console      {cloud.console_url}",
             f"  Outbox       {cloud.api_url}/_local/outbox",
             f"  Config       {cloud.api_url}/_local/config",
+            f"  WebSocket    {cloud.websocket_url}?token=<id token>   (live messages, read markers, typing)",
             f"  Clock        {cloud.api_url}/_local/clock   (move it: curl -s -X POST "
             f"{cloud.api_url}/_local/clock/advance -d '{{\"seconds\": 604800}}'; or in the console)",
             f"  AWS (moto)   {info['aws']['endpoint_url']}",

@@ -21,6 +21,7 @@ from local.cloud.delivery import Deliveries, SqsPoller
 from local.cloud.patching import require
 from local.cloud.provision import Provisioned, provision
 from local.cloud.scheduler import Scheduler
+from local.cloud.websocket import LocalWebSocketApi
 from local.console import ConsoleContext, make_console_app
 from local.databases import LocalDatabases
 from local.gateway import Gateway
@@ -36,6 +37,8 @@ from stacks.topology import TOPOLOGY, Topology
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
+
+    from local.cloud.functions import InvocationResult
 
 log = logging.getLogger("resale.local")
 _T = TypeVar("_T")
@@ -95,6 +98,8 @@ class LocalCloud:
         self.clock_control: ClockControl | None = None
         self.gateway: Gateway | None = None
         self.api: RunningServer | None = None
+        #: the topology's WebSocket APIs, served on 127.0.0.1 (``local/cloud/websocket.py``)
+        self.websockets: dict[str, LocalWebSocketApi] = {}
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self._saved_environ: dict[str, str] | None = None
@@ -153,6 +158,7 @@ class LocalCloud:
             stage=self.config.stage,
             stripe_bus_name=f"resale-{self.config.stage}-stripe-bus",
             base_environment=self.function_environment(),
+            websocket_endpoints=self._start_websockets(self.aws),
         )
         self.stripe.add_event_sink(self._stripe_to_eventbridge)
         self._timed("provision", t)
@@ -219,6 +225,23 @@ class LocalCloud:
         self._timed("api", t)
         if self.config.stripe_webhooks:
             self.deliver_stripe_events(eventbridge=True, webhooks=True)
+
+    def _start_websockets(self, aws: LocalAws) -> dict[str, str]:
+        """Serve the topology's WebSocket APIs; their ``@connections`` URLs, which provisioning
+        gives the functions that push. Frames reach the functions once they are provisioned."""
+
+        def invoke(name: str, event: dict[str, Any]) -> InvocationResult:
+            local_aws, provisioned = self.started()
+            return local_aws.functions.invoke(provisioned.physical_name(name), event)
+
+        for spec in self.config.topology.websocket_apis:
+            served = LocalWebSocketApi(
+                spec, clock=self.clock.now, region=aws.region, account_id=aws.account_id
+            )
+            served.attach(invoke)
+            self._stack.callback(served.stop)
+            self.websockets[spec.name] = served.start()
+        return {name: served.management_url for name, served in self.websockets.items()}
 
     def _run_on_deploy_functions(self) -> None:
         t = time.perf_counter()
@@ -353,6 +376,11 @@ class LocalCloud:
     def console_url(self) -> str:
         return f"{self.api_url}/_local/console"
 
+    @property
+    def websocket_url(self) -> str | None:
+        """Where WebSocket clients connect (``?token=<id token>``): the first WebSocket API's URL."""
+        return next((w.url for w in self.websockets.values()), None)
+
     def describe(self) -> dict[str, Any]:
         """``GET /_local/config``: where everything is, and the stand-ins' test keys."""
         aws = self._require(self.aws, "aws")
@@ -361,6 +389,11 @@ class LocalCloud:
         return {
             "api_url": self.api_url,
             "console_url": self.console_url,
+            "websocket_url": self.websocket_url,
+            "websocket_apis": {
+                name: {"url": w.url, "connections_url": w.management_url}
+                for name, w in self.websockets.items()
+            },
             "aws": {
                 "endpoint_url": aws.endpoint_url,
                 "region": aws.region,

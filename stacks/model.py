@@ -10,6 +10,7 @@ resolves (a table's name, a queue's URL, a state machine's ARN, ...).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -35,6 +36,7 @@ class Kind(StrEnum):
     USER_POOL = "user_pool"
     USER_POOL_CLIENT = "user_pool_client"
     SECRET = "secret"  # noqa: S105 - a resource kind, not a password
+    WEBSOCKET_API = "websocket_api"
 
 
 class Attr(StrEnum):
@@ -55,7 +57,17 @@ class Ref:
     attr: Attr = Attr.NAME
 
 
-Access = Literal["read", "write", "read_write", "publish", "consume", "start", "task_response", "send"]
+Access = Literal[
+    "read",
+    "write",
+    "read_write",
+    "publish",
+    "consume",
+    "start",
+    "task_response",
+    "send",
+    "manage_connections",
+]
 
 
 @dataclass(frozen=True)
@@ -261,6 +273,55 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class WebSocketRoute:
+    """One route of a WebSocket API: ``$connect``, ``$disconnect``, ``$default`` or an action
+    (the value of the frame's ``action``, by ``route_selection_expression``)."""
+
+    route_key: str
+    function: str
+
+
+#: a route key a client's ``action`` may name (API Gateway's own keys start with ``$``)
+_ACTION = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+_SPECIAL_ROUTES = frozenset({"$connect", "$disconnect", "$default"})
+
+
+@dataclass(frozen=True)
+class WebSocketApi:
+    """An API Gateway WebSocket API: its routes (Lambda proxy integrations) and the REQUEST
+    authorizer of ``$connect`` (a function returning an IAM policy), whose token is the
+    ``token`` query string parameter (browsers cannot set headers on a WebSocket).
+
+    A :class:`Ref` with ``Attr.URL`` resolves to the stage's ``@connections`` endpoint (the
+    callback URL), which the functions that push are given, with a ``manage_connections`` grant.
+    """
+
+    name: str
+    routes: tuple[WebSocketRoute, ...]
+    authorizer: str | None = None
+    identity_source: str = "route.request.querystring.token"
+    route_selection_expression: str = "$request.body.action"
+    description: str = ""
+
+    def route(self, route_key: str) -> WebSocketRoute | None:
+        return next((r for r in self.routes if r.route_key == route_key), None)
+
+    def problems(self) -> list[str]:
+        keys = [r.route_key for r in self.routes]
+        out = [f"route {k!r} declared twice" for k in sorted({k for k in keys if keys.count(k) > 1})]
+        out += [
+            f"route {k!r} is neither $connect/$disconnect/$default nor an action name"
+            for k in keys
+            if k not in _SPECIAL_ROUTES and not re.match(_ACTION, k)
+        ]
+        if "$connect" not in keys:
+            out.append("no $connect route (the authorizer and the connection record need one)")
+        if not self.identity_source.startswith("route.request."):
+            out.append(f"identity_source {self.identity_source!r} is not a route.request.* expression")
+        return out
+
+
+@dataclass(frozen=True)
 class Topology:
     functions: tuple[Function, ...]
     routes: tuple[Route, ...]
@@ -271,6 +332,7 @@ class Topology:
     subscriptions: tuple[Subscription, ...]
     buses: tuple[Bus, ...]
     rules: tuple[Rule, ...]
+    websocket_apis: tuple[WebSocketApi, ...] = ()
 
     def function(self, name: str) -> Function:
         return _by_name(self.functions, name, "function")
@@ -296,6 +358,7 @@ class Topology:
             Kind.USER_POOL: {"users"},
             Kind.USER_POOL_CLIENT: {"users"},
             Kind.SECRET: {"stripe", "twilio", "sendgrid", "database", "mongodb"},
+            Kind.WEBSOCKET_API: {w.name for w in self.websocket_apis},
         }
 
     def _references(self) -> Iterator[tuple[str, str, str]]:  # noqa: PLR0912 - one branch per kind
@@ -329,6 +392,11 @@ class Topology:
                 yield Kind.BUS, rule.bus, f"rule {rule.name}"
             for target in rule.targets:
                 yield target.kind, target.name, f"rule {rule.name}"
+        for api in self.websocket_apis:
+            for ws_route in api.routes:
+                yield Kind.FUNCTION, ws_route.function, f"websocket api {api.name} route {ws_route.route_key}"
+            if api.authorizer:
+                yield Kind.FUNCTION, api.authorizer, f"websocket api {api.name} authorizer"
 
     def validate(self) -> None:
         """Fail loudly on a dangling reference or a setting that cannot work as declared."""
@@ -371,6 +439,7 @@ class Topology:
             and q.consumer.function in declared[Kind.FUNCTION]
             and q.visibility_timeout_s < 6 * self.function(q.consumer.function).timeout_s
         ]
+        problems += [f"websocket api {api.name}: {p}" for api in self.websocket_apis for p in api.problems()]
         if problems:
             raise ValueError("topology is inconsistent:\n  " + "\n  ".join(problems))
 
@@ -449,6 +518,7 @@ class Capability:
     subscriptions: tuple[Subscription, ...] = ()
     buses: tuple[Bus, ...] = ()
     rules: tuple[Rule, ...] = ()
+    websocket_apis: tuple[WebSocketApi, ...] = ()
 
 
 def _mirrored_rules(topology: Topology) -> tuple[Rule, ...]:
@@ -490,8 +560,12 @@ def compose(*capabilities: Capability) -> Topology:
         subscriptions=tuple(x for c in capabilities for x in c.subscriptions),
         buses=tuple(x for c in capabilities for x in c.buses),
         rules=tuple(x for c in capabilities for x in c.rules),
+        websocket_apis=tuple(x for c in capabilities for x in c.websocket_apis),
     )
     merged = replace(merged, rules=merged.rules + _mirrored_rules(merged))
+    problems = [f"websocket api {api.name}: {p}" for api in merged.websocket_apis for p in api.problems()]
+    if problems:
+        raise ValueError("\n".join(problems))
     for kind, items in vars(merged).items():
         keys = [_identity(item) for item in items]
         duplicates = sorted({str(k) for k in keys if keys.count(k) > 1})

@@ -17,6 +17,7 @@ from stacks.constructs.events import EventBuses, EventRules
 from stacks.constructs.functions import Functions
 from stacks.constructs.messaging import Messaging
 from stacks.constructs.references import References, Resources
+from stacks.constructs.websocket import WebSocketApis
 from stacks.constructs.workflows import Workflows
 from stacks.model import Cors
 from stacks.topology import Grant, Kind, Ref
@@ -84,9 +85,27 @@ class StatelessStack(Stack):
         )
         resources.buses = buses.buses
 
+        # the WebSocket APIs before the functions: those that push are given a stage's callback URL
+        websockets = WebSocketApis(
+            self,
+            "WebSocketApis",
+            prefix=config.prefix,
+            stage_name=config.stage,
+            apis=topology.websocket_apis,
+            throttle_rate_limit=config.api_throttle_rate_limit,
+            throttle_burst_limit=config.api_throttle_burst_limit,
+        )
+        resources.websocket_apis = websockets.apis
+
+        # the functions' log groups are a nested stack: CloudFormation allows 500 resources per
+        # stack, and with a role, a policy and a log group each the functions alone pass 350
+        self.function_logs_stack = NestedStack(
+            self, "FunctionLogsStack", description="The log groups of Resale's functions"
+        )
         functions = Functions(
             self,
             "Functions",
+            log_scope=self.function_logs_stack,
             functions=topology.functions,
             config=config,
             resolve=refs.resolve,
@@ -94,6 +113,7 @@ class StatelessStack(Stack):
             mongodb_secret_arn=secrets["mongodb"].secret_arn,
         )
         resources.functions = functions.functions
+        websockets.add_routes(functions.functions)
 
         # grants: the topology's, plus the secrets that uses_postgres / uses_mongo imply
         for spec in topology.functions:
@@ -186,6 +206,10 @@ class StatelessStack(Stack):
         self._dead_letter_queues = {**messaging.dead_letter_queues, **rules.dead_letter_queues}
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the REST API")
+        for name, live in websockets.apis.items():
+            CfnOutput(
+                self, f"WebSocketUrl{name.title()}", value=live.url, description=f"The {name} WebSocket API"
+            )
         CfnOutput(self, "UserPoolId", value=stateful.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=stateful.user_pool_client.user_pool_client_id)
 

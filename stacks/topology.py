@@ -45,6 +45,8 @@ from stacks.model import (
     Table,
     Topic,
     Topology,
+    WebSocketApi,
+    WebSocketRoute,
     compose,
 )
 
@@ -118,6 +120,8 @@ __all__ = [
     "Table",
     "Topic",
     "Topology",
+    "WebSocketApi",
+    "WebSocketRoute",
     "api_modules",
     "compose",
     "discover",

@@ -38,6 +38,8 @@ from pymongo.errors import AutoReconnect, DuplicateKeyError, NetworkTimeout, Ser
 
 from workflows.catalog.errors import CategoryExists, ConcurrentUpdate
 from workflows.catalog.model import (
+    AuctionTerms,
+    BestOfferTerms,
     Category,
     Condition,
     Deal,
@@ -49,6 +51,7 @@ from workflows.catalog.model import (
     ListingStatus,
     PendingImage,
     Promotion,
+    SellerRating,
     ShippingOption,
     Window,
 )
@@ -208,6 +211,9 @@ def sort_newest(created_at: datetime, listing_id: str) -> str:
 
 #: the fields of a listing document that belong to its stock, not to the listing itself
 STOCK_FIELDS: Doc = {"_id": 0, "holds": 1, "restocks": 1}
+#: what a save keeps of the document besides the stock: the seller's feedback figures, which the
+#: feedback capability projects onto the listing (``adapters/mongo/seller_ratings.py``)
+KEPT_FIELDS: Doc = {**STOCK_FIELDS, "seller_rating": 1}
 
 
 def listing_doc(listing: Listing) -> Doc:
@@ -261,10 +267,61 @@ def listing_doc(listing: Listing) -> Doc:
         "ended_at": listing.ended_at.astimezone(UTC) if listing.ended_at else None,
         "version": listing.version,
         "request_hash": listing.request_hash,
+        "auction": _auction_doc(listing.auction),
+        "best_offer": _best_offer_doc(listing.best_offer),
         "search_text": search_text(listing),
         "sort_price": sort_price(listing.price.amount_minor, listing.id),
         "sort_newest": sort_newest(listing.created_at, listing.id),
     }
+
+
+def _auction_doc(terms: AuctionTerms | None) -> Doc | None:
+    if terms is None:
+        return None
+    return {
+        "starting_price": _money_doc(terms.starting_price),
+        "reserve_price": _money_doc(terms.reserve_price) if terms.reserve_price else None,
+        "buy_it_now_price": _money_doc(terms.buy_it_now_price) if terms.buy_it_now_price else None,
+        "duration_days": terms.duration_days,
+        "ends_at": terms.ends_at.astimezone(UTC),
+    }
+
+
+def _auction(doc: Doc | None) -> AuctionTerms | None:
+    if not doc:
+        return None
+    return AuctionTerms(
+        starting_price=_money(doc["starting_price"]),
+        reserve_price=_money(doc["reserve_price"]) if doc.get("reserve_price") else None,
+        buy_it_now_price=_money(doc["buy_it_now_price"]) if doc.get("buy_it_now_price") else None,
+        duration_days=int(doc["duration_days"]),
+        ends_at=_at(doc["ends_at"]),
+    )
+
+
+def _best_offer_doc(terms: BestOfferTerms | None) -> Doc | None:
+    if terms is None:
+        return None
+    return {
+        "auto_accept_at": _money_doc(terms.auto_accept_at) if terms.auto_accept_at else None,
+        "auto_decline_below": _money_doc(terms.auto_decline_below) if terms.auto_decline_below else None,
+    }
+
+
+def _best_offer(doc: Doc | None) -> BestOfferTerms | None:
+    if doc is None:
+        return None
+    return BestOfferTerms(
+        auto_accept_at=_money(doc["auto_accept_at"]) if doc.get("auto_accept_at") else None,
+        auto_decline_below=_money(doc["auto_decline_below"]) if doc.get("auto_decline_below") else None,
+    )
+
+
+def _seller_rating(doc: Doc | None) -> SellerRating | None:
+    if not doc:
+        return None
+    percent = doc.get("percent_positive")
+    return SellerRating(score=int(doc["score"]), percent_positive=None if percent is None else float(percent))
 
 
 def listing_from(doc: Doc) -> Listing:
@@ -306,6 +363,9 @@ def listing_from(doc: Doc) -> Listing:
         ended_at=_utc(doc.get("ended_at")),
         version=int(doc.get("version", 1)),
         request_hash=doc.get("request_hash"),
+        auction=_auction(doc.get("auction")),
+        best_offer=_best_offer(doc.get("best_offer")),
+        seller_rating=_seller_rating(doc.get("seller_rating")),
     )
 
 
@@ -382,7 +442,7 @@ class MongoListings:
         try:
             # stock holds and restock marks (adapters/mongo/stock.py) live on the document too:
             # kept as they are (any change to them bumps the version, and then nothing matches)
-            kept = self._collection.find_one({"_id": listing.id}, STOCK_FIELDS) or {}
+            kept = self._collection.find_one({"_id": listing.id}, KEPT_FIELDS) or {}
             result = self._collection.replace_one(
                 {"_id": listing.id, "version": expected_version}, listing_doc(listing) | kept
             )

@@ -9,8 +9,10 @@ follow them):
   derived ``search_text`` (words + filter tokens: the one text index answers words and filters),
   ``sort_price`` and ``sort_newest`` (unique keyset keys);
 - ``categories``: ``slug`` (unique), ``parent_id`` (None at the root), ``path``;
-- ``conversations``: ``listing_id``, ``buyer_id``, ``participant_ids``, ``last_message_at``;
-- ``messages``: ``conversation_id``, ``created_at``.
+- ``conversations``: ``listing_id``, ``buyer_id``, ``participant_ids``, ``activity_ms``;
+- ``messages``: ``conversation_id``, ``created_at``, ``seq``, ``sender_id``;
+- ``message_unread``, ``message_blocks``, ``message_reports``, ``message_images``, ``message_rates``
+  (``adapters/mongo/messaging.py``).
 
 Every index has a stable name: MongoDB treats re-creating an index with the same name, keys and
 options as a no-op, so :func:`ensure_indexes` can run on every start. Changing an index means a
@@ -61,8 +63,8 @@ INDEXES: tuple[Index, ...] = (
     # messaging
     Index(
         "conversations",
-        (("participant_ids", ASCENDING), ("last_message_at", DESCENDING)),
-        {"name": "conversations_participant_recent"},
+        (("participant_ids", ASCENDING), ("activity_ms", DESCENDING)),
+        {"name": "conversations_participant_activity"},
     ),
     Index(
         "conversations",
@@ -77,6 +79,44 @@ INDEXES: tuple[Index, ...] = (
         "messages",
         (("conversation_id", ASCENDING), ("created_at", ASCENDING)),
         {"name": "messages_conversation_created"},
+    ),
+    # messaging: a conversation's messages in seq order, and a sender's after a read marker
+    Index(
+        "messages",
+        (("conversation_id", ASCENDING), ("seq", ASCENDING)),
+        {"name": "messages_conversation_seq", "unique": True},
+    ),
+    Index(
+        "messages",
+        (("conversation_id", ASCENDING), ("sender_id", ASCENDING), ("seq", ASCENDING)),
+        {"name": "messages_conversation_sender_seq"},
+    ),
+    Index("message_unread", (("user_id", ASCENDING),), {"name": "message_unread_user"}),
+    Index(
+        "message_blocks",
+        (("blocker_id", ASCENDING), ("created_at", DESCENDING)),
+        {"name": "message_blocks_blocker"},
+    ),
+    Index(
+        "message_reports",
+        (("status", ASCENDING), ("created_at", DESCENDING)),
+        {"name": "message_reports_status_created"},
+    ),
+    Index("message_reports", (("created_at", DESCENDING),), {"name": "message_reports_created"}),
+    Index(
+        "message_images",
+        (("conversation_id", ASCENDING), ("uploader_id", ASCENDING)),
+        {"name": "message_images_conversation_uploader"},
+    ),
+    Index(
+        "message_images",
+        (("expires_at", ASCENDING),),
+        {"name": "message_images_ttl", "expireAfterSeconds": 86_400},
+    ),
+    Index(
+        "message_rates",
+        (("expires_at", ASCENDING),),
+        {"name": "message_rates_ttl", "expireAfterSeconds": 0},
     ),
 )
 

@@ -3,7 +3,8 @@
 A listing's ``quantity`` is what is still for sale. A hold moves units from ``quantity`` into
 ``holds.<holder>`` in ONE conditional update (``quantity >= n`` and no hold of that holder yet),
 so two checkouts can never both take the last unit, and a retried hold takes nothing twice.
-Releasing moves them back; settling (the sale went through) only forgets the hold. Every write
+Releasing moves them back; settling (the sale went through) only forgets the hold; a transfer
+(a checkout taking over the units an accepted offer or a won auction holds) renames the hold. Every write
 bumps ``version``, so a seller's concurrent edit (saved with the version it read) cannot
 overwrite a hold's change. ``restocks.<reference>`` makes a restock (a cancelled order) happen once.
 """
@@ -85,6 +86,23 @@ class MongoStock:
     def _held(self, listing_id: str, holder: str) -> int:
         doc = self._find(listing_id, {"holds": 1})
         return int(((doc or {}).get("holds") or {}).get(holder) or 0)
+
+    def held(self, listing_id: str, holder: str) -> int:
+        _field("holds", holder)
+        return self._held(listing_id, holder)
+
+    def transfer(self, listing_id: str, holder: str, to: str) -> int:
+        """One conditional write: ``holds.<holder>`` (exactly the units read) becomes
+        ``holds.<to>``; the listing's ``quantity`` does not change (the units stay off sale)."""
+        held = self._held(listing_id, holder)
+        if not held:
+            return 0
+        source, target = _field("holds", holder), _field("holds", to)
+        done = self._update(
+            {"_id": listing_id, source: held, target: {"$exists": False}},
+            {"$unset": {source: ""}, "$set": {target: held}, "$inc": {"version": 1}},
+        )
+        return held if done else 0
 
     def release(self, listing_id: str, holder: str) -> int:
         held = self._held(listing_id, holder)

@@ -19,11 +19,13 @@ from adapters.postgres.fee_quotes import PostgresKeptQuotes
 from adapters.postgres.ledger import PostgresLedger, unit_of_work
 from adapters.postgres.orders import PostgresOrders
 from adapters.postgres.repository import Repository
+from workflows.checkout.agreements import Agreement
 from workflows.checkout.model import CheckoutFailure, CheckoutLine, CheckoutRecord, TimelineEvent
 from workflows.shared.money import Money
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
     from psycopg import Connection
     from psycopg.rows import DictRow
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 _COLUMNS = (
     "checkout_id, buyer_id, status, request_hash, address_id, ship_to, shipping_choices, lines, currency, "
     "amount_total, payment_intent_id, client_secret, charge_id, expires_at, error_code, error_message, "
-    "error_details, created_at, updated_at"
+    "error_details, created_at, updated_at, agreement_kind, agreement_source_id, agreement_holder"
 )
 
 
@@ -60,6 +62,9 @@ def _checkout(row: DictRow) -> CheckoutRecord:
         failure=CheckoutFailure(row["error_code"], row["error_message"] or "", row["error_details"] or {})
         if row["error_code"]
         else None,
+        agreement=Agreement(row["agreement_kind"], row["agreement_source_id"], row["agreement_holder"])
+        if row["agreement_kind"]
+        else None,
     )
 
 
@@ -77,8 +82,9 @@ class PostgresCheckouts(Repository):
     def add(self, checkout: CheckoutRecord) -> bool:
         row = self._execute(
             "INSERT INTO checkouts (checkout_id, buyer_id, status, request_hash, address_id, ship_to, "
-            "shipping_choices, lines, expires_at, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "shipping_choices, lines, expires_at, created_at, updated_at, agreement_kind, "
+            "agreement_source_id, agreement_holder) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (checkout_id) DO NOTHING RETURNING checkout_id",
             (
                 checkout.checkout_id,
@@ -94,6 +100,9 @@ class PostgresCheckouts(Repository):
                 checkout.expires_at,
                 checkout.created_at,
                 checkout.updated_at,
+                checkout.agreement.kind if checkout.agreement else None,
+                checkout.agreement.source_id if checkout.agreement else None,
+                checkout.agreement.holder if checkout.agreement else None,
             ),
         ).fetchone()
         return row is not None
@@ -136,6 +145,32 @@ class PostgresCheckouts(Repository):
 
     def orders_of(self, checkout_id: str, *, for_update: bool = False) -> list[OrderRecord]:
         return PostgresOrders(self._conn).for_checkout(checkout_id, for_update=for_update)
+
+    def for_agreement(self, kind: str, source_id: str) -> list[CheckoutRecord]:
+        rows = self._execute(
+            f"SELECT {_COLUMNS} FROM checkouts WHERE agreement_kind = %s AND agreement_source_id = %s "  # noqa: S608
+            "ORDER BY created_at, checkout_id",
+            (kind, source_id),
+        ).fetchall()
+        return [_checkout(r) for r in rows]
+
+    def of_buyer(
+        self, buyer_id: str, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[CheckoutRecord]:
+        if after is None:
+            rows = self._execute(
+                f"SELECT {_COLUMNS} FROM checkouts WHERE buyer_id = %s "  # noqa: S608
+                "ORDER BY created_at DESC, checkout_id DESC LIMIT %s",
+                (buyer_id, limit),
+            ).fetchall()
+        else:
+            rows = self._execute(
+                f"SELECT {_COLUMNS} FROM checkouts WHERE buyer_id = %s "  # noqa: S608
+                "AND (created_at, checkout_id) < (%s, %s) "
+                "ORDER BY created_at DESC, checkout_id DESC LIMIT %s",
+                (buyer_id, after[0], after[1], limit),
+            ).fetchall()
+        return [_checkout(r) for r in rows]
 
 
 class PostgresTimeline(Repository):
@@ -273,6 +308,12 @@ class PostgresBuyerDirectory(Repository):
     def stripe_customer(self, user_id: str) -> str | None:
         user = PostgresUsers(self._conn).get(user_id)
         return user.stripe_customer_id if user else None
+
+    def default_address(self, user_id: str) -> str | None:
+        row = self._execute(
+            "SELECT address_id FROM addresses WHERE user_id = %s AND is_default LIMIT 1", (user_id,)
+        ).fetchone()
+        return str(row["address_id"]) if row else None
 
 
 @dataclass(frozen=True)

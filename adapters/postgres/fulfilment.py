@@ -107,7 +107,10 @@ class PostgresOrderBook(Repository):
         )
 
     def open_disputes(self, order_id: str) -> int:
+        """Stripe disputes still open, and buyers' cases not closed (migration 0100): either holds."""
         row = self._execute(
-            "SELECT count(*) AS n FROM order_disputes WHERE order_id = %s AND status = 'open'", (order_id,)
+            "SELECT (SELECT count(*) FROM order_disputes WHERE order_id = %(o)s AND status = 'open') "
+            "+ (SELECT count(*) FROM cases WHERE order_id = %(o)s AND status <> 'closed') AS n",
+            {"o": order_id},
         ).fetchone()
         return int(row["n"]) if row else 0

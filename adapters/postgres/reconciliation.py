@@ -3,8 +3,9 @@
 Each read selects the records whose journal entries were posted in the window, and the records
 of the Stripe ids it is given (``also``) whenever they were posted. The Stripe ids come from the
 tables that tie an entry to Stripe's object: ``payout_transfers`` and ``payout_reversals``
-(migration 0070), the orders' ``payment_intent_id``, and ``order_cancellations.refund_id`` for
-the refund entries, whose ids are derived from the refund id (``workflows.ledger.entries``).
+(migration 0070), the orders' ``payment_intent_id``, and ``order_cancellations.refund_id`` and
+``cases.refund_id`` (migration 0100) for the refund entries, whose ids are derived from the refund
+id (``workflows.ledger.entries``).
 """
 
 from __future__ import annotations
@@ -73,8 +74,13 @@ GROUP BY o.payment_intent_id, p.currency
 
 #: the refunds whose life moved in the window (granted, paid, failed...), or named
 _REFUNDS = f"""
+WITH granted AS (  -- a cancellation's refund, or a buyer's case's (migration 0100)
+    SELECT refund_id, order_id, currency FROM order_cancellations
+    UNION ALL
+    SELECT refund_id, order_id, currency FROM cases WHERE refund_id IS NOT NULL
+)
 SELECT c.refund_id, c.order_id, o.payment_intent_id, c.currency
-FROM order_cancellations c
+FROM granted c
 JOIN orders o ON o.order_id = c.order_id
 WHERE c.refund_id = ANY(%(also)s)
    OR EXISTS (SELECT 1 FROM journal_entries e

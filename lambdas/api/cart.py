@@ -17,7 +17,12 @@ from lambdas.wiring import cart
 from workflows.cart.commands import SetQuantity  # noqa: TC001 - parsed at runtime
 from workflows.cart.errors import CartFull, CartLineChanged, OwnListing
 from workflows.cart.views import CartLineView, CartView
-from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
+from workflows.catalog.errors import (
+    ListingIsAuction,
+    ListingNotAvailable,
+    ListingNotFound,
+    QuantityNotAvailable,
+)
 from workflows.shared.errors import ContractError, Unauthenticated
 
 if TYPE_CHECKING:
@@ -49,6 +54,7 @@ def get_cart() -> CartView:
             *_COMMON,
             ListingNotFound,
             ListingNotAvailable,
+            (ListingIsAuction, "an auction is bid on, not bought from the cart"),
             OwnListing,
             (QuantityNotAvailable, "details.available"),
             CartFull,

@@ -1,5 +1,5 @@
-"""Checkout's API: ``POST /checkout``, ``GET /checkouts/{id}``, ``POST /checkouts/{id}/cancel`` and
-``GET /orders/{id}/timeline``.
+"""Checkout's API: ``POST /checkout``, ``GET /checkouts/{id}``, ``POST /checkouts/{id}/cancel``,
+``GET /me/checkouts`` and ``GET /orders/{id}/timeline``.
 
 A checkout is a Standard execution of the checkout state machine named by the checkout id;
 ``POST /checkout`` validates the cart synchronously (so a changed price is a 409 at once),
@@ -15,16 +15,18 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response  # noqa: TC002 - read at runtime (OpenAPI)
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from lambdas.wiring import checkout
+from lambdas.wiring import checkout, messaging
 from workflows.accounts.errors import AddressNotFound
 from workflows.checkout.commands import CheckoutRequest
 from workflows.checkout.errors import (
+    AgreementLapsed,
+    AgreementNotFound,
     CartEmpty,
     CartMixedCurrencies,
     CartUnavailable,
@@ -33,9 +35,16 @@ from workflows.checkout.errors import (
     PriceChanged,
     ShippingOptionNotFound,
 )
-from workflows.checkout.views import CheckoutView, TimelineView
+from workflows.checkout.views import CheckoutPage, CheckoutView, TimelineView
+from workflows.messaging.service import order_conversation_id
 from workflows.orders.errors import OrderNotFound
-from workflows.shared.errors import ContractError, IdempotencyKeyReused, TransientError, Unauthenticated
+from workflows.shared.errors import (
+    ContractError,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    TransientError,
+    Unauthenticated,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -63,7 +72,10 @@ def _me() -> Caller:
         "several currencies is a 409 CART_MIXED_CURRENCIES (refused, not split). The checkout "
         "then runs on its own: poll status_url until awaiting_payment, confirm the PaymentIntent "
         "with its client_secret, and poll until paid (or payment_failed, expired, cancelled, failed). "
-        "The same Idempotency-Key with the same body answers the same checkout."
+        "The same Idempotency-Key with the same body answers the same checkout. With offer_id "
+        "(an accepted offer of the caller's) or auction_id (an auction the caller won) the checkout "
+        "buys that agreement at its price instead of the cart, and expires at its deadline; one "
+        "checkout per agreement runs at a time, and asking again answers it."
     ),
     status_code=HTTPStatus.ACCEPTED,
     response_description="Accepted: the checkout runs (also for a repeat with the same Idempotency-Key)",
@@ -76,6 +88,8 @@ def _me() -> Caller:
         (PriceChanged, "details.changes"),
         (CartMixedCurrencies, "details.currencies: one checkout is paid in one currency"),
         (IdempotencyKeyReused, "same key, another body"),
+        (AgreementNotFound, "offer_id or auction_id: no accepted offer or won auction of the caller's"),
+        (AgreementLapsed, "the agreement's deadline passed or its hold was released"),
     ),
     tags=["checkout"],
 )
@@ -88,6 +102,19 @@ def post_checkout(
     view, created = checkout.wiring().service.start(_me(), request, idempotency_key)
     logger.info("checkout accepted", extra={"checkout_id": view.checkout_id, "new_checkout": created})
     return app.answer(view, headers={"Location": view.status_url})
+
+
+@app.get(
+    "/me/checkouts",
+    summary="The caller's checkouts, newest first, with status, total and the deadline to pay by",
+    responses=error_responses(*_COMMON, InvalidCursor),
+    tags=["checkout"],
+)
+def list_my_checkouts(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> CheckoutPage:
+    return checkout.wiring().service.list_mine(_me(), limit=limit, cursor=cursor)
 
 
 @app.get(
@@ -121,7 +148,10 @@ def cancel_checkout(checkout_id: _CHECKOUT_ID) -> CheckoutView:
 def get_timeline(
     order_id: Annotated[str, Path(min_length=1, max_length=64, description="The order's id")],
 ) -> TimelineView:
-    return checkout.wiring().service.timeline(_me(), order_id)
+    me = _me()
+    timeline = checkout.wiring().service.timeline(me, order_id)  # 404 unless a party to the order
+    conversation_id = order_conversation_id(messaging.wiring().conversations, me.user_id, order_id)
+    return timeline.model_copy(update={"conversation_id": conversation_id})
 
 
 # payment secrets and addresses in the responses: never captured in traces

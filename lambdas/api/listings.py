@@ -26,6 +26,7 @@ from workflows.catalog.errors import (
     ImageNotFound,
     ImageNotUploaded,
     InvalidListing,
+    ListingIsAuction,
     ListingNotActive,
     ListingNotFound,
     NotOwner,
@@ -155,6 +156,7 @@ def get_listing(listing_id: _LISTING_ID) -> ListingView:
         *_OWNER,
         (InvalidListing, "field details"),
         (CurrencyNotSupported, "details.supported: the currencies a listing may use"),
+        (ListingIsAuction, "an auction's price and quantity cannot change"),
     ),
     tags=["listings"],
 )
@@ -166,7 +168,7 @@ def patch_listing(listing_id: _LISTING_ID, command: UpdateListing) -> ListingVie
     "/listings/<listing_id>",
     summary="End a listing (its seller): it leaves search; orders placed go on",
     status_code=HTTPStatus.NO_CONTENT,
-    responses=error_responses(*_OWNER),
+    responses=error_responses(*_OWNER, (ListingIsAuction, "an auction ends early by POST .../end")),
     tags=["listings"],
 )
 def delete_listing(listing_id: _LISTING_ID) -> None:

@@ -17,7 +17,7 @@ from lambdas.api.auth import caller
 from lambdas.api.docs import error_responses
 from lambdas.api.resolver import make_resolver
 from lambdas.observability import logger, tracer
-from lambdas.wiring import accounts
+from lambdas.wiring import accounts, messaging
 from workflows.accounts.commands import AddressInput, PhoneCheckRequest, ProfileUpdate
 from workflows.accounts.errors import (
     AddressNotFound,
@@ -61,9 +61,14 @@ def _me() -> Caller:
 # -- profile -----------------------------------------------------------------------------------
 
 
+def _with_unread(profile: Profile) -> Profile:
+    """The profile with the caller's unread message total (messaging's read model: one indexed read)."""
+    return profile.model_copy(update={"unread_messages": messaging.wiring().unread.total(profile.user_id)})
+
+
 @app.get("/me", summary="The caller's profile", responses=error_responses(*_COMMON), tags=["profile"])
 def get_me() -> Profile:
-    return accounts.wiring().profiles.get(_me())
+    return _with_unread(accounts.wiring().profiles.get(_me()))
 
 
 @app.patch(
@@ -73,7 +78,7 @@ def get_me() -> Profile:
     tags=["profile"],
 )
 def patch_me(change: ProfileUpdate) -> Profile:
-    return accounts.wiring().profiles.update(_me(), change)
+    return _with_unread(accounts.wiring().profiles.update(_me(), change))
 
 
 # -- addresses ---------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ class CatalogWiring:
     def catalog(self) -> Catalog:
         from adapters.aws.s3 import S3ImageStore
         from adapters.mongo.catalog import MongoCategories
+        from lambdas.wiring import auctions
+        from workflows.auctions.service import AuctionSummaryReader
         from workflows.catalog.service import Catalog
 
         c = core.wiring()
@@ -70,6 +72,7 @@ class CatalogWiring:
             currencies=fees.wiring().currencies,
             images=S3ImageStore(c.aws("s3"), load(CatalogSettings).images_bucket),
             sellers=onboarding.wiring().standings,
+            auctions=AuctionSummaryReader(lambda: auctions.wiring().store),
         )
 
     @cached_property

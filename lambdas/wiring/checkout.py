@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from adapters.postgres.checkouts import PostgresCheckoutUnitOfWork
+    from workflows.checkout.agreements import AgreementSource
     from workflows.checkout.service import CheckoutService
 
 
@@ -38,6 +39,13 @@ def _uow() -> AbstractContextManager[PostgresCheckoutUnitOfWork]:
     from adapters.postgres.checkouts import checkout_unit_of_work
 
     return checkout_unit_of_work(core.wiring().pg_pool)
+
+
+def _agreement_sources() -> dict[str, AgreementSource]:
+    """Who reaches agreements a buyer checks out at their price (``POST /checkout`` {offer_id})."""
+    from lambdas.wiring import auctions, offers
+
+    return {"offer": offers.wiring().agreements, "auction": auctions.wiring().agreements}
 
 
 class Checkout:
@@ -66,6 +74,7 @@ class Checkout:
                 clock=c.clock,
                 expiry=timedelta(seconds=settings.checkout_expiry_seconds),
                 sellers=onboarding.wiring().standings,
+                agreements=_agreement_sources(),
             )
         )
 

@@ -114,6 +114,7 @@ class Payouts:
             notifications=c.notifications,
             clock=c.clock,
             policy=self.policy,
+            events=c.events,
         )
 
     @cached_property

@@ -82,10 +82,18 @@ def provision(
     stage: str = "local",
     stripe_bus_name: str = "resale-local-stripe",
     base_environment: dict[str, str] | None = None,
+    websocket_endpoints: dict[str, str] | None = None,
 ) -> Provisioned:
-    """Create the topology's resources and register its functions; returns their identities."""
+    """Create the topology's resources and register its functions; returns their identities.
+
+    ``websocket_endpoints`` are the ``@connections`` URLs of the local WebSocket APIs (served
+    by ``local/cloud/websocket.py``, not moto), by logical name: a Ref to one resolves to it.
+    """
     topology.validate()
     out = Provisioned(stage=stage, region=aws.region, account_id=aws.account_id)
+    for name, url in (websocket_endpoints or {}).items():
+        out.urls[(Kind.WEBSOCKET_API, name)] = url
+        out.names[(Kind.WEBSOCKET_API, name)] = out.physical_name(name)
     _tables(aws, topology, out)
     _queues(aws, topology, out)
     _topics(aws, topology, out)

@@ -39,6 +39,7 @@ ACCOUNTS = Capability(
                 Grant(Kind.SECRET, "twilio", "read"),
             ),
             uses_postgres=True,
+            uses_mongo=True,  # the unread message total of GET /me (messaging's read model)
             service="accounts",
         ),
         Function(

@@ -59,8 +59,13 @@ CATALOG = Capability(
             handler="lambdas.api.listings.handler",
             description="Listings: create, read, change, end, images, promotion, deal; search; deals.",
             memory_mb=512,
-            environment=dict(_IMAGES),
-            grants=(_PUBLISH_EVENTS, Grant(Kind.BUCKET, "images", "read_write")),
+            # an auction listing shows its bidding, read from the auction's table
+            environment={**_IMAGES, "AUCTION_BIDS_TABLE": Ref(Kind.TABLE, "auction-bids")},
+            grants=(
+                _PUBLISH_EVENTS,
+                Grant(Kind.BUCKET, "images", "read_write"),
+                Grant(Kind.TABLE, "auction-bids", "read"),
+            ),
             uses_mongo=True,
             uses_postgres=True,  # the fee schedule in effect names the currencies a listing may use
             service="catalog",

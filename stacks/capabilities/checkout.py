@@ -80,7 +80,8 @@ CHECKOUT = Capability(
             stripe=True,
             timeout_s=25,
             environment=dict(_NOTIFY),
-            grants=(Grant(Kind.TOPIC, "notifications", "publish"),),
+            # AgreedCheckoutEnded: an agreement's checkout tells its source how it ended
+            grants=(Grant(Kind.TOPIC, "notifications", "publish"), _PUBLISH),
         ),
         _step(
             "refund",
@@ -88,6 +89,7 @@ CHECKOUT = Capability(
             "refund a payment that could not be recorded.",
             stripe=True,
             timeout_s=25,
+            grants=(_PUBLISH,),
         ),
         Function(
             "api-checkout",
@@ -99,11 +101,14 @@ CHECKOUT = Capability(
                 **_CARTS,
                 "CHECKOUT_STATE_MACHINE_ARN": Ref(Kind.STATE_MACHINE, "checkout", Attr.ARN),
                 "CHECKOUT_EXPIRY_SECONDS": "1800",
+                # POST /checkout {auction_id}: the won auction read (workflows.auctions.checkouts)
+                "AUCTION_BIDS_TABLE": Ref(Kind.TABLE, "auction-bids"),
             },
             grants=(
                 _READ_STRIPE,
                 Grant(Kind.TABLE, "carts", "read"),
                 Grant(Kind.STATE_MACHINE, "checkout", "start"),
+                Grant(Kind.TABLE, "auction-bids", "read"),
             ),
             uses_postgres=True,
             uses_mongo=True,
@@ -115,6 +120,7 @@ CHECKOUT = Capability(
         Route("GET", "/checkouts/{checkout_id}", "user", FunctionTarget("api-checkout")),
         Route("POST", "/checkouts/{checkout_id}/cancel", "user", FunctionTarget("api-checkout")),
         Route("GET", "/orders/{order_id}/timeline", "user", FunctionTarget("api-checkout")),
+        Route("GET", "/me/checkouts", "user", FunctionTarget("api-checkout")),
     ),
     state_machines=(
         StateMachine(
@@ -133,7 +139,9 @@ CHECKOUT = Capability(
                 "WaitForEventFunctionArn": Ref(Kind.FUNCTION, "wait-for-event", Attr.ARN),
                 "FeeCalculationStateMachineArn": Ref(Kind.STATE_MACHINE, "fee-calculation", Attr.ARN),
             },
-            timeout_s=2 * 86_400,
+            # a cart's checkout expires in minutes; one at an agreed price at the agreement's
+            # deadline (an offer's 48 hours, an auction's days to pay): at most two weeks
+            timeout_s=15 * 86_400,
         ),
     ),
 )

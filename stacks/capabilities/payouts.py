@@ -38,9 +38,10 @@ _WAITS_GRANTS = (
 #: a payout waits at most a year (shipment, delivery window, holds, disputes)
 MACHINE_TIMEOUT_S = 365 * 86_400
 
-#: the fulfilment service needs all of these (Stripe refunds, stock, waits, notifications)
+#: the fulfilment service needs all of these (Stripe refunds, stock, waits, notifications, and the
+#: domain bus for OrderDelivered)
 _FULFILMENT_ENV: dict[str, str | Ref] = {**_STRIPE, **_NOTIFY, **_WAITS}
-_FULFILMENT_GRANTS = (_STRIPE_GRANT, _NOTIFY_GRANT, *_WAITS_GRANTS)
+_FULFILMENT_GRANTS = (_STRIPE_GRANT, _NOTIFY_GRANT, *_WAITS_GRANTS, Grant(Kind.BUS, "domain", "publish"))
 
 
 def _step(module: str, description: str, *, stripe: bool = False, fulfilment: bool = False) -> Function:

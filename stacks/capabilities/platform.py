@@ -47,7 +47,6 @@ PLATFORM = Capability(
             sort_key=Key("listing_id"),
             indexes=(Index("by-listing", Key("listing_id"), Key("user_id")),),
         ),
-        Table("connections", partition_key=Key("connection_id"), ttl_attribute="expires_at"),
     ),
     buses=(
         Bus("domain", description="Resale's own domain events (OrderPaid, ListingCreated, ...)."),

@@ -113,7 +113,7 @@ def dependencies_layer(
 
 
 class Functions(Construct):
-    """One ``lambda_.Function`` per topology function, each with its own log group.
+    """One ``lambda_.Function`` per topology function, each with its own log group (in ``log_scope``).
 
     ``resolve`` turns the topology's Refs into template values. Functions that use PostgreSQL
     run in the database's VPC (when it has one) and learn where to connect from the
@@ -130,8 +130,12 @@ class Functions(Construct):
         resolve: Callable[[Ref], str],
         database: DatabaseAccess,
         mongodb_secret_arn: str,
+        log_scope: Construct | None = None,
     ) -> None:
         super().__init__(scope, construct_id_)
+        # the log groups may live in a scope of their own (a nested stack): one per function,
+        # they would otherwise take a fifth of a stack's 500 resources
+        log_scope = log_scope or self
         runtime = _RUNTIMES[config.lambda_runtime]
         architecture = _ARCHITECTURES[config.lambda_architecture]
         removal = RemovalPolicy.DESTROY if config.removal_policy == "destroy" else RemovalPolicy.RETAIN
@@ -147,7 +151,7 @@ class Functions(Construct):
         for spec in functions:
             name = physical_name(config.prefix, spec.name)
             log_group = logs.LogGroup(
-                self,
+                log_scope,
                 f"{construct_id(spec.name)}Logs",
                 log_group_name=f"/aws/lambda/{name}",
                 retention=retention(config.log_retention_days),

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sns as sns
     from aws_cdk import aws_sqs as sqs
 
+    from stacks.constructs.websocket import LiveApi
     from stacks.topology import Access, StateMachine
 
 _T = TypeVar("_T")
@@ -61,6 +62,7 @@ class Resources:
     user_pools: Mapping[str, cognito.IUserPool] = field(default_factory=dict)
     user_pool_clients: Mapping[str, cognito.IUserPoolClient] = field(default_factory=dict)
     secrets: Mapping[str, secretsmanager.ISecret] = field(default_factory=dict)
+    websocket_apis: Mapping[str, LiveApi] = field(default_factory=dict)
 
 
 class References(Construct):
@@ -107,7 +109,7 @@ class References(Construct):
 
     # ---------------------------------------------------------------- Ref → value
 
-    def resolve(self, ref: Ref) -> str:  # noqa: PLR0911 - one return per kind and attribute
+    def resolve(self, ref: Ref) -> str:  # noqa: PLR0911, PLR0912 - one return per kind and attribute
         """The template value of ``ref``: a token CloudFormation resolves at deploy time."""
         r = self.resources
         kind, name, attr = ref.kind, ref.name, ref.attr
@@ -143,6 +145,10 @@ class References(Construct):
         if kind == Kind.SECRET:
             secret = _get(r.secrets, ref)
             return secret.secret_name if attr == Attr.NAME else secret.secret_arn
+        if kind == Kind.WEBSOCKET_API:
+            live = _get(r.websocket_apis, ref)
+            # URL: the @connections endpoint the functions push to; ID: the API's id
+            return live.callback_url if attr == Attr.URL else live.api.api_id
         raise ValueError(f"cannot resolve {ref}")
 
     # ---------------------------------------------------------------- Grant → IAM
@@ -182,6 +188,10 @@ class References(Construct):
             _require(grant, "read")
             for secret in self._all(self.resources.secrets, grant.name):
                 secret.grant_read(grantee)
+        elif kind == Kind.WEBSOCKET_API:
+            _require(grant, "manage_connections")
+            for live in self._all(self.resources.websocket_apis, grant.name):
+                live.grant_manage_connections(grantee)
         else:
             raise ValueError(f"unsupported grant {grant}")
 

@@ -380,13 +380,13 @@ def test_given_a_promotion_in_its_window_then_it_ranks_first_and_is_sponsored_an
     later = create(cloud, seller, listing_body(category, title=f"{word} later bike"))
     now_window = {
         "ad_rate_percent": "7.5",
-        "starts_at": iso_in(timedelta(minutes=-5)),
-        "ends_at": iso_in(timedelta(days=1)),
+        "starts_at": iso_in(timedelta(minutes=-5), cloud.clock.now()),
+        "ends_at": iso_in(timedelta(days=1), cloud.clock.now()),
     }
     future_window = {
         "ad_rate_percent": 5,
-        "starts_at": iso_in(timedelta(days=1)),
-        "ends_at": iso_in(timedelta(days=2)),
+        "starts_at": iso_in(timedelta(days=1), cloud.clock.now()),
+        "ends_at": iso_in(timedelta(days=2), cloud.clock.now()),
     }
     for listing, window in ((promoted, now_window), (later, future_window)):
         response = requests.post(
@@ -413,7 +413,11 @@ def test_given_a_promotion_in_its_window_then_it_ranks_first_and_is_sponsored_an
 def test_given_a_float_ad_rate_then_400(cloud: LocalCloud, category: dict, make_user) -> None:
     seller = make_user(groups=("buyer", "seller"))
     listing = create(cloud, seller, listing_body(category))
-    body = {"ad_rate_percent": 7.5, "starts_at": iso_in(timedelta(0)), "ends_at": iso_in(timedelta(days=1))}
+    body = {
+        "ad_rate_percent": 7.5,
+        "starts_at": iso_in(timedelta(0), cloud.clock.now()),
+        "ends_at": iso_in(timedelta(days=1), cloud.clock.now()),
+    }
     response = requests.post(
         f"{cloud.api_url}/listings/{listing['id']}/promotion", json=body, headers=seller.headers, timeout=T
     )
@@ -438,8 +442,8 @@ def test_given_a_deal_then_the_discount_applies_only_inside_its_window_and_deals
             json={
                 "discount_percent": percent,
                 "priority": priority,
-                "starts_at": iso_in(start),
-                "ends_at": iso_in(end),
+                "starts_at": iso_in(start, cloud.clock.now()),
+                "ends_at": iso_in(end, cloud.clock.now()),
             },
             headers=seller.headers,
             timeout=T,

@@ -88,8 +88,8 @@ def test_given_a_deal_and_a_promotion_in_effect_when_quoted_then_200_with_exact_
         f"{cloud.api_url}/listings/{dealt['id']}/deal",
         json={
             "discount_percent": "20",
-            "starts_at": iso_in(timedelta(minutes=-5)),
-            "ends_at": iso_in(timedelta(hours=1)),
+            "starts_at": iso_in(timedelta(minutes=-5), cloud.clock.now()),
+            "ends_at": iso_in(timedelta(hours=1), cloud.clock.now()),
         },
         headers=seller.headers,
         timeout=T,
@@ -99,8 +99,8 @@ def test_given_a_deal_and_a_promotion_in_effect_when_quoted_then_200_with_exact_
         f"{cloud.api_url}/listings/{promoted['id']}/promotion",
         json={
             "ad_rate_percent": "6",
-            "starts_at": iso_in(timedelta(minutes=-5)),
-            "ends_at": iso_in(timedelta(hours=1)),
+            "starts_at": iso_in(timedelta(minutes=-5), cloud.clock.now()),
+            "ends_at": iso_in(timedelta(hours=1), cloud.clock.now()),
         },
         headers=seller.headers,
         timeout=T,

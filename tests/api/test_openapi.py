@@ -63,7 +63,7 @@ def test_given_the_health_route_then_its_response_model_is_described(document: d
 
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-UPPER_SNAKE_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b|\bUNAUTHORIZED\b|\bCONFLICT\b")
+UPPER_SNAKE_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b|\bUNAUTHORIZED\b|\bCONFLICT\b|\bBLOCKED\b")
 
 
 def _operations(document: dict):

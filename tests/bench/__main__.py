@@ -23,7 +23,17 @@ import requests
 from local.cloud.measure import measure_step_cost
 from local.runtime import LocalCloud, LocalCloudConfig
 
-CAPABILITY_BENCHMARKS = ("accounts", "catalog", "checkout", "cold_imports")
+CAPABILITY_BENCHMARKS = (
+    "accounts",
+    "catalog",
+    "checkout",
+    "cold_imports",
+    "auctions",
+    "feedback",
+    "offers",
+    "cases",
+    "messaging",
+)
 
 
 def percentile(values: list[float], p: float) -> float:

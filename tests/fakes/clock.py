@@ -40,6 +40,9 @@ class FakeClock:
             self.moment += by if isinstance(by, timedelta) else timedelta(seconds=by)
 
 
-def iso_in(delta: timedelta) -> str:
-    """RFC 3339 UTC text for now + ``delta`` (windows relative to the real clock, for API tests)."""
-    return (datetime.now(UTC) + delta).isoformat().replace("+00:00", "Z")
+def iso_in(delta: timedelta, now: float | None = None) -> str:
+    """RFC 3339 UTC text for ``now`` + ``delta``: ``now`` in epoch seconds of the clock the server
+    reads (the local cloud's ``cloud.clock.now()``, which other tests may have moved on), the real
+    clock when not given."""
+    moment = datetime.fromtimestamp(now, UTC) if now is not None else datetime.now(UTC)
+    return (moment + delta).isoformat().replace("+00:00", "Z")

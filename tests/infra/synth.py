@@ -57,6 +57,11 @@ class Synthesized:
         return Template.from_stack(self.stage.stateless.api_stack)
 
     @cached_property
+    def function_logs(self) -> Template:
+        """The functions' log groups' nested stack (inside the stateless stack)."""
+        return Template.from_stack(self.stage.stateless.function_logs_stack)
+
+    @cached_property
     def monitoring(self) -> Template:
         return Template.from_stack(self.stage.monitoring)
 

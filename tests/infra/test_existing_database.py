@@ -85,7 +85,7 @@ def test_prod_retains_data_and_protects_it(synth):
 
 def test_prod_log_retention_and_throttling(synth):
     for fn in TOPOLOGY.functions:
-        synth.stateless.has_resource_properties(
+        synth.function_logs.has_resource_properties(
             "AWS::Logs::LogGroup",
             {"LogGroupName": f"/aws/lambda/resale-prod-{fn.name}", "RetentionInDays": 365},
         )

@@ -46,6 +46,9 @@ class Profile(View):
     phone_verified: bool
     roles: list[Role] = Field(description="Cognito groups of the verified token")
     seller_status: SellerStatus
+    unread_messages: int = Field(
+        default=0, ge=0, description="Messages not read yet, over all conversations (the read model's total)"
+    )
 
 
 class Address(View):

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from workflows.cart.errors import CartFull, CartLineChanged, OwnListing
 from workflows.cart.model import MAX_LINES, CartLine, LineMark
 from workflows.cart.views import CartLineView, CartView, LineProblem, LineStatus
-from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
+from workflows.catalog.errors import (
+    ListingIsAuction,
+    ListingNotAvailable,
+    ListingNotFound,
+    QuantityNotAvailable,
+)
 from workflows.catalog.model import ListingStatus
 from workflows.shared.money import Money
 from workflows.shared.views import MoneyView
@@ -118,6 +123,11 @@ class CartService:
             raise ListingNotFound(f"There is no listing {listing_id!r}.")
         if listing.seller_id == caller.user_id:
             raise OwnListing("You can't put your own listing in your cart.")
+        if listing.auction is not None:
+            raise ListingIsAuction(
+                f"This is an auction: bid on it (POST /listings/{listing.id}/bids) or, while it is "
+                f"offered, buy it now (POST /listings/{listing.id}/buy-it-now)."
+            )
         if listing.status != ListingStatus.ACTIVE:
             raise ListingNotAvailable(
                 f"The listing is {listing.status.value.replace('_', ' ')}; it can't be bought.",

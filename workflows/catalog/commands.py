@@ -107,16 +107,119 @@ class ShippingOptionIn(Strict):
     estimated_days: StrictInt = Field(ge=0, le=90)
 
 
+#: Buy It Now on an auction is at least this much above its starting price (eBay's 30%)
+AUCTION_BIN_MARKUP_PERCENT = 30
+#: how long an auction may run, in days (eBay's)
+AUCTION_DURATIONS_DAYS = (1, 3, 5, 7, 10)
+
+
+class AuctionTermsIn(Strict):
+    """An auction's terms: the bids start at ``starting_price``; the reserve is never shown."""
+
+    starting_price: MoneyIn
+    reserve_price: MoneyIn | None = Field(
+        default=None, description="Secret: the item sells only if bidding reaches it (above the start)"
+    )
+    buy_it_now_price: MoneyIn | None = Field(
+        default=None,
+        description="At least 30% above the starting price; goes with the first bid (or once the "
+        "reserve is met)",
+    )
+    duration_days: StrictInt = Field(ge=1, le=10, description="How long it runs: 1, 3, 5, 7 or 10 days")
+
+    @field_validator("duration_days")
+    @classmethod
+    def _a_duration(cls, value: int) -> int:
+        if value not in AUCTION_DURATIONS_DAYS:
+            raise ValueError("duration_days must be 1, 3, 5, 7 or 10")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuctionTermsIn:
+        start = self.starting_price
+        if start.amount < 1:
+            raise ValueError("starting_price must be at least one minor unit")
+        for name in ("reserve_price", "buy_it_now_price"):
+            other = getattr(self, name)
+            if other is not None and other.currency != start.currency:
+                raise ValueError(f"{name} must be in the starting price's currency")
+        if self.reserve_price is not None and self.reserve_price.amount <= start.amount:
+            raise ValueError("reserve_price must be above starting_price")
+        if self.buy_it_now_price is not None:
+            floor = -(-start.amount * (100 + AUCTION_BIN_MARKUP_PERCENT) // 100)
+            if self.buy_it_now_price.amount < floor:
+                raise ValueError(
+                    f"buy_it_now_price must be at least {AUCTION_BIN_MARKUP_PERCENT}% above "
+                    f"starting_price ({floor} or more)"
+                )
+            if self.reserve_price is not None and self.buy_it_now_price.amount < self.reserve_price.amount:
+                raise ValueError("buy_it_now_price must not be under reserve_price")
+        return self
+
+
 class CreateListing(Strict):
     title: Title
     description: Description = ""
     category_id: str = Field(min_length=1)
     condition: Condition
     item_specifics: list[ItemSpecificIn] = Field(default_factory=list, max_length=40)
-    price: MoneyIn
+    price: MoneyIn | None = Field(
+        default=None, description="The price of a fixed-price listing (an auction gives auction instead)"
+    )
     quantity: StrictInt = Field(default=1, ge=1, le=10_000)
     shipping_options: list[ShippingOptionIn] = Field(min_length=1, max_length=10)
     format: ListingFormat = ListingFormat.FIXED_PRICE
+    auction: AuctionTermsIn | None = Field(default=None, description="Required when format is auction")
+    best_offer: BestOfferIn | None = Field(
+        default=None, description="Best Offer: buyers may offer less (fixed price only)"
+    )
+
+    @model_validator(mode="after")
+    def _format_fits(self) -> CreateListing:
+        if self.format == ListingFormat.AUCTION:
+            if self.auction is None:
+                raise ValueError("an auction listing needs auction terms (starting_price, duration_days)")
+            if self.price is not None:
+                raise ValueError("an auction listing has no price: give auction.starting_price")
+            if self.quantity != 1:
+                raise ValueError("an auction listing is of quantity 1")
+        else:
+            if self.price is None:
+                raise ValueError("a fixed-price listing needs a price")
+            if self.auction is not None:
+                raise ValueError("auction terms are for format auction only")
+        return self
+
+    def listed_price(self) -> Money:
+        """The listing's price: the fixed price, or an auction's starting price."""
+        if self.auction is not None:
+            return self.auction.starting_price.money()
+        assert self.price is not None  # the validator above holds it
+        return self.price.money()
+
+
+class BestOfferIn(Strict):
+    """Best Offer on a fixed-price listing; the thresholds are never shown to buyers."""
+
+    enabled: bool
+    auto_accept_at: MoneyIn | None = Field(
+        default=None, description="Offers at or above it are accepted at once (below the price)"
+    )
+    auto_decline_below: MoneyIn | None = Field(
+        default=None, description="Offers below it are declined at once (below auto_accept_at)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BestOfferIn:
+        accept, decline = self.auto_accept_at, self.auto_decline_below
+        if not self.enabled and (accept is not None or decline is not None):
+            raise ValueError("thresholds are for enabled Best Offer only")
+        if accept is not None and decline is not None:
+            if accept.currency != decline.currency:
+                raise ValueError("auto_accept_at and auto_decline_below must be in one currency")
+            if decline.amount >= accept.amount:
+                raise ValueError("auto_decline_below must be under auto_accept_at")
+        return self
 
 
 class UpdateListing(Strict):
@@ -129,6 +232,7 @@ class UpdateListing(Strict):
     price: MoneyIn | None = None
     quantity: StrictInt | None = Field(default=None, ge=0, le=10_000)
     shipping_options: list[ShippingOptionIn] | None = Field(default=None, min_length=1, max_length=10)
+    best_offer: BestOfferIn | None = Field(default=None, description="Best Offer (fixed price only)")
 
 
 class RequestImageUpload(Strict):

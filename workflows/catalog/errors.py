@@ -77,6 +77,13 @@ class ListingNotActive(Conflict):
     code = "LISTING_NOT_ACTIVE"
 
 
+class ListingIsAuction(Conflict):
+    """An auction listing is bid on (or bought now), not put in a cart or changed or ended as a
+    fixed-price one."""
+
+    code = "LISTING_IS_AUCTION"
+
+
 class TooManyImages(Conflict):
     code = "TOO_MANY_IMAGES"
 

@@ -32,6 +32,8 @@ class ListingCreated(CatalogEvent):
     condition: str
     price: PriceModel
     quantity: int
+    #: ``fixed_price`` or ``auction`` (an auction's price is its starting price)
+    format: str = "fixed_price"
 
 
 class ListingUpdated(CatalogEvent):

@@ -32,6 +32,7 @@ class ListingStatus(StrEnum):
 
 class ListingFormat(StrEnum):
     FIXED_PRICE = "fixed_price"
+    AUCTION = "auction"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,52 @@ class Deal:
 
 
 @dataclass(frozen=True)
+class AuctionTerms:
+    """An auction listing's terms (its bids and current price live with the auction, not here).
+
+    ``price`` of an auction listing is its starting price; ``ends_at`` is fixed at creation.
+    """
+
+    starting_price: Money
+    reserve_price: Money | None
+    buy_it_now_price: Money | None
+    duration_days: int
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class AuctionSummary:
+    """What a listing shows of its auction now (read from the auction, never the reserve)."""
+
+    current_price: Money
+    minimum_bid: Money
+    bid_count: int
+    #: None when the auction has no reserve
+    reserve_met: bool | None
+    buy_it_now_available: bool
+    open: bool
+
+
+@dataclass(frozen=True)
+class BestOfferTerms:
+    """Best Offer on a fixed-price listing: buyers may offer less. Offers at or above
+    ``auto_accept_at`` are accepted at once, offers below ``auto_decline_below`` declined at once;
+    both thresholds are the seller's secret (never shown to buyers)."""
+
+    auto_accept_at: Money | None = None
+    auto_decline_below: Money | None = None
+
+
+@dataclass(frozen=True)
+class SellerRating:
+    """The seller's feedback score and percent positive (None: no positive or negative yet), as
+    the feedback capability projects them onto the seller's listings when the profile changes."""
+
+    score: int
+    percent_positive: float | None
+
+
+@dataclass(frozen=True)
 class Listing:
     id: str
     seller_id: str
@@ -146,6 +193,12 @@ class Listing:
     ended_at: datetime | None = None
     #: hash of the create request that made it (an Idempotency-Key replay must match it)
     request_hash: str | None = None
+    #: the terms of an auction listing (``format`` auction); None for a fixed price
+    auction: AuctionTerms | None = None
+    #: Best Offer, when the seller of a fixed-price listing enabled it (None: offers not taken)
+    best_offer: BestOfferTerms | None = None
+    #: the seller's feedback figures, projected onto the listing by the feedback capability
+    seller_rating: SellerRating | None = None
 
     def effective_price(self, at: datetime) -> Money:
         """What a buyer pays at ``at``: the price, less an active deal's discount (half up)."""

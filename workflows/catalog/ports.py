@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from datetime import datetime
 
-    from workflows.catalog.model import Category, Listing
+    from workflows.catalog.model import AuctionSummary, Category, Listing
     from workflows.catalog.search import SearchPage, SearchQuery
 
 
@@ -25,6 +25,14 @@ class Categories(Protocol):
     def save(self, category: Category) -> None: ...
 
     def delete(self, category_id: str) -> None: ...
+
+
+class AuctionSummaries(Protocol):
+    """The auctions of auction listings: what a listing shows of its bidding now."""
+
+    def summaries(self, listings: list[Listing]) -> dict[str, AuctionSummary]:
+        """By listing id, for those of ``listings`` that are auctions."""
+        ...
 
 
 class Listings(Protocol):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from workflows.catalog.commands import BestOfferIn, MoneyIn
 from workflows.catalog.errors import (
     CategoryInUse,
     CategoryNotFound,
@@ -21,6 +22,7 @@ from workflows.catalog.errors import (
     ImageNotUploaded,
     InvalidCategory,
     InvalidListing,
+    ListingIsAuction,
     ListingNotActive,
     ListingNotFound,
     NotOwner,
@@ -36,6 +38,8 @@ from workflows.catalog.events import (
 )
 from workflows.catalog.model import (
     MAX_IMAGES,
+    AuctionTerms,
+    BestOfferTerms,
     Category,
     Condition,
     Deal,
@@ -43,6 +47,7 @@ from workflows.catalog.model import (
     ItemSpecific,
     ItemSpecificSpec,
     Listing,
+    ListingFormat,
     ListingStatus,
     PendingImage,
     Promotion,
@@ -68,6 +73,7 @@ from workflows.shared.ids import derived_id, new_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from workflows.catalog.commands import (
         CreateCategory,
@@ -81,7 +87,7 @@ if TYPE_CHECKING:
         UpdateCategory,
         UpdateListing,
     )
-    from workflows.catalog.ports import Categories, ImageStore, Listings, SettledCurrencies
+    from workflows.catalog.ports import AuctionSummaries, Categories, ImageStore, Listings, SettledCurrencies
     from workflows.onboarding.ports import SellerStandings
     from workflows.shared.clock import Clock
     from workflows.shared.events import DomainEvent, EventPublisher
@@ -113,6 +119,8 @@ class Catalog:
     new_id: Callable[[], str] = new_id
     #: who may not sell now (Stripe restricted their account); None: nobody is restricted
     sellers: SellerStandings | None = None
+    #: the bidding of auction listings, shown on them; None: shown from their terms alone
+    auctions: AuctionSummaries | None = None
 
     # ------------------------------------------------------------------ categories
 
@@ -196,12 +204,13 @@ class Catalog:
         else:
             listing_id = self.new_id()
         category = self._category(command.category_id)
-        price = command.price.money()
+        price = command.listed_price()
         self._require_settled(price.currency)
         shipping = _shipping(command.shipping_options, price.currency)
         specifics = _item_specifics(command.item_specifics)
         _check_fits(category, command.condition, specifics, self.categories.all())
         now = self.clock.now()
+        terms = _auction_terms(command, now)
         listing = Listing(
             id=listing_id,
             seller_id=caller.user_id,
@@ -219,6 +228,8 @@ class Catalog:
             created_at=now,
             updated_at=now,
             request_hash=body_hash,
+            auction=terms,
+            best_offer=_best_offer(command.best_offer, price, command.format),
         )
         if not self.listings.add(listing):  # a concurrent retry with the same key won the race
             stored = self.listings.get(listing_id)
@@ -242,6 +253,8 @@ class Catalog:
         listing = self._owned(caller, listing_id)
         if listing.status == ListingStatus.ENDED:
             raise ListingNotActive("This listing has ended; it can no longer be changed.")
+        if listing.auction is not None and (command.price is not None or command.quantity is not None):
+            raise ListingIsAuction("An auction's price and quantity follow its terms and bids.")
         changes: dict[str, Any] = {}
         if command.title is not None:
             changes["title"] = command.title
@@ -265,6 +278,7 @@ class Catalog:
         if command.quantity is not None:
             changes["quantity"] = command.quantity
             changes["status"] = ListingStatus.SOLD_OUT if command.quantity == 0 else ListingStatus.ACTIVE
+        changes.update(_best_offer_change(listing, command.best_offer, price, repriced="price" in changes))
         changed = sorted(k for k in changes if getattr(listing, k) != changes[k])
         if not changed:
             return self._view(listing, owner=True)
@@ -300,6 +314,11 @@ class Catalog:
         listing = self._owned(caller, listing_id)
         if listing.status == ListingStatus.ENDED:
             return
+        if listing.auction is not None:
+            raise ListingIsAuction(
+                f"An auction ends at its end, or early by POST /listings/{listing.id}/end (with no bids, "
+                "or cancelling them with a reason)."
+            )
         now = self.clock.now()
         ended = listing.changed(now, status=ListingStatus.ENDED, ended_at=now)
         self.listings.save(ended, expected_version=listing.version)
@@ -352,7 +371,10 @@ class Catalog:
             )
 
     def _view(self, listing: Listing, *, owner: bool = False) -> ListingView:
-        return ListingView.of(listing, self.clock.now(), self.images, owner=owner)
+        summary = None
+        if listing.auction is not None and self.auctions is not None:
+            summary = self.auctions.summaries([listing]).get(listing.id)
+        return ListingView.of(listing, self.clock.now(), self.images, owner=owner, auction=summary)
 
     def _publish(self, *events: DomainEvent) -> None:
         self.events.publish(*events)
@@ -579,6 +601,20 @@ def _check_fits(
         )
 
 
+def _auction_terms(command: CreateListing, now: datetime) -> AuctionTerms | None:
+    """An auction's terms, ending ``duration_days`` after it is listed."""
+    terms = command.auction
+    if terms is None:
+        return None
+    return AuctionTerms(
+        starting_price=terms.starting_price.money(),
+        reserve_price=terms.reserve_price.money() if terms.reserve_price else None,
+        buy_it_now_price=terms.buy_it_now_price.money() if terms.buy_it_now_price else None,
+        duration_days=terms.duration_days,
+        ends_at=now + timedelta(days=terms.duration_days),
+    )
+
+
 def _created(listing: Listing) -> ListingCreated:
     return ListingCreated(
         event_id=derived_id("ListingCreated", listing.id),
@@ -592,6 +628,7 @@ def _created(listing: Listing) -> ListingCreated:
         condition=listing.condition.value,
         price=_price(listing.price),
         quantity=listing.quantity,
+        format=listing.format.value,
     )
 
 
@@ -607,3 +644,51 @@ def _updated(listing: Listing, changed: list[str]) -> ListingUpdated:
         status=listing.status,
         quantity=listing.quantity,
     )
+
+
+def _best_offer_change(
+    listing: Listing, wanted: BestOfferIn | None, price: Money, *, repriced: bool
+) -> dict[str, Any]:
+    """The ``best_offer`` change of an update: as asked, or the same terms checked against a new price."""
+    if wanted is None and not (repriced and listing.best_offer is not None):
+        return {}
+    return {"best_offer": _best_offer(wanted or _best_offer_in(listing), price, listing.format)}
+
+
+def _best_offer_in(listing: Listing) -> BestOfferIn:
+    """The listing's Best Offer as a command again (checked anew against a changed price)."""
+    terms = listing.best_offer
+    assert terms is not None
+
+    def money(value: Money | None) -> MoneyIn | None:
+        return None if value is None else MoneyIn(amount=value.amount_minor, currency=value.currency)
+
+    return BestOfferIn(
+        enabled=True,
+        auto_accept_at=money(terms.auto_accept_at),
+        auto_decline_below=money(terms.auto_decline_below),
+    )
+
+
+def _best_offer(
+    wanted: BestOfferIn | None, price: Money, listing_format: ListingFormat
+) -> BestOfferTerms | None:
+    """Best Offer's terms for a listing at ``price``: fixed price only, thresholds in the price's
+    currency and under the price (an offer at the price is a purchase, not an offer)."""
+    if wanted is None or not wanted.enabled:
+        return None
+    if listing_format != ListingFormat.FIXED_PRICE:
+        raise InvalidListing("Best Offer is for fixed-price listings only.")
+    terms = BestOfferTerms(
+        auto_accept_at=wanted.auto_accept_at.money() if wanted.auto_accept_at else None,
+        auto_decline_below=wanted.auto_decline_below.money() if wanted.auto_decline_below else None,
+    )
+    thresholds = (("auto_accept_at", terms.auto_accept_at), ("auto_decline_below", terms.auto_decline_below))
+    for name, threshold in thresholds:
+        if threshold is None:
+            continue
+        if threshold.currency != price.currency:
+            raise InvalidListing(f"best_offer.{name} must be in the listing's currency ({price.currency}).")
+        if not 0 < threshold.amount_minor < price.amount_minor:
+            raise InvalidListing(f"best_offer.{name} must be above zero and under the price.")
+    return terms

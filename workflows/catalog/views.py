@@ -10,7 +10,7 @@ from workflows.shared.views import MoneyView, Timestamp, View
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from workflows.catalog.model import Category, Listing
+    from workflows.catalog.model import AuctionSummary, AuctionTerms, Category, Listing
     from workflows.catalog.ports import ImageStore
 
 
@@ -82,6 +82,60 @@ class PromotionView(View):
     active: bool
 
 
+class ListingAuctionView(View):
+    """An auction listing's bidding now: never the reserve itself, only whether it is met."""
+
+    current_price: MoneyView
+    #: the least maximum a new bidder may bid now
+    minimum_bid: MoneyView
+    bid_count: int
+    ends_at: Timestamp
+    time_left_s: int
+    duration_days: int
+    #: None when the auction has no reserve
+    reserve_met: bool | None
+    #: while Buy It Now is available (it goes with the first bid, or once the reserve is met)
+    buy_it_now_price: MoneyView | None
+    status: Literal["open", "ended"]
+
+    @classmethod
+    def of(cls, terms: AuctionTerms, summary: AuctionSummary | None, at: datetime) -> ListingAuctionView:
+        open_now = (summary.open if summary is not None else True) and at < terms.ends_at
+        start = terms.starting_price
+        bin_price = terms.buy_it_now_price
+        if summary is not None and not summary.buy_it_now_available:
+            bin_price = None
+        reserve_met = summary.reserve_met if summary is not None else None
+        if reserve_met is None and terms.reserve_price is not None:
+            reserve_met = False
+        return cls(
+            current_price=MoneyView.of(summary.current_price if summary else start),
+            minimum_bid=MoneyView.of(summary.minimum_bid if summary else start),
+            bid_count=summary.bid_count if summary else 0,
+            ends_at=terms.ends_at,
+            time_left_s=max(0, int((terms.ends_at - at).total_seconds())) if open_now else 0,
+            duration_days=terms.duration_days,
+            reserve_met=reserve_met,
+            buy_it_now_price=MoneyView.of(bin_price) if bin_price is not None and open_now else None,
+            status="open" if open_now else "ended",
+        )
+
+
+class BestOfferView(View):
+    """A listing's Best Offer thresholds, shown to its seller only."""
+
+    auto_accept_at: MoneyView | None
+    auto_decline_below: MoneyView | None
+
+
+class SellerRatingView(View):
+    """What a listing or a search result shows of its seller's feedback (``GET /sellers/{id}/profile``
+    has the rest)."""
+
+    score: int
+    percent_positive: float | None = None
+
+
 class ListingView(View):
     id: str
     seller_id: str
@@ -106,10 +160,24 @@ class ListingView(View):
     updated_at: Timestamp
     ended_at: Timestamp | None = None
     version: int
+    #: an auction listing's bidding (format auction); None for a fixed price
+    auction: ListingAuctionView | None = None
+    #: buyers may make offers (POST /listings/{id}/offers)
+    best_offer_enabled: bool = False
+    #: the Best Offer thresholds, shown to the listing's seller only
+    best_offer: BestOfferView | None = None
+    #: the seller's feedback score and percent positive (None until the seller has a profile)
+    seller_rating: SellerRatingView | None = None
 
     @classmethod
     def of(
-        cls, listing: Listing, at: datetime, images: ImageStore | None = None, *, owner: bool = False
+        cls,
+        listing: Listing,
+        at: datetime,
+        images: ImageStore | None = None,
+        *,
+        owner: bool = False,
+        auction: AuctionSummary | None = None,
     ) -> ListingView:
         deal = listing.deal
         promotion = listing.promotion
@@ -163,6 +231,23 @@ class ListingView(View):
             updated_at=listing.updated_at,
             ended_at=listing.ended_at,
             version=listing.version,
+            auction=None if listing.auction is None else ListingAuctionView.of(listing.auction, auction, at),
+            best_offer_enabled=listing.best_offer is not None,
+            best_offer=None
+            if listing.best_offer is None or not owner
+            else BestOfferView(
+                auto_accept_at=MoneyView.of(listing.best_offer.auto_accept_at)
+                if listing.best_offer.auto_accept_at
+                else None,
+                auto_decline_below=MoneyView.of(listing.best_offer.auto_decline_below)
+                if listing.best_offer.auto_decline_below
+                else None,
+            ),
+            seller_rating=None
+            if listing.seller_rating is None
+            else SellerRatingView(
+                score=listing.seller_rating.score, percent_positive=listing.seller_rating.percent_positive
+            ),
         )
 
 

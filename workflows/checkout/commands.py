@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from workflows.shared.commands import Command
 
@@ -21,3 +21,24 @@ class CheckoutRequest(Command):
         max_length=MAX_LINES,
         description="The shipping service per listing; a listing not named ships with its cheapest option",
     )
+    offer_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description=(
+            "Buy what an accepted offer agreed, at its price, instead of the cart (the cart is left "
+            "as it is); one checkout per offer: asking again answers the same one"
+        ),
+    )
+    auction_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Pay for an auction won, at the winning price, instead of the cart",
+    )
+
+    @model_validator(mode="after")
+    def _one_agreement(self) -> CheckoutRequest:
+        if self.offer_id is not None and self.auction_id is not None:
+            raise ValueError("name offer_id or auction_id, not both")
+        return self

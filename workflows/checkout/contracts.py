@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field
 
 from workflows.checkout.model import CheckoutStatus  # noqa: TC001 - pydantic reads it
-from workflows.fees.commands import QuoteItem  # noqa: TC001 - pydantic reads it
+from workflows.fees.commands import HeldQuoteItem  # noqa: TC001 - pydantic reads it
 from workflows.fees.service import RejectionDoc  # noqa: TC001 - pydantic reads it
 from workflows.shared.caught import CaughtErrorDoc  # noqa: TC001 - pydantic reads it
 from workflows.shared.contracts import MachineContract, StateContract, StepModel
@@ -31,9 +31,10 @@ EndingOutcome = Literal["refused", "payment_failed", "expired", "cancelled"]
 
 
 class CartResult(StepModel):
-    """``$.cart``: the items to quote, and the time left until the checkout expires."""
+    """``$.cart``: the items to quote (an agreement's at its agreed price), and the time left
+    until the checkout expires."""
 
-    items: list[QuoteItem]
+    items: list[HeldQuoteItem]
     expires_in_seconds: int = Field(ge=1)
 
 
@@ -129,7 +130,7 @@ class CheckoutStep(StepModel):
 
 
 class ValidateCartOutput(StepModel):
-    items: list[QuoteItem]
+    items: list[HeldQuoteItem]
     expires_in_seconds: int = Field(ge=1)
 
 

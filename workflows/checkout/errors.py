@@ -101,6 +101,23 @@ class PaymentNotRecorded(ResaleError):
     code = "PAYMENT_NOT_RECORDED"
 
 
+# -- a checkout at an agreed price (workflows/checkout/agreements.py)
+
+
+class AgreementNotFound(NotFound):
+    """No accepted offer (or won auction) of the caller by that id stands now: unknown, someone
+    else's, not accepted, or lapsed."""
+
+    code = "AGREEMENT_NOT_FOUND"
+
+
+class AgreementLapsed(Conflict):
+    """The agreement no longer holds the units (its deadline passed, or its hold was released):
+    the item can no longer be bought at the agreed price."""
+
+    code = "AGREEMENT_LAPSED"
+
+
 #: error names a failed step or nested execution may report, mapped back to the API's codes
 CHECKOUT_ERROR_CODES: dict[str, str] = {
     cls.__name__: cls.code
@@ -113,5 +130,6 @@ CHECKOUT_ERROR_CODES: dict[str, str] = {
         ShippingOptionNotFound,
         PaymentRejected,
         PaymentNotSucceeded,
+        AgreementLapsed,
     )
 }

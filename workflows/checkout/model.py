@@ -13,6 +13,8 @@ from workflows.shared.money import Money
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from workflows.checkout.agreements import Agreement
+
 #: lowercase snake_case, as every enumerated value the API answers (stored so since 0081)
 #: "cancelled": the buyer gave up, or the business refused (the error code says why); "failed":
 #: the platform failed (a step, a missing schedule, a payment it could not record), since 0085
@@ -108,6 +110,8 @@ class CheckoutRecord:
     client_secret: str | None = None
     charge_id: str | None = None
     failure: CheckoutFailure | None = None
+    #: the accepted offer or won auction this checkout buys at its agreed price (None: a cart's)
+    agreement: Agreement | None = None
 
     def __post_init__(self) -> None:
         if self.status not in CHECKOUT_STATUSES:

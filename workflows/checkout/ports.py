@@ -48,6 +48,17 @@ class Checkouts(Protocol):
 
     def orders_of(self, checkout_id: str, *, for_update: bool = False) -> list[OrderRecord]: ...
 
+    def for_agreement(self, kind: str, source_id: str) -> list[CheckoutRecord]:
+        """The checkouts made from one agreement, oldest first."""
+        ...
+
+    def of_buyer(
+        self, buyer_id: str, *, limit: int, after: tuple[datetime, str] | None
+    ) -> list[CheckoutRecord]:
+        """The buyer's checkouts, newest first (created_at, then id, both descending), starting
+        after the keyset position ``after``."""
+        ...
+
 
 class Timeline(Protocol):
     def record(self, event: TimelineEvent) -> bool:
@@ -65,6 +76,10 @@ class BuyerDirectory(Protocol):
         ...
 
     def stripe_customer(self, user_id: str) -> str | None: ...
+
+    def default_address(self, user_id: str) -> str | None:
+        """The id of the user's default address, if they have one."""
+        ...
 
 
 class KeptQuotes(Protocol):
@@ -108,6 +123,15 @@ class StockStore(Protocol):
 
     def release(self, listing_id: str, holder: str) -> int:
         """Put the holder's units back; the quantity released (0: nothing was held)."""
+        ...
+
+    def held(self, listing_id: str, holder: str) -> int:
+        """The units ``holder`` holds on the listing now (0: none)."""
+        ...
+
+    def transfer(self, listing_id: str, holder: str, to: str) -> int:
+        """Move ``holder``'s hold to ``to`` in one conditional write (``to`` holding nothing yet);
+        the quantity moved (0: ``holder`` held nothing, or ``to`` already holds)."""
         ...
 
     def settle(self, listing_id: str, holder: str) -> int:

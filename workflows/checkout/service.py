@@ -7,7 +7,7 @@ from the orders, and each state change checks the state it moves from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from workflows.catalog.alerts import format_money
 from workflows.catalog.errors import QuantityNotAvailable
 from workflows.catalog.events import ListingEnded
 from workflows.catalog.model import ListingStatus
+from workflows.checkout.agreements import AgreedCheckoutEnded, AgreedCheckoutStart, AgreedSale
 from workflows.checkout.contracts import (
     AbandonOutput,
     CompleteSaleOutput,
@@ -28,6 +29,8 @@ from workflows.checkout.contracts import (
 )
 from workflows.checkout.errors import (
     CHECKOUT_ERROR_CODES,
+    AgreementLapsed,
+    AgreementNotFound,
     CartEmpty,
     CartMixedCurrencies,
     CartUnavailable,
@@ -52,23 +55,25 @@ from workflows.checkout.model import (
     TimelineEvent,
     request_hash,
 )
-from workflows.checkout.views import CheckoutView, TimelineEntryView, TimelineView
-from workflows.fees.commands import QuoteItem
+from workflows.checkout.views import CheckoutPage, CheckoutView, TimelineEntryView, TimelineView
+from workflows.fees.commands import AgreedPrice, HeldQuoteItem
 from workflows.fees.errors import FEE_ERRORS, FEE_REJECTIONS
 from workflows.ledger import entries
 from workflows.notifications.model import Notification
 from workflows.orders.errors import OrderNotFound
 from workflows.orders.model import FeeBreakdown, OrderItem, OrderRecord, order_id_for
+from workflows.shared.cursors import decode_cursor, encode_cursor
 from workflows.shared.errors import ContractError, IdempotencyKeyReused, ResaleError
 from workflows.shared.ids import derived_id, new_id
 from workflows.shared.money import Money
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from workflows.cart.ports import CartStore, ListingReader
     from workflows.catalog.model import Listing
+    from workflows.checkout.agreements import AgreementSource
     from workflows.checkout.commands import CheckoutRequest
     from workflows.checkout.contracts import EndingOutcome
     from workflows.checkout.model import Outcome, PaymentIntentState
@@ -103,6 +108,8 @@ class CheckoutDependencies:
     expiry: timedelta = timedelta(minutes=30)
     #: who may not sell now (Stripe restricted their account); None: nobody is restricted
     sellers: SellerStandings | None = None
+    #: the capabilities that reach agreements, by kind ("offer", "auction"), for POST /checkout
+    agreements: Mapping[str, AgreementSource] = field(default_factory=dict)
 
     def restricted_sellers(self, lines: Iterable[CheckoutLine]) -> frozenset[str]:
         return self.sellers.restricted({line.seller_id for line in lines}) if self.sellers else frozenset()
@@ -202,6 +209,9 @@ def require_one_currency(lines: Iterable[CheckoutLine]) -> None:
         )
 
 
+#: the longest an agreement's checkout waits for its payment (the checkout machine runs 15 days)
+MAX_AGREED_WAIT = timedelta(days=14)
+
 #: what the buyer is told when the platform failed them (never a step's own words)
 SYSTEM_FAILURE_MESSAGE = (
     "Something went wrong on our side, not yours: nothing was charged and the items were released. "
@@ -238,7 +248,10 @@ class CheckoutService:
     def start(
         self, caller: Caller, request: CheckoutRequest, idempotency_key: str | None
     ) -> tuple[CheckoutView, bool]:
-        """Validate and record the checkout, start its execution; (view, created)."""
+        """Validate and record the checkout, start its execution; (view, created). With an
+        ``offer_id`` or ``auction_id`` it buys that agreement at its price, not the cart."""
+        if request.offer_id is not None or request.auction_id is not None:
+            return self._start_from_agreement(caller, request)
         fingerprint = request_hash(request.model_dump(mode="json"))
         checkout_id = derived_id("checkout", caller.user_id, idempotency_key) if idempotency_key else new_id()
         existing = self._existing(caller, checkout_id, fingerprint)
@@ -319,6 +332,184 @@ class CheckoutService:
         ]
         return lines, listings
 
+    # -- at an agreed price (workflows/checkout/agreements.py) --------------------------------
+
+    def _start_from_agreement(self, caller: Caller, request: CheckoutRequest) -> tuple[CheckoutView, bool]:
+        kind, source_id = ("offer", request.offer_id) if request.offer_id else ("auction", request.auction_id)
+        assert source_id is not None
+        source = self._d.agreements.get(kind)
+        sale = source.agreed_sale(source_id, caller.user_id) if source is not None else None
+        if sale is None or sale.buyer_id != caller.user_id:
+            # a live checkout of the agreement answers even once the source moved on (paid)
+            found = self._live_of(kind, source_id)
+            if found is not None and found.buyer_id == caller.user_id:
+                return self._view(found), False
+            raise AgreementNotFound(f"No accepted {kind} of yours has the id {source_id!r}.")
+        with self._d.uow() as uow:
+            ship_to = uow.buyers.ship_to(caller.user_id, request.address_id)
+        if ship_to is None:
+            raise AddressNotFound("No such address among yours.")
+        choices = {c.listing_id: c.service for c in request.shipping_choices}
+        unknown = sorted(set(choices) - {sale.listing_id})
+        if unknown:
+            raise ContractError(
+                "shipping_choices names listings the agreement is not about.",
+                details={"listing_ids": unknown},
+            )
+        record, created = self._open_agreed(sale, request.address_id, ship_to, choices)
+        return self._view(record), created
+
+    def start_agreed(self, sale: AgreedSale, *, address_id: str | None = None) -> AgreedCheckoutStart:
+        """Start the buyer's checkout of an agreement (the auction's winner): shipped to
+        ``address_id`` or else the buyer's default address; idempotent by the agreement (a live
+        or paid checkout of it is answered, ``existing``). A buyer without a default address gets
+        none started (``needs_address``): they check out themselves with ``POST /checkout``
+        {address_id, auction_id}. Refuses with :class:`AgreementLapsed` when the agreement no
+        longer holds the units or ``pay_by`` passed."""
+        found = self._live_of(sale.kind, sale.source_id)
+        if found is not None:
+            return AgreedCheckoutStart(found.checkout_id, "existing")
+        with self._d.uow() as uow:
+            chosen = address_id or uow.buyers.default_address(sale.buyer_id)
+            ship_to = uow.buyers.ship_to(sale.buyer_id, chosen) if chosen else None
+        if chosen is None or ship_to is None:
+            return AgreedCheckoutStart(None, "needs_address")
+        record, created = self._open_agreed(sale, chosen, ship_to, {})
+        return AgreedCheckoutStart(record.checkout_id, "started" if created else "existing")
+
+    def agreed_checkout(self, kind: str, source_id: str) -> CheckoutView | None:
+        """The newest checkout made from an agreement (None: none yet): how the source learns
+        whether its buyer paid (``status`` "paid") or not, besides :class:`AgreedCheckoutEnded`."""
+        with self._d.uow() as uow:
+            made = uow.checkouts.for_agreement(kind, source_id)
+            return CheckoutView.of(made[-1], uow.checkouts.orders_of(made[-1].checkout_id)) if made else None
+
+    def _live_of(self, kind: str, source_id: str) -> CheckoutRecord | None:
+        """The agreement's checkout that is running or was paid, if any."""
+        with self._d.uow() as uow:
+            made = uow.checkouts.for_agreement(kind, source_id)
+        live = [c for c in made if not c.ended or c.status == "paid"]
+        return live[-1] if live else None
+
+    def _view(self, record: CheckoutRecord) -> CheckoutView:
+        with self._d.uow() as uow:
+            return CheckoutView.of(record, uow.checkouts.orders_of(record.checkout_id))
+
+    def _open_agreed(
+        self, sale: AgreedSale, address_id: str, ship_to: dict[str, Any], choices: dict[str, str]
+    ) -> tuple[CheckoutRecord, bool]:
+        """Record and start the agreement's checkout (or answer its live one); (record, created).
+        The n-th checkout of an agreement is named by it and n, so concurrent starts make one."""
+        with self._d.uow() as uow:
+            made = uow.checkouts.for_agreement(sale.kind, sale.source_id)
+        live = [c for c in made if not c.ended or c.status == "paid"]
+        if live:
+            if live[-1].status == "pending":  # the first try may have stopped before the start
+                self._d.starter.start(live[-1].checkout_id, {"checkout_id": live[-1].checkout_id})
+            return live[-1], False
+        now = self._d.clock.now()
+        if sale.pay_by - now > MAX_AGREED_WAIT:
+            raise ContractError(
+                f"An agreement's checkout waits at most {MAX_AGREED_WAIT.days} days for its payment."
+            )
+        line = CheckoutLine(
+            listing_id=sale.listing_id,
+            seller_id=sale.seller_id,
+            title=sale.title,
+            quantity=sale.quantity,
+            unit_price=sale.unit_price,
+            shipping_service=choices.get(sale.listing_id),
+        )
+        checkout_id = derived_id("checkout", sale.kind, sale.source_id, str(len(made)))
+        record = CheckoutRecord(
+            checkout_id=checkout_id,
+            buyer_id=sale.buyer_id,
+            status="pending",
+            request_hash=request_hash({"agreement": [sale.kind, sale.source_id], "address_id": address_id}),
+            address_id=address_id,
+            ship_to=ship_to,
+            shipping_choices=choices,
+            lines=(line,),
+            expires_at=sale.pay_by,
+            created_at=now,
+            updated_at=now,
+            agreement=sale.agreement,
+        )
+        self._check_agreed(record, now)
+        with self._d.uow() as uow:
+            created = uow.checkouts.add(record)
+            if created:
+                self._moment(
+                    uow,
+                    record,
+                    "workflow",
+                    "Checkout started",
+                    now,
+                    detail={"lines": 1, "agreement": {"kind": sale.kind, "id": sale.source_id}},
+                )
+        if not created:  # a concurrent start made it first
+            with self._d.uow() as uow:
+                again = uow.checkouts.get(checkout_id)
+            return (again or record), False
+        self._d.starter.start(checkout_id, {"checkout_id": checkout_id})
+        return record, True
+
+    def _check_agreed(self, checkout: CheckoutRecord, now: datetime) -> None:
+        """The agreement still stands: its listing exists and its seller may sell, the units are
+        held (by the agreement, or already by this checkout) and the deadline has not passed. The
+        listing's price and status now do not matter: the agreement fixed the price (and an
+        auction's listing has ended)."""
+        agreement = checkout.agreement
+        assert agreement is not None
+        (line,) = checkout.lines
+        found = self._d.listings.get_many([line.listing_id])
+        listing = found[0] if found else None
+        problem = None
+        if listing is None:
+            problem = {"listing_id": line.listing_id, "problem": "listing_not_found"}
+        elif listing.seller_id == checkout.buyer_id:
+            problem = {"listing_id": line.listing_id, "problem": "own_listing"}
+        elif listing.seller_id in self._d.restricted_sellers(checkout.lines):
+            problem = {"listing_id": line.listing_id, "problem": "seller_restricted"}
+        if problem is not None:
+            raise CartUnavailable(
+                "The agreed item cannot be bought now; see details.", details={"lines": [problem]}
+            )
+        assert listing is not None
+        held = max(
+            self._d.stock.held(line.listing_id, agreement.holder),
+            self._d.stock.held(line.listing_id, checkout.checkout_id),
+        )
+        if now >= checkout.expires_at or held < line.quantity:
+            raise AgreementLapsed(
+                f"The {agreement.kind} no longer holds the item: its time to pay passed or it was released.",
+                details={
+                    "kind": agreement.kind,
+                    "id": agreement.source_id,
+                    "pay_by": checkout.expires_at.isoformat(),
+                },
+            )
+        services = {o.service for o in listing.shipping_options}
+        if line.shipping_service is not None and line.shipping_service not in services:
+            raise ShippingOptionNotFound(
+                f"Listing {line.listing_id!r} does not ship with {line.shipping_service!r}.",
+                details={"listing_id": line.listing_id, "services": sorted(services)},
+            )
+
+    def list_mine(self, caller: Caller, *, limit: int, cursor: str | None) -> CheckoutPage:
+        """``GET /me/checkouts``: the caller's checkouts, newest first, with status, total, deadline."""
+        if not 1 <= limit <= 100:
+            raise ContractError("limit is between 1 and 100")
+        after = decode_cursor(cursor) if cursor else None
+        with self._d.uow() as uow:
+            found = uow.checkouts.of_buyer(caller.user_id, limit=limit + 1, after=after)
+            page, more = found[:limit], len(found) > limit
+            items = [CheckoutView.of(c, uow.checkouts.orders_of(c.checkout_id)) for c in page]
+        return CheckoutPage(
+            items=items,
+            next_cursor=encode_cursor(page[-1].created_at, page[-1].checkout_id) if more and page else None,
+        )
+
     def get(self, caller: Caller, checkout_id: str) -> CheckoutView:
         with self._d.uow() as uow:
             found = uow.checkouts.get(checkout_id)
@@ -388,10 +579,27 @@ class CheckoutService:
         )
 
     def validate_cart(self, checkout_id: str) -> ValidateCartOutput:
-        """State "Validate Cart": the lines against the catalog now → the items to quote, the time left."""
+        """State "Validate Cart": the lines against the catalog now → the items to quote, the time left.
+        An agreement's checkout: the agreement still stands, and its line is quoted at its price."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
         now = self._d.clock.now()
+        if checkout.agreement is not None:
+            self._check_agreed(checkout, now)
+            return ValidateCartOutput(
+                items=[
+                    HeldQuoteItem(
+                        listing_id=line.listing_id,
+                        quantity=line.quantity,
+                        shipping_service=line.shipping_service,
+                        agreed_price=AgreedPrice(
+                            amount=line.unit_price.amount_minor, currency=line.unit_price.currency
+                        ),
+                    )
+                    for line in checkout.lines
+                ],
+                expires_in_seconds=max(1, int((checkout.expires_at - now).total_seconds())),
+            )
         listings = {x.id: x for x in self._d.listings.get_many([line.listing_id for line in checkout.lines])}
         validate_lines(
             checkout.buyer_id,
@@ -402,7 +610,7 @@ class CheckoutService:
         )
         return ValidateCartOutput(
             items=[
-                QuoteItem(
+                HeldQuoteItem(
                     listing_id=line.listing_id, quantity=line.quantity, shipping_service=line.shipping_service
                 )
                 for line in checkout.lines
@@ -411,9 +619,12 @@ class CheckoutService:
         )
 
     def reserve_items(self, checkout_id: str) -> ReserveItemsOutput:
-        """State "Reserve Items": hold every line, or none (what was held is released)."""
+        """State "Reserve Items": hold every line, or none (what was held is released). An
+        agreement's checkout takes over the units the agreement holds instead."""
         with self._d.uow() as uow:
             checkout = self._checkout(uow, checkout_id)
+        if checkout.agreement is not None:
+            return self._take_over(checkout)
         held: list[str] = []
         for listing_id, quantity in checkout.holds():
             outcome = self._d.stock.hold(listing_id, checkout_id, quantity)
@@ -436,6 +647,27 @@ class CheckoutService:
                 detail={"listings": len(held)},
             )
         return ReserveItemsOutput(held=len(held))
+
+    def _take_over(self, checkout: CheckoutRecord) -> ReserveItemsOutput:
+        agreement = checkout.agreement
+        assert agreement is not None
+        for listing_id, quantity in checkout.holds():
+            moved = self._d.stock.transfer(listing_id, agreement.holder, checkout.checkout_id)
+            if not moved and self._d.stock.held(listing_id, checkout.checkout_id) < quantity:
+                raise AgreementLapsed(
+                    f"The {agreement.kind} no longer holds the item; it cannot be bought at its price now.",
+                    details={"kind": agreement.kind, "id": agreement.source_id},
+                )
+        with self._d.uow() as uow:
+            self._moment(
+                uow,
+                checkout,
+                "workflow",
+                "Items reserved",
+                self._d.clock.now(),
+                detail={"listings": len(checkout.lines), "taken_over_from": agreement.kind},
+            )
+        return ReserveItemsOutput(held=len(checkout.lines))
 
     def create_orders(self, checkout_id: str, quote_id: str) -> CreateOrdersOutput:
         """State "Create Orders": one order per seller, priced by the quote the nested fee
@@ -560,10 +792,14 @@ class CheckoutService:
             raise PaymentNotSucceeded(f"checkout {checkout_id} is {checkout.status}, not paid")
         now = self._d.clock.now()
         sold_out = self._settle(checkout, now)
-        for line in checkout.lines:
-            self._d.carts.remove_unless_changed_since(checkout.buyer_id, line.listing_id, checkout.created_at)
+        if checkout.agreement is None:  # an agreement's checkout did not buy the cart
+            for line in checkout.lines:
+                self._d.carts.remove_unless_changed_since(
+                    checkout.buyer_id, line.listing_id, checkout.created_at
+                )
         self._notify_paid(checkout, orders)
         self._d.events.publish(*[self._order_paid(checkout, o) for o in orders])
+        self._announce_agreed(checkout, "paid", None, order_ids=[o.order_id for o in orders])
         with self._d.uow() as uow:
             self._moment(uow, checkout, "workflow", "Stock updated", now, detail={"sold_out": sold_out})
             self._moment(uow, checkout, "workflow", "Cart cleared", now)
@@ -660,7 +896,7 @@ class CheckoutService:
                 )
             if intent.succeeded:
                 raise PaymentAlreadySucceeded(f"PaymentIntent {intent.payment_intent_id} succeeded")
-        self._release(checkout)
+        returned = self._release(checkout)
         status, failure = self._ending(outcome, caught, intent)
         now = self._d.clock.now()
         with self._d.uow() as uow:
@@ -684,13 +920,58 @@ class CheckoutService:
             self._notify_unpaid(checkout, status, failure)
         elif status == "failed":
             self._notify_failed(checkout, "Nothing was charged and the items were released.")
+        self._announce_agreed(checkout, status, failure.code, units_returned=returned)
         return AbandonOutput(status=status, code=failure.code)
 
-    def _release(self, checkout: CheckoutRecord) -> None:
-        """Every hold of the checkout back on sale (a listing sold out by them is active again)."""
+    def _release(self, checkout: CheckoutRecord) -> bool:
+        """Every hold of the checkout back on sale (a listing sold out by them is active again).
+        An agreement's units go back to the agreement while its deadline has not passed (the buyer
+        may try again), else back on sale; True when they went back to the agreement."""
+        now = self._d.clock.now()
+        agreement = checkout.agreement
+        if agreement is not None and now < checkout.expires_at:
+            returned = True
+            for listing_id, _ in checkout.holds():
+                if not self._d.stock.transfer(listing_id, checkout.checkout_id, agreement.holder):
+                    returned = returned and self._d.stock.held(listing_id, agreement.holder) > 0
+                    self._release_one(listing_id, checkout.checkout_id, now)
+            return returned
         for listing_id, _ in checkout.holds():
-            if self._d.stock.release(listing_id, checkout.checkout_id):
-                self._d.stock.refresh_status(listing_id, self._d.clock.now())
+            self._release_one(listing_id, checkout.checkout_id, now)
+        return False
+
+    def _release_one(self, listing_id: str, holder: str, now: datetime) -> None:
+        if self._d.stock.release(listing_id, holder):
+            self._d.stock.refresh_status(listing_id, now)
+
+    def _announce_agreed(
+        self,
+        checkout: CheckoutRecord,
+        outcome: Any,
+        code: str | None,
+        *,
+        units_returned: bool = False,
+        order_ids: list[str] | None = None,
+    ) -> None:
+        """Tell the agreement's source how its checkout ended (nothing for a cart's checkout)."""
+        agreement = checkout.agreement
+        if agreement is None:
+            return
+        self._d.events.publish(
+            AgreedCheckoutEnded(
+                event_id=derived_id("AgreedCheckoutEnded", checkout.checkout_id),
+                occurred_at=self._d.clock.now(),
+                kind=agreement.kind,
+                source_id=agreement.source_id,
+                checkout_id=checkout.checkout_id,
+                buyer_id=checkout.buyer_id,
+                listing_id=checkout.lines[0].listing_id,
+                outcome=outcome,
+                code=code,
+                units_returned=units_returned,
+                order_ids=order_ids or [],
+            )
+        )
 
     def _ending(
         self, outcome: EndingOutcome, caught: CaughtError | None, intent: PaymentIntentState | None
@@ -763,7 +1044,7 @@ class CheckoutService:
         )
 
     def _close_refunded(self, checkout: CheckoutRecord, caught: CaughtError | None) -> None:
-        self._release(checkout)
+        returned = self._release(checkout)
         _, why = ending_of(caught)
         failure = CheckoutFailure(
             PaymentNotRecorded.code,
@@ -777,6 +1058,7 @@ class CheckoutService:
                     uow.orders.set_status(order.order_id, "cancelled")
             uow.checkouts.set_status(checkout.checkout_id, "failed", failure=failure)
             self._moment(uow, checkout, "payment", "Payment refunded", self._d.clock.now())
+        self._announce_agreed(checkout, "failed", failure.code, units_returned=returned)
 
 
 def _address_line(ship_to: dict[str, Any]) -> str:

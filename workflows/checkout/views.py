@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from workflows.checkout.agreements import AgreementKind  # noqa: TC001 - pydantic reads it
 from workflows.checkout.model import CheckoutStatus, TimelineKind  # noqa: TC001 - pydantic reads them
 from workflows.shared.views import MoneyView, Timestamp, View
 
@@ -25,6 +26,13 @@ class CheckoutErrorView(View):
     details: dict[str, Any] | None = None
 
 
+class AgreementView(View):
+    """The accepted offer or won auction a checkout buys at its agreed price."""
+
+    kind: AgreementKind
+    id: str
+
+
 class CheckoutView(View):
     checkout_id: str
     status: CheckoutStatus = Field(
@@ -37,8 +45,11 @@ class CheckoutView(View):
     order_ids: list[str]
     total: MoneyView | None = Field(description="What the buyer pays; known once the orders exist")
     payment: PaymentView | None = Field(description="While awaiting_payment: what the client confirms")
-    expires_at: Timestamp
+    expires_at: Timestamp = Field(description="The deadline to pay by; an agreement's own deadline")
     error: CheckoutErrorView | None = None
+    agreement: AgreementView | None = Field(
+        default=None, description="The accepted offer or won auction bought at its price; null for a cart's"
+    )
     status_url: str
     created_at: Timestamp
     updated_at: Timestamp
@@ -65,10 +76,20 @@ class CheckoutView(View):
             else CheckoutErrorView(
                 code=failure.code, message=failure.message, details=failure.details or None
             ),
+            agreement=None
+            if checkout.agreement is None
+            else AgreementView(kind=checkout.agreement.kind, id=checkout.agreement.source_id),
             status_url=f"/checkouts/{checkout.checkout_id}",
             created_at=checkout.created_at,
             updated_at=checkout.updated_at,
         )
+
+
+class CheckoutPage(View):
+    """``GET /me/checkouts``: newest first."""
+
+    items: list[CheckoutView]
+    next_cursor: str | None
 
 
 class TimelineEntryView(View):
@@ -85,3 +106,5 @@ class TimelineEntryView(View):
 class TimelineView(View):
     order_id: str
     items: list[TimelineEntryView]
+    #: the order's buyer-seller conversation, once one exists (``GET /conversations/{id}``)
+    conversation_id: str | None = None

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictInt, Validation
 from workflows.catalog.errors import ListingNotAvailable, ListingNotFound, QuantityNotAvailable
 from workflows.catalog.model import ListingStatus
 from workflows.fees.calculate import AdPromotion, OrderLine, quote_order
-from workflows.fees.commands import QuoteRequest
+from workflows.fees.commands import HeldQuoteItem, HeldQuoteRequest, QuoteRequest
 from workflows.fees.errors import (
     FEE_ERRORS,
     FEE_REJECTIONS,
@@ -217,9 +217,12 @@ def parse_moment(value: object) -> datetime:
     return moment
 
 
-def parse_request(items: list[Any] | None) -> QuoteRequest:
-    """The items as sent (by a client or the checkout) → the request, or InvalidQuoteRequest."""
+def parse_request(items: list[Any] | None, *, held: bool = False) -> QuoteRequest | HeldQuoteRequest:
+    """The items as sent (by a client or the checkout) → the request, or InvalidQuoteRequest.
+    ``held``: nested in a checkout, whose items may carry the price it agreed."""
     try:
+        if held:
+            return HeldQuoteRequest.model_validate({"items": items})
         return QuoteRequest.model_validate({"items": items})
     except ValidationError as exc:
         problems = [
@@ -233,24 +236,32 @@ def parse_request(items: list[Any] | None) -> QuoteRequest:
 
 
 def load_order_lines(
-    request: QuoteRequest, listings: ListingReader, at: datetime, *, held: bool = False
+    request: QuoteRequest | HeldQuoteRequest, listings: ListingReader, at: datetime, *, held: bool = False
 ) -> OrderLines:
     """Price each item at ``at``: effective price (deal applied), the chosen shipping option (default
     the cheapest), category path,
     the promotion. The same listing named twice counts once with the quantities added. ``held``:
-    the units are held by the checkout asking (nested in it), so stock is not checked again."""
+    the units are held by the checkout asking (nested in it), so stock is not checked again. An
+    item with an ``agreed_price`` (a checkout's, at an accepted offer's or a won auction's price)
+    is priced at it, and its listing's status is not asked: the agreement sold it."""
     wanted: dict[str, int] = {}
     services: dict[str, str] = {}
+    agreed: dict[str, Money] = {}
     for item in request.items:
         wanted[item.listing_id] = wanted.get(item.listing_id, 0) + item.quantity
         if item.shipping_service is not None:
             services[item.listing_id] = item.shipping_service
+        if held and isinstance(item, HeldQuoteItem) and item.agreed_price is not None:
+            agreed[item.listing_id] = Money(item.agreed_price.amount, item.agreed_price.currency)
     found = {listing.id: listing for listing in listings.get_many(list(wanted))}
     lines = []
     for listing_id, quantity in wanted.items():
         listing = found.get(listing_id)
         if listing is None:
             raise ListingNotFound(f"There is no listing {listing_id!r}.", details={"listing_id": listing_id})
+        if listing_id in agreed:
+            lines.append(LineDoc.of(_agreed_line(listing, quantity, at, services.get(listing_id), agreed)))
+            continue
         if listing.status != ListingStatus.ACTIVE:
             raise ListingNotAvailable(
                 f"Listing {listing_id!r} is {listing.status.value.replace('_', ' ')}.",
@@ -265,8 +276,23 @@ def load_order_lines(
     return OrderLines(lines=lines)
 
 
-def _line(listing: Listing, quantity: int, at: datetime, service: str | None) -> OrderLine:
-    price = listing.effective_price(at)
+def _agreed_line(
+    listing: Listing, quantity: int, at: datetime, service: str | None, agreed: dict[str, Money]
+) -> OrderLine:
+    price = agreed[listing.id]
+    if price.currency != listing.price.currency:
+        raise MixedCurrencies(
+            f"Listing {listing.id!r} is priced in {listing.price.currency}, the agreed price in "
+            f"{price.currency}.",
+            details={"currencies": sorted({price.currency, listing.price.currency})},
+        )
+    return _line(listing, quantity, at, service, price=price)
+
+
+def _line(
+    listing: Listing, quantity: int, at: datetime, service: str | None, *, price: Money | None = None
+) -> OrderLine:
+    price = listing.effective_price(at) if price is None else price
     if service is None:
         shipping = min((o.price for o in listing.shipping_options), default=Money.zero(price.currency))
     else:

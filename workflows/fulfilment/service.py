@@ -13,6 +13,7 @@ from workflows.fulfilment.errors import (
     OrderNotShippable,
     OrderNotShipped,
 )
+from workflows.fulfilment.events import OrderDelivered
 from workflows.fulfilment.ports import RefundRequest
 from workflows.fulfilment.views import fulfilment_view
 from workflows.ledger import entries
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from workflows.payouts.model import PayoutPolicy
     from workflows.payouts.ports import Books, BooksFactory
     from workflows.shared.clock import Clock
+    from workflows.shared.events import EventPublisher
     from workflows.shared.identity import Caller
     from workflows.shared.waits import TaskResponder, WaitingTasks
 
@@ -74,6 +76,8 @@ class FulfilmentService:
     notifications: NotificationPublisher
     clock: Clock
     policy: PayoutPolicy
+    #: where ``OrderDelivered`` is announced (the feedback window starts from it)
+    events: EventPublisher | None = None
 
     # -- reads --------------------------------------------------------------------------
 
@@ -134,7 +138,8 @@ class FulfilmentService:
                 raise NotTheBuyer("Only the order's buyer can confirm its delivery.")
             order = self._deliver(books, order, by="buyer")
             view = self._view(books, order)
-        self._after_delivery(order)
+            delivered = books.orders.shipment(order_id)
+        self._after_delivery(order, delivered)
         return view
 
     def auto_confirm(self, order_id: str) -> DeliveryConfirmed:
@@ -146,7 +151,8 @@ class FulfilmentService:
             if order.status != "shipped":
                 return DeliveryConfirmed(order_id=order_id, status=order.status, confirmed=False)
             order = self._deliver(books, order, by="auto")
-        self._after_delivery(order)
+            delivered = books.orders.shipment(order_id)
+        self._after_delivery(order, delivered)
         return DeliveryConfirmed(order_id=order_id, status=order.status, confirmed=True)
 
     def _deliver(self, books: Books, order: OrderRecord, *, by: str) -> OrderRecord:
@@ -161,9 +167,26 @@ class FulfilmentService:
         books.orders.set_status(order.order_id, "delivered")
         return books.orders.get(order.order_id) or order
 
-    def _after_delivery(self, order: OrderRecord) -> None:
+    def _after_delivery(self, order: OrderRecord, delivered: Shipment | None) -> None:
         self._resume(delivery_key(order.order_id), "order.delivered", self.clock.now())
         self._notify("delivery_confirmed", order.seller_id, order.order_id, {"order_id": order.order_id})
+        self._announce_delivery(order, delivered)
+
+    def _announce_delivery(self, order: OrderRecord, delivered: Shipment | None) -> None:
+        """``OrderDelivered``, after the commit and again on a retried confirmation (the same id)."""
+        if self.events is None or delivered is None or delivered.delivered_at is None:
+            return
+        self.events.publish(
+            OrderDelivered(
+                event_id=OrderDelivered.event_id_for(order.order_id),
+                occurred_at=delivered.delivered_at,
+                order_id=order.order_id,
+                buyer_id=order.buyer_id,
+                seller_id=order.seller_id,
+                delivered_by="auto" if delivered.delivered_by == "auto" else "buyer",
+                items=sum(item.quantity for item in order.items) or 1,
+            )
+        )
 
     # -- cancel -----------------------------------------------------------------------------
 

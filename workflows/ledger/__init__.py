@@ -16,7 +16,11 @@ Chart of accounts (``account_code``: kind; what its balance means)
   and not yet transferred to their connected account. Never negative after a business step.
 - ``refunds``: liability; refunds granted to buyers that Stripe has not paid out yet.
 - ``platform_fee_revenue``: revenue; the platform's fees (a fee reversal debits it).
-- ``stripe_fees``: expense; Stripe's processing fees on the platform's balance.
+- ``stripe_fees``: expense; Stripe's processing fees on the platform's balance (and its dispute fees).
+- ``disputed_funds``: asset; money Stripe took out of the balance for an open dispute (chargeback).
+- ``seller_receivable:<seller_id>``: asset, one per seller; what the seller owes the platform: the
+  net part of a refund (or a lost dispute) their connected account could not give back. Never
+  negative: later payouts repay it, never more than it is.
 
 Entries (one per business movement; ``G`` gross = items + shipping, ``F`` fee, ``N`` net)
 
@@ -51,7 +55,21 @@ Entries (one per business movement; ``G`` gross = items + shipping, ``F`` fee, `
   Dr platform_bank P / Cr stripe_balance P.
 - Stripe processing fee (``kind="stripe_fee"``, key balance transaction id):
   Dr stripe_fees S / Cr stripe_balance S.
+- seller debt (``kind="seller_debt"``, key ``case:<case_id>`` or ``dispute:<dispute>:<order>``): the
+  reversal Stripe refused (the seller spent the payout), posted before the refund's entry so that
+  the payable can cover the refund's net part:
+  Dr seller_receivable:<seller> D / Cr seller_payable:<seller> D.
+- debt recovered from a later order's payout, before its transfer (``kind="debt_recovered"``, key
+  that order's id): Dr seller_payable:<seller> R / Cr seller_receivable:<seller> R; the transfer
+  sends the net less R.
+- dispute funds withdrawn (``kind="dispute_withdrawn"``, key ``<dispute>:<order>``, the order's
+  share): Dr disputed_funds A / Cr stripe_balance A; Stripe's dispute fee (``kind="dispute_fee"``):
+  Dr stripe_fees F / Cr stripe_balance F; won (``kind="dispute_reinstated"``):
+  Dr stripe_balance A / Cr disputed_funds A; lost (``kind="dispute_lost"``): the sale undone as a
+  refund of A is (net and fee in proportion): Dr seller_payable:<seller> n / Dr platform_fee_revenue f
+  / Cr disputed_funds A (a seller paid already gives n back first: a reversal, or a seller debt).
 
-Per order, always: charged = seller nets + fees + refunds (+ what is still in transit), and
-0 <= transferred - reversed <= seller nets (:func:`order_is_settled_correctly`).
+Per order, always: charged = seller nets + fees + refunds + chargebacks (+ what is still in
+transit), and 0 <= transferred - reversed - debts + recovered <= seller nets
+(:func:`order_is_settled_correctly`).
 """

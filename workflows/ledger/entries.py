@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from workflows.ledger.errors import InvalidMovement
 from workflows.ledger.model import (
     BUYER_FUNDS_IN_TRANSIT,
+    DISPUTED_FUNDS,
     PLATFORM_BANK,
     PLATFORM_FEE_REVENUE,
     REFUNDS,
@@ -22,6 +23,7 @@ from workflows.ledger.model import (
     credit,
     debit,
     seller_payable,
+    seller_receivable,
 )
 from workflows.shared.ids import derived_id
 
@@ -236,3 +238,78 @@ def stripe_fee(balance_transaction_id: str, amount: Money, *, order_id: str | No
         order_id=order_id,
         description=f"Stripe fee {balance_transaction_id}",
     )
+
+
+def seller_debt(order: OrderAmounts, key: str, amount: Money) -> JournalEntry:
+    """A refund's (or a lost dispute's) net part that the seller's connected account could not
+    give back: the seller owes it, recovered from their later payouts (``debt_recovered``)."""
+    _positive(amount, order.currency, "a seller debt")
+    return _entry(
+        "seller_debt",
+        key,
+        [debit(seller_receivable(order.seller_id), amount), credit(seller_payable(order.seller_id), amount)],
+        order_id=order.order_id,
+        description=f"seller {order.seller_id} owes {key}",
+    )
+
+
+def debt_recovered(order: OrderAmounts, key: str, amount: Money) -> JournalEntry:
+    """Part of a later order's net kept back to pay off the seller's debt (before its transfer)."""
+    _positive(amount, order.currency, "a recovered debt")
+    return _entry(
+        "debt_recovered",
+        key,
+        [debit(seller_payable(order.seller_id), amount), credit(seller_receivable(order.seller_id), amount)],
+        order_id=order.order_id,
+        description=f"debt of seller {order.seller_id} recovered from order {order.order_id}",
+    )
+
+
+def dispute_withdrawn(order: OrderAmounts, dispute_id: str, amount: Money) -> JournalEntry:
+    """Stripe took the disputed amount out of the platform's balance while the dispute is open."""
+    _positive(amount, order.currency, "a disputed amount")
+    return _entry(
+        "dispute_withdrawn",
+        dispute_id,
+        [debit(DISPUTED_FUNDS, amount), credit(STRIPE_BALANCE, amount)],
+        order_id=order.order_id,
+        description=f"dispute {dispute_id}: funds withdrawn",
+    )
+
+
+def dispute_fee(order: OrderAmounts, dispute_id: str, amount: Money) -> JournalEntry:
+    """Stripe's dispute fee, taken from the platform's balance (the platform's expense)."""
+    _positive(amount, order.currency, "a dispute fee")
+    return _entry(
+        "dispute_fee",
+        dispute_id,
+        [debit(STRIPE_FEES, amount), credit(STRIPE_BALANCE, amount)],
+        order_id=order.order_id,
+        description=f"dispute {dispute_id}: fee",
+    )
+
+
+def dispute_reinstated(order: OrderAmounts, dispute_id: str, amount: Money) -> JournalEntry:
+    """The dispute was won: Stripe put the disputed amount back in the platform's balance."""
+    _positive(amount, order.currency, "a reinstated amount")
+    return _entry(
+        "dispute_reinstated",
+        dispute_id,
+        [debit(STRIPE_BALANCE, amount), credit(DISPUTED_FUNDS, amount)],
+        order_id=order.order_id,
+        description=f"dispute {dispute_id}: funds reinstated",
+    )
+
+
+def dispute_lost(order: OrderAmounts, dispute_id: str, amount: Money, refunded_before: Money) -> JournalEntry:
+    """The dispute was lost: the withdrawn money went back to the buyer's card, so the sale is
+    undone like a refund of ``amount`` (the net and the fee in proportion, as :func:`refund`)."""
+    net_part, fee_part = refund_split(order, amount, refunded_before)
+    postings = []
+    if net_part.amount_minor:
+        postings.append(debit(seller_payable(order.seller_id), net_part))
+    if fee_part.amount_minor:
+        postings.append(debit(PLATFORM_FEE_REVENUE, fee_part))
+    postings.append(credit(DISPUTED_FUNDS, amount))
+    description = f"dispute {dispute_id} lost"
+    return _entry("dispute_lost", dispute_id, postings, order_id=order.order_id, description=description)

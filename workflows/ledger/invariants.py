@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from workflows.ledger.model import (
     BUYER_FUNDS_IN_TRANSIT,
+    DISPUTED_FUNDS,
     PLATFORM_FEE_REVENUE,
     REFUNDS,
     SELLER_PAYABLE_PREFIX,
@@ -39,10 +40,12 @@ class OrderTotals:
     fees: int
     refunds: int
     transferred: int
+    #: what lost disputes gave back to the buyer's card (the sale undone, as a refund)
+    charged_back: int = 0
 
     @classmethod
     def of(cls, entries: Iterable[JournalEntry]) -> OrderTotals:
-        charged = in_transit = net = fees = refunds = transferred = 0
+        charged = in_transit = net = fees = refunds = transferred = charged_back = 0
         for e in entries:
             in_transit -= e.amount_on(BUYER_FUNDS_IN_TRANSIT)
             fees -= e.amount_on(PLATFORM_FEE_REVENUE)
@@ -51,20 +54,26 @@ class OrderTotals:
             elif e.kind in ("fee", "refund", "refund_failed"):
                 net -= _seller_total(e)
                 refunds -= e.amount_on(REFUNDS)
-            elif e.kind in ("transfer", "reversal"):
+            elif e.kind == "dispute_lost":
+                net -= _seller_total(e)
+                charged_back -= e.amount_on(DISPUTED_FUNDS)
+            elif e.kind in ("transfer", "reversal", "seller_debt", "debt_recovered"):
+                # a seller debt stands for a reversal Stripe could not make; a recovered debt is
+                # part of this order's net paid to the seller by settling what they owed
                 transferred += _seller_total(e)
-        return cls(charged, in_transit, net, fees, refunds, transferred)
+        return cls(charged, in_transit, net, fees, refunds, transferred, charged_back)
 
 
 def order_is_settled_correctly(entries: Iterable[JournalEntry]) -> bool:
-    """charged = seller nets + fees + refunds (+ what is still in transit), all non-negative, and
-    the seller was never sent (transfers minus reversals) more than their net."""
+    """charged = seller nets + fees + refunds + chargebacks (+ what is still in transit), all
+    non-negative, and the seller was never sent (transfers minus reversals and debts, plus debts
+    recovered from this order) more than their net."""
     entries = list(entries)
     if not all_balance(entries):
         return False
     t = OrderTotals.of(entries)
     return (
-        t.charged == t.in_transit + t.seller_net + t.fees + t.refunds
-        and min(t.charged, t.in_transit, t.seller_net, t.fees, t.refunds) >= 0
+        t.charged == t.in_transit + t.seller_net + t.fees + t.refunds + t.charged_back
+        and min(t.charged, t.in_transit, t.seller_net, t.fees, t.refunds, t.charged_back) >= 0
         and 0 <= t.transferred <= t.seller_net
     )

@@ -23,6 +23,12 @@ EntryKind = Literal[
     "reversal",
     "payout",
     "stripe_fee",
+    "seller_debt",
+    "debt_recovered",
+    "dispute_withdrawn",
+    "dispute_fee",
+    "dispute_reinstated",
+    "dispute_lost",
 ]
 ENTRY_KINDS: tuple[str, ...] = get_args(EntryKind)
 AccountKind = Literal["asset", "liability", "revenue", "expense"]
@@ -33,7 +39,9 @@ BUYER_FUNDS_IN_TRANSIT = "buyer_funds_in_transit"
 REFUNDS = "refunds"
 PLATFORM_FEE_REVENUE = "platform_fee_revenue"
 STRIPE_FEES = "stripe_fees"
+DISPUTED_FUNDS = "disputed_funds"
 SELLER_PAYABLE_PREFIX = "seller_payable:"
+SELLER_RECEIVABLE_PREFIX = "seller_receivable:"
 
 FIXED_ACCOUNTS: dict[str, AccountKind] = {
     STRIPE_BALANCE: "asset",
@@ -42,6 +50,7 @@ FIXED_ACCOUNTS: dict[str, AccountKind] = {
     REFUNDS: "liability",
     PLATFORM_FEE_REVENUE: "revenue",
     STRIPE_FEES: "expense",
+    DISPUTED_FUNDS: "asset",
 }
 
 
@@ -51,12 +60,20 @@ def seller_payable(seller_id: str) -> str:
     return SELLER_PAYABLE_PREFIX + seller_id
 
 
+def seller_receivable(seller_id: str) -> str:
+    """What a seller owes the platform (a refund or chargeback their balance could not cover)."""
+    return SELLER_RECEIVABLE_PREFIX + seller_payable(seller_id).removeprefix(SELLER_PAYABLE_PREFIX)
+
+
 def account_kind(account: str) -> AccountKind:
-    """The kind of an account of the chart (``seller_payable:<id>`` accounts are liabilities)."""
+    """The kind of an account of the chart (``seller_payable:<id>`` accounts are liabilities,
+    ``seller_receivable:<id>`` assets)."""
     if account in FIXED_ACCOUNTS:
         return FIXED_ACCOUNTS[account]
     if account.startswith(SELLER_PAYABLE_PREFIX) and len(account) > len(SELLER_PAYABLE_PREFIX):
         return "liability"
+    if account.startswith(SELLER_RECEIVABLE_PREFIX) and len(account) > len(SELLER_RECEIVABLE_PREFIX):
+        return "asset"
     raise ValueError(f"no such ledger account: {account!r}")
 
 

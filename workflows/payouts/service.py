@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workflows.ledger import entries
+from workflows.ledger.model import seller_payable, seller_receivable
 from workflows.notifications.model import Notification
 from workflows.payouts.contracts import FulfilmentChecked, PayoutStopped, SellerNotified, Transferred
 from workflows.payouts.errors import DuplicateTransfer, OrderNotPaid, PayoutNotFound, PayoutNotPayable
@@ -187,9 +188,10 @@ class PayoutService:
         destination = self.accounts.account_for(payout.seller_id)
         if destination is None:
             raise PayoutNotPayable(f"seller {payout.seller_id} has no connected account")
+        sent = payout.amount - self._recover_debt(order, payout)
         transfer_id = self.transfers.create(
             TransferRequest(
-                amount=payout.amount,
+                amount=sent,
                 destination=destination,
                 source_transaction=payout.charge_id,
                 transfer_group=payout.checkout_id,
@@ -198,8 +200,29 @@ class PayoutService:
             )
         )
         with self.books() as books:
-            created = record_transfer(books, order, transfer_id, payout.amount, at=self.clock.now())
-        return _transferred(transfer_id, payout.amount, created=created)
+            created = record_transfer(books, order, transfer_id, sent, at=self.clock.now())
+        return _transferred(transfer_id, sent, created=created)
+
+    def _recover_debt(self, order: OrderRecord, payout: PayoutRecord) -> Money:
+        """What this payout keeps back to repay the seller's debt (a refund or a lost dispute their
+        connected account could not give back): posted once per order, before the transfer. A
+        payout the debt takes whole is stopped (nothing to send)."""
+        with self.books() as books:
+            key = entries.entry_id("debt_recovered", order.order_id)
+            posted = books.ledger.entries_for_order(order.order_id)
+            done = next((e for e in posted if e.entry_id == key), None)
+            if done is not None:
+                recovered = Money(done.amount_on(seller_payable(order.seller_id)), order.currency)
+            else:
+                owed = books.ledger.balance(seller_receivable(order.seller_id), order.currency)
+                recovered = Money(min(max(owed.amount_minor, 0), payout.amount.amount_minor), order.currency)
+                if recovered.amount_minor:
+                    books.ledger.post(entries.debt_recovered(order.amounts(), order.order_id, recovered))
+            if recovered == payout.amount and recovered.amount_minor:
+                books.payouts.set_status(order.order_id, "stopped", stopped_reason="applied_to_seller_debt")
+        if recovered == payout.amount and recovered.amount_minor:
+            raise PayoutNotPayable(f"the seller's debt took the whole payout of {order.order_id}")
+        return recovered
 
     def notify_seller(self, order_id: str) -> SellerNotified:
         with self.books() as books:

@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse(event=event, model=LoadOrderLinesInput)
     logger.append_keys(execution=step.execution)
+    held = step.held_by is not None
     order = load_order_lines(
-        # the items as sent: a malformed one is InvalidQuoteRequest, a rejection the machine answers
-        parse_request(step.items),
+        # the items as sent: a malformed one is InvalidQuoteRequest, a rejection the machine answers;
+        # a checkout's (held) may carry the price it agreed (an accepted offer, a won auction)
+        parse_request(step.items, held=held),
         fees.wiring().listings,
         step.at,
         # nested in a checkout, which holds the units: stock is its business, not the quote's
-        held=step.held_by is not None,
+        held=held,
     )
     return LoadOrderLinesOutput(lines=order.lines).model_dump(mode="json")

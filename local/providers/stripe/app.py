@@ -13,7 +13,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.providers.stripe import connect, events, onboarding, payments
+from local.providers.stripe import connect, disputes, events, onboarding, payments
 from local.providers.stripe.context import API_VERSION, Ctx
 from local.providers.stripe.errors import StripeError, api_error
 from local.providers.stripe.forms import Params, decode
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 #: Stripe keeps idempotency keys for 24 hours
 IDEMPOTENCY_TTL = 24 * 3600
 ONBOARDING_PREFIX = "/connect/onboarding/"
-ROUTES: list[Route] = [*payments.ROUTES, *connect.ROUTES, *events.ROUTES]
+ROUTES: list[Route] = [*payments.ROUTES, *connect.ROUTES, *events.ROUTES, *disputes.ROUTES]
 
 
 class InjectedCrash(RuntimeError):

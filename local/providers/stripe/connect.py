@@ -471,6 +471,14 @@ def create_reversal(ctx: Ctx, id: str) -> dict[str, Any]:
             param="amount",
             code="amount_too_large",
         )
+    # the connected account gives the money back from its balance: one that paid it out cannot
+    held = sum(ledger.totals(ctx.store, transfer["destination"], ctx.now).get(transfer["currency"], (0, 0)))
+    if held < amount:
+        raise invalid(
+            f"The destination account has insufficient funds ({held}) to cover the reversal of {amount}.",
+            param="amount",
+            code="insufficient_funds",
+        )
     reversal = make_reversal(
         ctx,
         record,

@@ -29,6 +29,7 @@ REPORTING_CATEGORY = {
     "application_fee": "platform_earning",
     "application_fee_refund": "platform_earning_refund",
     "payout": "payout",
+    "adjustment": "dispute",
 }
 
 

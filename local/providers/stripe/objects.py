@@ -30,6 +30,9 @@ class TestCard:
     #: refunds of a charge on this card answer ``pending`` (Stripe's 4000 0000 0000 7726) and
     #: stay pending until settled (``POST /v1/test_helpers/refunds/{id}/settle``, payments.py)
     refund_pending: bool = False
+    #: a charge on this card is disputed as soon as it succeeds (Stripe's 4000 0000 0000 0259;
+    #: ``local/providers/stripe/disputes.py``)
+    disputes: bool = False
 
 
 _GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
@@ -43,6 +46,7 @@ TEST_CARDS: dict[str, TestCard] = {
     "discover": TestCard("discover", "9424"),
     "bypassPending": TestCard("visa", "0077", bypass_pending=True),
     "pendingRefund": TestCard("visa", "7726", refund_pending=True),
+    "createDispute": TestCard("visa", "0259", disputes=True),
     "chargeDeclined": TestCard("visa", "0002", decline=_GENERIC),
     "chargeDeclinedInsufficientFunds": TestCard(
         "visa",

@@ -579,6 +579,10 @@ def _confirm_payment(ctx: Ctx, record: Record) -> None:
     pi["status"] = "succeeded"
     pi["amount_received"] = pi["amount"]
     ctx.emit("payment_intent.succeeded", pi)
+    if card is not None and card.disputes:
+        from local.providers.stripe import disputes
+
+        disputes.open_for_charge(ctx, charge)
 
 
 def _payment_method_to_confirm(ctx: Ctx, pi: dict[str, Any]) -> Record:

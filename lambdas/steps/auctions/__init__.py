@@ -1,0 +1,1 @@
+"""Steps of the auction state machine (statemachines/auction.json), one module per state."""

@@ -1,0 +1,23 @@
+"""State-machine step "Settle Seller Choice" of auction: what the seller chose (a second
+chance, a relist), or nothing: unsold."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas.observability import logger, tracer
+from lambdas.wiring import auctions
+from workflows.auctions.contracts import ListingStep
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse(event=event, model=ListingStep)
+    logger.append_keys(listing_id=step.listing_id)
+    return auctions.wiring().service.settle_seller_choice(step.listing_id).model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The case_resolution state machine's steps (one module per state)."""

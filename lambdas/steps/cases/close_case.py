@@ -1,0 +1,24 @@
+"""State-machine step "Close Case" of case_resolution:
+both parties told how it ended, CaseClosed announced.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas.observability import logger, tracer
+from lambdas.wiring import cases
+from workflows.cases.contracts import CaseStep
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse(event=event, model=CaseStep)
+    logger.append_keys(case_id=step.case_id)
+    return cases.wiring().service.close_case(step.case_id).model_dump(mode="json")

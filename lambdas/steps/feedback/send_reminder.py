@@ -1,0 +1,22 @@
+"""State-machine step "Send Reminder" of feedback_window: once, midway, to whoever has not left feedback."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.parser import parse
+
+from lambdas.observability import logger, tracer
+from lambdas.wiring import feedback
+from workflows.feedback.contracts import WindowStep
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = parse(event=event, model=WindowStep)
+    logger.append_keys(order_id=step.order_id)
+    return feedback.wiring().service.send_reminder(step.order_id).model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Handlers of the WebSocket API's routes (``stacks/capabilities/messaging.py``)."""

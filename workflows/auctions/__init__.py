@@ -1,0 +1,1 @@
+"""Auctions: proxy bidding on auction listings, and the auction state machine that closes them."""
