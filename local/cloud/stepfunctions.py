@@ -77,6 +77,10 @@ TIMESTAMP_WAIT = f"{ASL}.state.wait.wait_function.timestamp:Timestamp"
 RETRIER_TIME = f"{ASL}.common.retry.retrier_decl:time"
 EXECUTE_STATE_THREADING = f"{ASL}.state.exec.execute_state:threading"
 CALLBACK_EVENT = f"{P}.asl.eval.callback.callback:Event"
+#: where the interpreter stamps an execution's start ($$.Execution.StartTime) and a state's entry
+#: ($$.State.EnteredTime) with the wall clock
+EXECUTION_START_DATETIME = f"{P}.models:datetime"
+STATE_ENTERED_DATETIME = f"{ASL}.state.state:datetime"
 SYNC_POLL_DELAY = f"{TASK}.service.state_task_service_callback:_DELAY_SECONDS_SYNC_CONDITION_CHECK"
 SFN_NORMALISE_RESPONSE = f"{TASK}.service.state_task_service_sfn:StateTaskServiceSfn._normalise_response"
 REFLECT_STATUS = f"{P}.backend.execution:BaseExecutionWorkerCommunication._reflect_execution_status"
@@ -187,6 +191,20 @@ class _ThreadingModule(types.SimpleNamespace):
         self.Event = clock.new_event
 
 
+class _DatetimeModule(types.SimpleNamespace):
+    """Stands in for ``datetime`` where the interpreter stamps times: ``datetime.now`` is the
+    clock's, so a machine that prices or decides at ``$$.Execution.StartTime`` sees the same time
+    as the handlers do (the virtual clock moved forward included)."""
+
+    def __init__(self, clock: Clock) -> None:
+        class ClockDatetime(datetime.datetime):
+            @classmethod
+            def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:  # type: ignore[override]
+                return datetime.datetime.fromtimestamp(clock.now(), tz=tz)
+
+        super().__init__(datetime=ClockDatetime, timezone=datetime.timezone, timedelta=datetime.timedelta)
+
+
 class Interpreter:
     """The Step Functions interpreter hooks for one running local cloud."""
 
@@ -285,7 +303,7 @@ class Interpreter:
             account_id=account_id,
             region_name=region,
             state_machine=clone,
-            start_date=datetime.datetime.now(tz=datetime.UTC),
+            start_date=datetime.datetime.fromtimestamp(self.clock.now(), tz=datetime.UTC),
             cloud_watch_logging_session=None,
             input_data=input_data,
             trace_header=None,
@@ -378,6 +396,9 @@ class Interpreter:
         patches.replace(RETRIER_TIME, _TimeModule(clock))
         patches.replace(EXECUTE_STATE_THREADING, _ThreadingModule(clock))
         patches.replace(CALLBACK_EVENT, clock.new_event)
+        stamps = _DatetimeModule(clock)
+        patches.replace(EXECUTION_START_DATETIME, stamps)
+        patches.replace(STATE_ENTERED_DATETIME, stamps)
         patches.replace(SYNC_POLL_DELAY, SYNC_POLL_SECONDS)
 
     def _install_parse_cache(self, patches: Patches) -> None:

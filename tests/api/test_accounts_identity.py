@@ -50,6 +50,7 @@ def test_given_a_new_user_when_signing_up_confirming_with_the_emailed_code_and_l
         "phone_verified": False,
         "roles": ["buyer"],
         "seller_status": "none",
+        "unread_messages": 0,
     }
 
 
