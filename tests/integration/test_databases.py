@@ -482,7 +482,8 @@ def test_reseed_puts_back_the_launch_fee_schedule_once(pg_url: str, pg_conn: psy
         reseed(conn)
     # Then the launch schedule is there once, as the migration wrote it
     rows = pg_conn.execute("SELECT version, effective_from FROM fee_schedules").fetchall()
-    assert [(r["version"], r["effective_from"].isoformat()) for r in rows] == [(1, "2026-01-01T00:00:00+00:00")]
+    seeded = [(r["version"], r["effective_from"].isoformat()) for r in rows]
+    assert seeded == [(1, "2026-01-01T00:00:00+00:00")]
 
 
 def test_pool_hands_out_dict_rows(pg_url: str, pg_clean: None) -> None:
