@@ -13,6 +13,7 @@ from tests.api.accounts_support import call
 from tests.e2e.checkout_support import make_category, make_listing
 from tests.fixtures.users import TestUser, create_user
 from tests.integration.payouts_support import paid_order
+from tests.workflows.fees_support import seed_launch_schedule
 
 if TYPE_CHECKING:
     from local.runtime import LocalCloud
@@ -25,6 +26,12 @@ def _user(cloud: LocalCloud, name: str, *, seller: bool = False) -> TestUser:
     named = call(cloud, "PATCH", "/me", token=user.id_token, json={"name": name})
     assert named.status_code == 200, named.text
     return user
+
+
+@pytest.fixture(autouse=True)
+def schedule(pg_conn: Any) -> None:
+    """The launch fee schedule: a listing is accepted only in a currency the schedule settles."""
+    seed_launch_schedule(pg_conn)
 
 
 @pytest.fixture

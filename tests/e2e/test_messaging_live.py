@@ -18,6 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.checkout_support import make_category, make_listing
 from tests.fixtures.users import TestUser, create_user
+from tests.workflows.fees_support import seed_launch_schedule
 
 if TYPE_CHECKING:
     from local.runtime import LocalCloud
@@ -63,6 +64,12 @@ def _quiet(socket: ClientConnection, seconds: float = 0.3) -> list[dict[str, Any
         except TimeoutError:
             break
     return got
+
+
+@pytest.fixture(autouse=True)
+def schedule(pg_conn: Any) -> None:
+    """The launch fee schedule: a listing is accepted only in a currency the schedule settles."""
+    seed_launch_schedule(pg_conn)
 
 
 @pytest.fixture

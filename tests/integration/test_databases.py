@@ -38,7 +38,7 @@ from local.databases import (
     start_mongo,
     start_postgres,
 )
-from tests.fixtures.databases import reseed, truncate_all
+from tests.fixtures.databases import truncate_all
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -471,19 +471,6 @@ def test_truncate_all_empties_application_tables_only(pg_url: str, pg_conn: psyc
     for table in APP_TABLES:
         assert pg_conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone() == {"n": 0}
     assert applied_migrations(pg_url) == MIGRATION_IDS
-
-
-def test_reseed_puts_back_the_launch_fee_schedule_once(pg_url: str, pg_conn: psycopg.Connection[Any]) -> None:
-    # Given an emptied database (what the per-test clean-up does first)
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        truncate_all(conn)
-        # When the migrations' seed rows are put back, twice
-        reseed(conn)
-        reseed(conn)
-    # Then the launch schedule is there once, as the migration wrote it
-    rows = pg_conn.execute("SELECT version, effective_from FROM fee_schedules").fetchall()
-    seeded = [(r["version"], r["effective_from"].isoformat()) for r in rows]
-    assert seeded == [(1, "2026-01-01T00:00:00+00:00")]
 
 
 def test_pool_hands_out_dict_rows(pg_url: str, pg_clean: None) -> None:

@@ -54,6 +54,11 @@ def fees_ready(cloud: LocalCloud, pg_conn: Any) -> Any:
     return pg_conn
 
 
+def _cloud_now(cloud: LocalCloud) -> datetime:
+    """The local cloud's time: the machine prices at its execution's start on that clock."""
+    return datetime.fromtimestamp(cloud.clock.now(), UTC)
+
+
 def _listing(unique: str, n: int, **changes: Any) -> Listing:
     now = datetime.now(UTC)
     base = Listing(
@@ -98,7 +103,7 @@ def _run(cloud: LocalCloud, body: dict[str, Any], name: str) -> dict[str, Any]:
 def test_given_two_sellers_with_a_deal_and_a_promotion_then_each_gets_an_exact_quote(
     cloud: LocalCloud, fees_ready: Any, unique: str
 ) -> None:
-    now = datetime.now(UTC)
+    now = _cloud_now(cloud)
     window = Window(now - timedelta(hours=1), now + timedelta(hours=1))
     camera = _listing(unique, 1, deal=Deal("d1", Decimal("10"), 1, window))  # 200.00 - 10% = 180.00
     promoted = _listing(
@@ -157,9 +162,9 @@ def test_given_a_newer_schedule_in_effect_then_it_is_the_one_applied(
     fees_ready.execute(
         "INSERT INTO fee_schedules (version, effective_from, rules) VALUES (2, %s, %s), (3, %s, %s)",
         [
-            datetime.now(UTC) - timedelta(minutes=1),
+            _cloud_now(cloud) - timedelta(minutes=1),
             Jsonb(rules),
-            datetime.now(UTC) + timedelta(days=1),
+            _cloud_now(cloud) + timedelta(days=1),
             Jsonb(rules),
         ],
     )
