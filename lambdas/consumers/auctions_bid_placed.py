@@ -1,5 +1,6 @@
 """EventBridge target for the auctions' ``BidPlaced``: the leader a higher maximum displaced is told
-by email (off the bid's request, so a bid answers as soon as it is decided)."""
+live on their open sockets and by email (off the bid's request, so a bid answers as soon as it is
+decided)."""
 
 from __future__ import annotations
 
@@ -22,5 +23,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     envelope = parse(event=event, model=JsonDetailEvent)
     placed = BidPlaced.model_validate(envelope.detail)
     logger.append_keys(listing_id=placed.listing_id, bid_id=placed.bid_id)
-    told = auctions.wiring().service.on_bid_placed(placed)
+    told = auctions.wiring().outbid.on_bid_placed(placed)
     return {"bid_id": placed.bid_id, "told": told}

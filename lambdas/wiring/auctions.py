@@ -92,6 +92,14 @@ class Auctions:
         return replace(self.service, relister=catalog.wiring().catalog)
 
     @cached_property
+    def outbid(self) -> AuctionService:
+        """The service with the live channel (the ``BidPlaced`` consumer has the connections
+        table and the ``@connections`` endpoint), to tell an outbid bidder on their sockets."""
+        from lambdas.wiring import messaging
+
+        return replace(self.service, live=messaging.wiring().live)
+
+    @cached_property
     def agreements(self) -> AuctionAgreements:
         """``POST /checkout`` {address_id, auction_id}: the winner checks out themselves."""
         from workflows.auctions.checkouts import AuctionAgreements

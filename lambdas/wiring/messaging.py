@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from adapters.aws.tokens import CognitoTokenVerifier
     from adapters.dynamo.connections import DynamoConnections
     from adapters.mongo.messaging import MongoConversations, MongoUnread
+    from workflows.messaging.live import LiveChannel
     from workflows.messaging.service import MessagingService
 
 
@@ -87,6 +88,13 @@ class Messaging:
         session = boto3.session.Session(region_name=c.settings.aws_region)
         config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
         return ConnectionsPusher(session.client("apigatewaymanagementapi", endpoint_url=url, config=config))
+
+    @cached_property
+    def live(self) -> LiveChannel:
+        """Frames to users' open connections, for any capability that tells users live."""
+        from workflows.messaging.live import LiveChannel
+
+        return LiveChannel(self.connections, _LazyPusher(self), core.wiring().clock)
 
     @cached_property
     def verifier(self) -> CognitoTokenVerifier:

@@ -10,7 +10,14 @@ kind auction, paid) resumes the payment's through ``auctions-checkout-ended``.
 
 from __future__ import annotations
 
-from stacks.capabilities import NOTIFY_ENV, PUBLISH_NOTIFICATIONS, READ_STRIPE, STRIPE_ENV
+from stacks.capabilities import (
+    LIVE_PUSH_ENV,
+    LIVE_PUSH_GRANTS,
+    NOTIFY_ENV,
+    PUBLISH_NOTIFICATIONS,
+    READ_STRIPE,
+    STRIPE_ENV,
+)
 from stacks.model import (
     Attr,
     Capability,
@@ -110,10 +117,10 @@ AUCTIONS = Capability(
         Function(
             "auctions-bid-placed",
             handler="lambdas.consumers.auctions_bid_placed.handler",
-            description="BidPlaced: the leader a higher maximum displaced is told by email.",
+            description="BidPlaced: the leader a higher maximum displaced is told live and by email.",
             timeout_s=15,
-            environment=dict(_ENV),
-            grants=_GRANTS,
+            environment={**_ENV, **LIVE_PUSH_ENV},
+            grants=(*_GRANTS, *LIVE_PUSH_GRANTS),
             uses_postgres=True,
             uses_mongo=True,
             service="auctions",

@@ -13,7 +13,7 @@ The WebSocket API: ``$connect`` behind a REQUEST authorizer (the Cognito id toke
 
 from __future__ import annotations
 
-from stacks.capabilities import NOTIFY_ENV, PUBLISH_NOTIFICATIONS
+from stacks.capabilities import LIVE_API, LIVE_PUSH_ENV, LIVE_PUSH_GRANTS, NOTIFY_ENV, PUBLISH_NOTIFICATIONS
 from stacks.model import (
     Attr,
     Capability,
@@ -32,17 +32,11 @@ from stacks.model import (
 )
 
 #: the WebSocket API's logical name
-LIVE = "live"
+LIVE = LIVE_API
 
 _CONNECTIONS_ENV: dict[str, str | Ref] = {"CONNECTIONS_TABLE": Ref(Kind.TABLE, "connections")}
-_PUSH_ENV: dict[str, str | Ref] = {
-    **_CONNECTIONS_ENV,
-    "WEBSOCKET_MANAGEMENT_URL": Ref(Kind.WEBSOCKET_API, LIVE, Attr.URL),
-}
-_PUSH_GRANTS = (
-    Grant(Kind.TABLE, "connections", "read_write"),
-    Grant(Kind.WEBSOCKET_API, LIVE, "manage_connections"),
-)
+_PUSH_ENV = LIVE_PUSH_ENV
+_PUSH_GRANTS = LIVE_PUSH_GRANTS
 #: what a function that posts messages needs: pushes, the notice's machine, images, events
 _POST_ENV: dict[str, str | Ref] = {
     **_PUSH_ENV,

@@ -5,11 +5,13 @@ reserve, Buy It Now, the winner's checkout paid (order, payout), and a winner wh
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+from websockets.sync.client import connect
 
 from tests.api.auctions_support import (
     advance,
@@ -350,16 +352,28 @@ def test_given_a_winner_who_does_not_pay_then_the_seller_offers_a_second_chance_
     assert paid["status"] == "paid" and paid["total"] == usd(4_500 + 500), paid
 
 
-def test_given_a_leader_outbid_by_a_higher_maximum_then_they_are_told_by_email(
+def test_given_a_leader_outbid_by_a_higher_maximum_then_they_are_told_live_and_by_email(
     cloud: LocalCloud, people, category: dict[str, Any]
 ) -> None:
     seller, ann, bob = people(("buyer", "seller")), people(), people()
     created = list_auction(cloud, seller, category, start=1_000)
     assert bid(cloud, ann, created["id"], 5_000).json()["status"] == "leading"
-    taken = bid(cloud, bob, created["id"], 8_000)
-    assert taken.json()["status"] == "leading" and taken.json()["auction"]["current_price"] == usd(
-        5_000 + increment(5_000, "USD")
-    )
+    # Ann watches on a socket (the messaging WebSocket API)
+    assert cloud.websocket_url is not None
+    with connect(f"{cloud.websocket_url}?token={ann.id_token}", open_timeout=T) as socket:
+        taken = bid(cloud, bob, created["id"], 8_000)
+        price = usd(5_000 + increment(5_000, "USD"))
+        assert taken.json()["status"] == "leading" and taken.json()["auction"]["current_price"] == price
+        frame = json.loads(socket.recv(timeout=T))
+    assert frame == {
+        "type": "auction.outbid",
+        "listing_id": created["id"],
+        "title": created["title"],
+        "current_price": price,
+        "bid_count": 2,
+        "ends_at": frame["ends_at"],
+    }
+    assert frame["ends_at"][:19] == created["auction"]["ends_at"][:19]
     cloud.wait_until(
         lambda: any("outbid" in (m.subject or "") for m in cloud.outbox.list(to=ann.email)),
         what="the outbid email to the former leader",

@@ -116,3 +116,11 @@ class SaleCheckouts(Protocol):
     def outcome(self, source_id: str) -> PaymentOutcome:
         """How the agreement's newest checkout stands: paid, ended unpaid (or none), still running."""
         ...
+
+
+class LiveUpdates(Protocol):
+    """Frames to users' open WebSocket connections (the messaging capability's live channel)."""
+
+    def push(self, frames: dict[str, dict[str, Any]], *, exclude: str | None = None) -> set[str]:
+        """Each user's frame to their open connections; returns the users reached."""
+        ...

@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from workflows.auctions import engine
 from workflows.auctions.contracts import (
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         AuctionStarter,
         AuctionStore,
         BidderDirectory,
+        LiveUpdates,
         SaleCheckouts,
     )
     from workflows.catalog.model import Listing
@@ -87,6 +88,18 @@ def holder_of(listing_id: str) -> str:
 
 def _hash(body: object) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def outbid_frame(placed: BidPlaced, auction: Auction) -> dict[str, Any]:
+    """What an outbid bidder's sockets receive: the listing, the price now and the bid count."""
+    return {
+        "type": "auction.outbid",
+        "listing_id": placed.listing_id,
+        "title": auction.title,
+        "current_price": {"amount": placed.current_price, "currency": placed.currency},
+        "bid_count": placed.bid_count,
+        "ends_at": auction.ends_at.isoformat(),
+    }
 
 
 def _money(amount: int, currency: str) -> str:
@@ -171,6 +184,8 @@ class AuctionService:
     relister: ListingCreator | None = None
     #: called between attempts of a contended write, with the attempt's number (a short jitter)
     pause: Callable[[int], None] = field(default=lambda attempt: None)
+    #: the live channel, to tell an outbid bidder on their open sockets (the BidPlaced consumer's)
+    live: LiveUpdates | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -277,8 +292,9 @@ class AuctionService:
         )
 
     def on_bid_placed(self, placed: BidPlaced) -> bool:
-        """``BidPlaced`` (off the bid's own request): a leader outbid by a higher maximum is told.
-        The email's id is the bid's, so a redelivered event tells them once."""
+        """``BidPlaced`` (off the bid's own request): a leader outbid by a higher maximum is told,
+        live on their open sockets (``auction.outbid``) and by email. The email's id is the
+        bid's, so a redelivered event emails them once (a frame may come twice: it says the same)."""
         outbid = placed.outbid_bidder_id
         if outbid is None or outbid == placed.bidder_id or not placed.leader_changed:
             return False
@@ -292,6 +308,8 @@ class AuctionService:
             auction,
             {"price": _money(placed.current_price, placed.currency)},
         )
+        if self.live is not None:
+            self.live.push({outbid: outbid_frame(placed, auction)})
         return True
 
     def retract(self, caller: Caller, listing_id: str, command: RetractBids) -> AuctionView:

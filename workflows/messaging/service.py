@@ -36,6 +36,7 @@ from workflows.messaging.errors import (
     UnsupportedMessageImage,
 )
 from workflows.messaging.events import ConversationReported, MessageSent
+from workflows.messaging.live import LiveChannel
 from workflows.messaging.masking import mask
 from workflows.messaging.model import (
     Block,
@@ -167,6 +168,7 @@ def _hash(document: dict[str, Any]) -> str:
 class MessagingService:
     def __init__(self, deps: MessagingDeps) -> None:
         self._d = deps
+        self._live = LiveChannel(deps.connections, deps.pusher, deps.clock)
 
     def _now(self) -> datetime:
         """The clock's time in whole milliseconds: what MongoDB keeps, so that what a write
@@ -514,19 +516,7 @@ class MessagingService:
     def _push(self, frames: dict[str, dict[str, Any]], *, exclude: str | None) -> set[str]:
         """Each user's frame to each of their open connections but ``exclude`` (the one that
         sent the request); a connection found gone (410) is removed. Returns the users reached."""
-        d = self._d
-        now = int(d.clock.now().timestamp())
-        reached: set[str] = set()
-        # user by user, in order: the first user's frames leave before the next user is looked up
-        for user_id, frame in frames.items():
-            for connection in d.connections.of_user(user_id, now=now):
-                if connection.connection_id == exclude:
-                    continue
-                if d.pusher.push(connection.connection_id, frame):
-                    reached.add(user_id)
-                else:
-                    d.connections.remove(connection.connection_id)
-        return reached
+        return self._live.push(frames, exclude=exclude)
 
     # ------------------------------------------------------------------ missed messages
 
