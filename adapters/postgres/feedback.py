@@ -271,6 +271,19 @@ class PostgresFeedbackReads(PooledReads):
 
 _RATINGS = ("item_as_described", "communication", "shipping_time", "shipping_cost")
 _DAY_COLUMNS = ("positive", "neutral", "negative", "rated", *_RATINGS)
+#: a member's day buckets summed between the windows' first days (at most one row per window):
+#: each sum is dated by its window's first day, so it lies inside a window exactly when its days do
+_BUCKETS = (
+    "SELECT (SELECT max(s) FROM unnest(%(starts)s::date[]) AS s WHERE s <= d.day) AS start, "
+    + ", ".join(f"sum(d.{c}) AS {c}" for c in _DAY_COLUMNS)
+    + " FROM seller_profile_days d WHERE d.user_id = {member} AND d.day >= %(since)s GROUP BY 1 ORDER BY 1"
+)
+
+
+def _bucket_params(user_id: str, windows: tuple[date, ...]) -> dict[str, object]:
+    return {"user_id": user_id, "starts": sorted(windows), "since": min(windows)}
+
+
 _PROFILE_TABLES: dict[str, tuple[str, str]] = {
     # table: (the member's column, the order of its rows)
     "seller_profiles": ("user_id", "user_id"),
@@ -441,7 +454,7 @@ class PostgresProfileProjection(PooledReads):
             )
             return True
 
-    def figures(self, user_id: str, since: date) -> ProfileFigures | None:
+    def figures(self, user_id: str, windows: tuple[date, ...]) -> ProfileFigures | None:
         def work(conn: Connection[DictRow]) -> ProfileFigures | None:
             totals = conn.execute(
                 "SELECT score, positive, neutral, negative, items_sold FROM seller_profiles "
@@ -450,34 +463,35 @@ class PostgresProfileProjection(PooledReads):
             ).fetchone()
             if totals is None:
                 return None
-            days = conn.execute(
-                f"SELECT day, {', '.join(_DAY_COLUMNS)} FROM seller_profile_days "
-                "WHERE user_id = %s AND day >= %s ORDER BY day",
-                (user_id, since),
-            ).fetchall()
+            buckets = _BUCKETS.format(member="%(user_id)s")
+            days = conn.execute(buckets, _bucket_params(user_id, windows)).fetchall()
             return ProfileFigures(
                 score=int(totals["score"]),
                 positive=int(totals["positive"]),
                 neutral=int(totals["neutral"]),
                 negative=int(totals["negative"]),
                 items_sold=int(totals["items_sold"]),
-                days=tuple(DayBucket(**{k: row[k] for k in ("day", *_DAY_COLUMNS)}) for row in days),
+                days=tuple(DayBucket(row["start"], *(int(row[c]) for c in _DAY_COLUMNS)) for row in days),
             )
 
         return self._read(work)
 
-    def member_figures(self, user_id: str, since: date) -> tuple[Member, ProfileFigures | None] | None:
+    def member_figures(
+        self, user_id: str, windows: tuple[date, ...]
+    ) -> tuple[Member, ProfileFigures | None] | None:
         """The member and their figures in one statement (the public profile's read: one round trip)."""
 
         def work(conn: Connection[DictRow]) -> tuple[Member, ProfileFigures | None] | None:
             row = conn.execute(
                 "SELECT u.user_id, u.name, u.created_at, p.score, p.positive, p.neutral, p.negative, "
-                "p.items_sold, (SELECT coalesce(json_agg(json_build_array(d.day, "
-                + ", ".join(f"d.{c}" for c in _DAY_COLUMNS)
-                + ") ORDER BY d.day), '[]') FROM seller_profile_days d "
-                "  WHERE p.user_id IS NOT NULL AND d.user_id = u.user_id AND d.day >= %s) AS days "
-                "FROM users u LEFT JOIN seller_profiles p ON p.user_id = u.user_id WHERE u.user_id = %s",
-                (since, user_id),
+                "p.items_sold, (SELECT coalesce(json_agg(json_build_array(b.start, "
+                + ", ".join(f"b.{c}" for c in _DAY_COLUMNS)
+                + ") ORDER BY b.start), '[]') FROM ("
+                + _BUCKETS.format(member="u.user_id")
+                + ") b WHERE p.user_id IS NOT NULL) AS days "
+                "FROM users u LEFT JOIN seller_profiles p ON p.user_id = u.user_id "
+                "WHERE u.user_id = %(user_id)s",
+                _bucket_params(user_id, windows),
             ).fetchone()
             if row is None:
                 return None

@@ -393,6 +393,29 @@ def test_health_route_invokes_its_function_through_a_proxy_integration(synth):
     assert function_id(synth.stateless, "resale-dev-api-health")[:-8] in uri
 
 
+def test_each_api_function_has_one_invoke_permission_for_this_api_only(synth):
+    # Given the functions the routes target
+    targeted = {route.target.function for route in TOPOLOGY.routes}
+    permissions = resources(synth.api, "AWS::Lambda::Permission").values()
+    # Then one permission each (not one per method: the nested stack stays under 500 resources),
+    # for API Gateway calling through this REST API, whatever its stage, method and path
+    assert len(permissions) == len(targeted)
+    api_id = next(iter(resources(synth.api, "AWS::ApiGateway::RestApi")))
+    for permission in permissions:
+        props = permission["Properties"]
+        assert (props["Action"], props["Principal"]) == ("lambda:InvokeFunction", "apigateway.amazonaws.com")
+        parts = props["SourceArn"]["Fn::Join"][1]
+        assert parts[-2:] == [{"Ref": api_id}, "/*/*/*"]
+
+
+def test_every_template_is_within_cloudformations_limits(synth):
+    # CloudFormation: at most 500 resources and 1 MB per template (nested stacks' too)
+    for path in synth.templates():
+        template = json.loads(path.read_text())
+        assert len(template["Resources"]) <= 500, path.name
+        assert path.stat().st_size <= 1_000_000, path.name
+
+
 # ------------------------------------------------------------------ events
 
 

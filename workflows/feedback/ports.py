@@ -102,7 +102,8 @@ class ProfileFigures:
     neutral: int
     negative: int
     items_sold: int
-    #: per-day buckets from ``since`` on (the read's 12-month window)
+    #: buckets from the oldest window's start on, each dated by its first day: a bucket lies wholly
+    #: inside or wholly outside each window asked for (per day, or summed per window: same figures)
     days: tuple[DayBucket, ...]
 
 
@@ -118,9 +119,13 @@ class ProfileProjection(Protocol):
         """Count an order's items as sold, once per order; True when counted now."""
         ...
 
-    def figures(self, user_id: str, since: date) -> ProfileFigures | None: ...
+    def figures(self, user_id: str, windows: tuple[date, ...]) -> ProfileFigures | None:
+        """The member's figures, with buckets summed between the ``windows``' first days."""
+        ...
 
-    def member_figures(self, user_id: str, since: date) -> tuple[Member, ProfileFigures | None] | None:
+    def member_figures(
+        self, user_id: str, windows: tuple[date, ...]
+    ) -> tuple[Member, ProfileFigures | None] | None:
         """The member (None: no such member) and their figures (None: nothing projected yet)."""
         ...
 

@@ -71,6 +71,11 @@ def window_start(today: date, months: int) -> date:
     return months_before(today, months)
 
 
+def window_starts(today: date) -> tuple[date, ...]:
+    """The first day of each window (:data:`WINDOWS`), oldest first: what a read asks buckets for."""
+    return tuple(sorted(window_start(today, months) for months in WINDOWS))
+
+
 def counts_since(days: tuple[DayBucket, ...], start: date) -> Counts:
     inside = [b for b in days if b.day >= start]
     return Counts(

@@ -41,7 +41,7 @@ from workflows.feedback.model import (
     next_step,
 )
 from workflows.feedback.ports import ProfileFigures
-from workflows.feedback.projection import Profile, figures, window_start
+from workflows.feedback.projection import Profile, figures, window_starts
 from workflows.feedback.views import (
     FeedbackPage,
     FeedbackView,
@@ -425,7 +425,7 @@ class SellerProfiles:
 
     def profile(self, user_id: str) -> SellerProfileView:
         today = self.clock.now().date()
-        found = self.projection.member_figures(user_id, window_start(today, 12))
+        found = self.projection.member_figures(user_id, window_starts(today))
         if found is None:
             raise MemberNotFound("No such member.")
         member, projected = found
@@ -461,7 +461,7 @@ class SellerProfiles:
         if self.listings is None:
             return 0
         today = self.clock.now().date()
-        projected = self.projection.figures(user_id, window_start(today, 12))
+        projected = self.projection.figures(user_id, window_starts(today))
         if projected is None:
             return 0
         shown = figures(projected, today)
