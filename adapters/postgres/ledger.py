@@ -56,6 +56,8 @@ FROM journal_entries e JOIN ledger_postings p USING (entry_id)
 WHERE e.entry_id = %s
 ORDER BY p.line
 """
+#: one key per account (64-bit hash of its code); the lock lasts until the transaction ends
+_HOLD = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 _BALANCE = """
 SELECT coalesce(sum(amount), 0)::bigint AS total FROM ledger_postings
 WHERE account_code = %s AND currency = %s
@@ -120,6 +122,10 @@ class PostgresLedger(Repository):
     def balance(self, account: str, currency: str) -> Money:
         row = self._execute(_BALANCE, (account, currency)).fetchone()
         return Money(int(row["total"]) if row else 0, currency)
+
+    def hold(self, account: str) -> None:
+        # a transaction-level advisory lock: released at commit or rollback, by nothing else
+        self._execute(_HOLD, (f"ledger:{account}",))
 
     def entries_for_order(self, order_id: str) -> list[JournalEntry]:
         return _entries(self._execute(_ENTRIES_OF_ORDER, (order_id,)).fetchall())

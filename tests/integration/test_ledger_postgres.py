@@ -219,6 +219,23 @@ def test_given_concurrent_posts_of_the_same_entry_then_exactly_one_is_written(
     assert PostgresLedger(pg_conn).balance("stripe_balance", "USD") == order.gross
 
 
+def test_given_an_account_held_then_another_transaction_waits_for_it_and_others_do_not(pg_url: str) -> None:
+    # Given a transaction that holds seller-1's receivable
+    with psycopg.connect(pg_url, row_factory=dict_row) as first, first.transaction():
+        PostgresLedger(first).hold("seller_receivable:seller-1")
+        with psycopg.connect(pg_url, row_factory=dict_row) as second:
+            second.execute("SET lock_timeout = '200ms'")
+            # Then another seller's account is free, and the same account waits (here: times out)
+            with second.transaction():
+                PostgresLedger(second).hold("seller_receivable:seller-2")
+            with pytest.raises(pg_errors.LockNotAvailable), second.transaction():
+                PostgresLedger(second).hold("seller_receivable:seller-1")
+    # When the first transaction ends, the account is free again
+    with psycopg.connect(pg_url, row_factory=dict_row) as third, third.transaction():
+        third.execute("SET LOCAL lock_timeout = '200ms'")
+        PostgresLedger(third).hold("seller_receivable:seller-1")
+
+
 def test_given_orders_then_they_read_back_with_items_newest_first_per_role(
     pool, pg_conn: Connection[DictRow], users: None
 ) -> None:

@@ -21,6 +21,11 @@ class Ledger(Protocol):
         """The signed sum of the account's postings (debits positive, credits negative)."""
         ...
 
+    def hold(self, account: str) -> None:
+        """Until the caller's transaction ends, no other transaction holds ``account``: a decision
+        made on its balance (read, then posted) is never made twice at once."""
+        ...
+
     def entries_for_order(self, order_id: str) -> list[JournalEntry]:
         """The order's entries, in the order they were posted."""
         ...

@@ -208,6 +208,8 @@ class PayoutService:
         connected account could not give back): posted once per order, before the transfer. A
         payout the debt takes whole is stopped (nothing to send)."""
         with self.books() as books:
+            # two payouts of one seller at once must not both recover the same debt
+            books.ledger.hold(seller_receivable(order.seller_id))
             key = entries.entry_id("debt_recovered", order.order_id)
             posted = books.ledger.entries_for_order(order.order_id)
             done = next((e for e in posted if e.entry_id == key), None)

@@ -10,6 +10,7 @@ from workflows.shared.money import Money
 class InMemoryLedger:
     def __init__(self) -> None:
         self.entries: dict[str, JournalEntry] = {}
+        self.held: list[str] = []
 
     def post(self, entry: JournalEntry) -> bool:
         existing = self.entries.get(entry.entry_id)
@@ -41,6 +42,10 @@ class InMemoryLedger:
             ),
             currency,
         )
+
+    def hold(self, account: str) -> None:
+        """One caller at a time already: only what was held is recorded (tests read it)."""
+        self.held.append(account)
 
     def entries_for_order(self, order_id: str) -> list[JournalEntry]:
         return [e for e in self.entries.values() if e.order_id == order_id]
