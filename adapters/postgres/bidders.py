@@ -2,8 +2,9 @@
 
 Implements ``workflows.auctions.ports.BidderDirectory``: a bidder's name (``users``; the email's
 local part before they gave one: only its first and last character are ever shown) and the
-count shown beside the masked name: completed purchases (paid orders, shipped or delivered
-ones included) until feedback is recorded on this platform.
+count shown beside the masked name, eBay's: the member's feedback score (the public profile's
+read model, ``seller_profiles``); completed purchases (paid orders, shipped or delivered ones
+included) for a member no feedback has been projected for yet.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
 _DESCRIBE = """
-SELECT u.user_id, coalesce(u.name, split_part(u.email::text, '@', 1)) AS name,
+SELECT u.user_id, coalesce(u.name, split_part(u.email::text, '@', 1)) AS name, p.score,
        (SELECT count(*) FROM orders o
          WHERE o.buyer_id = u.user_id AND o.status IN ('paid', 'shipped', 'delivered')) AS purchases
-  FROM users u
+  FROM users u LEFT JOIN seller_profiles p ON p.user_id = u.user_id
  WHERE u.user_id = ANY(%(ids)s)
 """
 
@@ -43,7 +44,9 @@ class PostgresBidders:
             raise TransientError(f"bidders not read: {exc}") from exc
         return {
             str(row["user_id"]): BidderInfo(
-                name=row["name"], feedback_count=None, completed_purchases=int(row["purchases"])
+                name=row["name"],
+                feedback_count=None if row["score"] is None else int(row["score"]),
+                completed_purchases=int(row["purchases"]),
             )
             for row in rows
         }
