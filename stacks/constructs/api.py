@@ -146,7 +146,9 @@ class Api(Construct):
             # one per method (and none for the console's test-invoke), which kept this nested stack
             # near CloudFormation's 500 resources
             apigw.LambdaIntegration(
-                self._functions[route.target.function], allow_test_invoke=False, scope_permission_to_method=False
+                self._functions[route.target.function],
+                allow_test_invoke=False,
+                scope_permission_to_method=False,
             ),
             **auth,  # type: ignore[arg-type]
         )
