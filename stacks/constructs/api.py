@@ -142,14 +142,10 @@ class Api(Construct):
         )
         resource.add_method(
             route.method,
-            # one invoke permission per function, for this API's every stage, method and path: not
-            # one per method (and none for the console's test-invoke), which kept this nested stack
+            # one invoke permission per function, for this API's every stage, method and path (the
+            # console's test-invoke included): not one per method, which kept this nested stack
             # near CloudFormation's 500 resources
-            apigw.LambdaIntegration(
-                self._functions[route.target.function],
-                allow_test_invoke=False,
-                scope_permission_to_method=False,
-            ),
+            apigw.LambdaIntegration(self._functions[route.target.function], scope_permission_to_method=False),
             **auth,  # type: ignore[arg-type]
         )
 

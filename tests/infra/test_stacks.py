@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 
 from stacks.constructs.identity import GROUPS
 from stacks.constructs.workflows import placeholders
@@ -406,6 +406,14 @@ def test_each_api_function_has_one_invoke_permission_for_this_api_only(synth):
         assert (props["Action"], props["Principal"]) == ("lambda:InvokeFunction", "apigateway.amazonaws.com")
         parts = props["SourceArn"]["Fn::Join"][1]
         assert parts[-2:] == [{"Ref": api_id}, "/*/*/*"]
+
+
+def test_the_synth_warns_of_nothing(synth):
+    # Given every stack of the stage (a nested stack's annotations are its parent's) / Then CDK
+    # annotated none with a warning
+    for stack in (synth.stage.stateful, synth.stage.stateless, synth.stage.monitoring):
+        warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+        assert warnings == [], [w.entry.data for w in warnings][:3]
 
 
 def test_every_template_is_within_cloudformations_limits(synth):
