@@ -31,21 +31,16 @@ from stacks.model import (
     WebSocketRoute,
 )
 
-#: the WebSocket API's logical name
-LIVE = LIVE_API
-
 _CONNECTIONS_ENV: dict[str, str | Ref] = {"CONNECTIONS_TABLE": Ref(Kind.TABLE, "connections")}
-_PUSH_ENV = LIVE_PUSH_ENV
-_PUSH_GRANTS = LIVE_PUSH_GRANTS
 #: what a function that posts messages needs: pushes, the notice's machine, images, events
 _POST_ENV: dict[str, str | Ref] = {
-    **_PUSH_ENV,
+    **LIVE_PUSH_ENV,
     "TASK_TOKENS_TABLE": Ref(Kind.TABLE, "task-tokens"),
     "MISSED_MESSAGE_STATE_MACHINE_ARN": Ref(Kind.STATE_MACHINE, "missed-message", Attr.ARN),
     "IMAGES_BUCKET": Ref(Kind.BUCKET, "images"),
 }
 _POST_GRANTS = (
-    *_PUSH_GRANTS,
+    *LIVE_PUSH_GRANTS,
     Grant(Kind.STATE_MACHINE, "missed-message", "start"),
     # a read marker resumes the quiet period's wait (the task token parked in task-tokens)
     Grant(Kind.TABLE, "task-tokens", "read_write"),
@@ -142,7 +137,7 @@ MESSAGING = Capability(
     ),
     websocket_apis=(
         WebSocketApi(
-            LIVE,
+            LIVE_API,
             routes=(
                 WebSocketRoute("$connect", "ws-live"),
                 WebSocketRoute("$disconnect", "ws-live"),
