@@ -8,14 +8,13 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
-#: what the X-Ray SDK instruments at cold start: outbound HTTP (Stripe, Twilio, SendGrid). Not
-#: its default, every library it knows: that imports botocore, requests, pymongo, psycopg and
-#: more in every function, half a cold import, whether used or not. The AWS SDK and the MongoDB
-#: driver are instrumented where they are first used (``instrument`` in the core wiring).
-TRACED_AT_COLD_START = ("httplib",)
-
+#: The X-Ray SDK instruments nothing at cold start. Its default, every library it knows, imports
+#: botocore, requests, pymongo, psycopg and more in every function, half a cold import, used or
+#: not; even its patch of outbound HTTP alone imports urllib3 and http.client (a tenth). Each
+#: library is instrumented where its first client is made (``instrument`` in the core wiring:
+#: botocore, pymongo, and httplib for Stripe, Twilio and SendGrid).
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_AT_COLD_START)
+tracer = Tracer(auto_patch=False)
 metrics = Metrics(namespace="Resale")
 
 

@@ -36,7 +36,7 @@ from workflows.checkout.errors import (
     ShippingOptionNotFound,
 )
 from workflows.checkout.views import CheckoutPage, CheckoutView, TimelineView
-from workflows.messaging.service import order_conversation_id
+from workflows.messaging.orders import order_conversation_id
 from workflows.orders.errors import OrderNotFound
 from workflows.shared.errors import (
     ContractError,

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from lambdas.wiring import auctions
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     ended = AgreedCheckoutEnded.model_validate(envelope.detail)
     logger.append_keys(listing_id=ended.listing_id, checkout_id=ended.checkout_id)
     resumed = auctions.wiring().service.on_checkout_ended(ended.source_id, ended.outcome, ended.event_id)

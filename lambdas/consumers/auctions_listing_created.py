@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from lambdas.wiring import auctions
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     created = ListingCreated.model_validate(envelope.detail)
     logger.append_keys(listing_id=created.listing_id, seller_id=created.seller_id)
     started = auctions.wiring().service.start(created.listing_id)

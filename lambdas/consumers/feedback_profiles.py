@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from lambdas.wiring import feedback
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     profiles = feedback.wiring().projecting_profiles
     if envelope.detail_type == OrderDelivered.detail_type():
         delivered = OrderDelivered.model_validate(envelope.detail)

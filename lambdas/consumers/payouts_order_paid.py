@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from lambdas.wiring import payouts
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     paid = OrderPaid.model_validate(envelope.detail)
     logger.append_keys(order_id=paid.order_id, seller_id=paid.seller_id)
     result = payouts.wiring().service.on_order_paid(paid)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from adapters.stripe.events import to_account_event
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     logger.append_keys(stripe_event_id=envelope.detail.get("id"), stripe_event_type=envelope.detail_type)
     account_event = to_account_event(envelope.detail)
     if account_event is None:

@@ -7,10 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.aws.cognito import CognitoDirectory
@@ -20,10 +19,8 @@ if TYPE_CHECKING:
     from workflows.accounts.profile import ProfileService
 
 
-class AccountsSettings(BaseSettings):
+class AccountsSettings(Settings):
     """The user pool and app client of sign-up and login, and the confirmation-code policy."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     user_pool_id: str = Field(validation_alias="USER_POOL_ID")
     user_pool_client_id: str = Field(validation_alias="USER_POOL_CLIENT_ID")

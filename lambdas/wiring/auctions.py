@@ -12,10 +12,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import catalog, container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.dynamo.bids import DynamoAuctions
@@ -23,10 +22,8 @@ if TYPE_CHECKING:
     from workflows.auctions.service import AuctionService
 
 
-class AuctionsSettings(BaseSettings):
+class AuctionsSettings(Settings):
     """The bids table, the machine the listing consumer starts, and the windows after the end."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     auction_bids_table: str = Field(validation_alias="AUCTION_BIDS_TABLE")
     #: set on the consumer of ListingCreated only (the one that starts executions)

@@ -7,20 +7,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import catalog, container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.dynamo.carts import DynamoCarts
     from workflows.cart.service import CartFollower, CartService
 
 
-class CartSettings(BaseSettings):
+class CartSettings(Settings):
     """The DynamoDB table of cart lines."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     carts_table: str = Field(validation_alias="CARTS_TABLE")
 

@@ -9,11 +9,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
 from lambdas.wiring.payouts import RefundSettings
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from workflows.cases.disputes import DisputeService
@@ -21,10 +20,8 @@ if TYPE_CHECKING:
     from workflows.cases.service import CaseService
 
 
-class CasesSettings(BaseSettings):
+class CasesSettings(Settings):
     """The case_resolution machine and every window a case has (business days unless said)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: only the API that opens cases starts executions
     case_state_machine_arn: str | None = Field(default=None, validation_alias="CASE_STATE_MACHINE_ARN")

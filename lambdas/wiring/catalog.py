@@ -11,10 +11,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core, fees, onboarding
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -25,18 +24,14 @@ if TYPE_CHECKING:
     from workflows.catalog.service import Catalog
 
 
-class CatalogSettings(BaseSettings):
+class CatalogSettings(Settings):
     """The images bucket of listing photos."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     images_bucket: str = Field(validation_alias="IMAGES_BUCKET")
 
 
-class WatchlistSettings(BaseSettings):
+class WatchlistSettings(Settings):
     """The DynamoDB tables of watchlists and saved searches."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     watchlists_table: str = Field(validation_alias="WATCHLISTS_TABLE")
     saved_searches_table: str = Field(validation_alias="SAVED_SEARCHES_TABLE")

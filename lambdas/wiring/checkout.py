@@ -8,10 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import cart, catalog, container, core, onboarding
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -21,10 +20,8 @@ if TYPE_CHECKING:
     from workflows.checkout.service import CheckoutService
 
 
-class CheckoutSettings(BaseSettings):
+class CheckoutSettings(Settings):
     """The checkout state machine the API starts, and how long a checkout waits for its payment."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: set on the API function only (the steps never start a checkout)
     checkout_state_machine_arn: str | None = Field(

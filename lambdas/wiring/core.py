@@ -224,6 +224,7 @@ class Core:
     def stripe(self) -> StripeClient:
         from adapters.providers import stripe_client
 
+        instrument("httplib")  # the SDK's HTTP calls, traced before its first one
         s = self.providers
         key = self.given_or_secret(
             s.stripe_secret_key, s.stripe_secret_arn, "secret_key", "Stripe secret key"
@@ -234,6 +235,7 @@ class Core:
     def twilio(self) -> TwilioClient:
         from adapters.providers import twilio_client
 
+        instrument("httplib")  # the SDK's HTTP calls, traced before its first one
         s = self.providers
         sid = self.given_or_secret(
             s.twilio_account_sid, s.twilio_secret_arn, "account_sid", "Twilio account SID"
@@ -247,6 +249,7 @@ class Core:
     def sendgrid(self) -> SendGridAPIClient:
         from adapters.providers import sendgrid_client
 
+        instrument("httplib")  # the SDK's HTTP calls, traced before its first one
         s = self.providers
         key = self.given_or_secret(s.sendgrid_api_key, s.sendgrid_secret_arn, "api_key", "SendGrid API key")
         return sendgrid_client(key, api_base=s.sendgrid_api_base)

@@ -9,20 +9,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from workflows.feedback.model import FeedbackPolicy
     from workflows.feedback.service import FeedbackService, SellerProfiles
 
 
-class FeedbackSettings(BaseSettings):
+class FeedbackSettings(Settings):
     """The window (days after delivery), the reveal and the reminder, and the machine to start."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: only the OrderDelivered consumer starts executions
     feedback_state_machine_arn: str | None = Field(

@@ -7,10 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import catalog, container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.postgres.fee_quotes import PostgresFeeQuotes
@@ -18,10 +17,8 @@ if TYPE_CHECKING:
     from workflows.fees.service import FeeQuotes, ListingReader
 
 
-class FeesSettings(BaseSettings):
+class FeesSettings(Settings):
     """The fee-calculation state machine the quote API runs synchronously."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     fee_calculation_state_machine_arn: str = Field(validation_alias="FEE_CALCULATION_STATE_MACHINE_ARN")
 

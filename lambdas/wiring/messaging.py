@@ -8,10 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.aws.connections import ConnectionsPusher
@@ -22,10 +21,8 @@ if TYPE_CHECKING:
     from workflows.messaging.service import MessagingService
 
 
-class MessagingSettings(BaseSettings):
+class MessagingSettings(Settings):
     """The connections table, the ``@connections`` endpoint, the limits and the notice's delay."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     connections_table: str = Field(validation_alias="CONNECTIONS_TABLE")
     #: the WebSocket stage's callback URL (``https://<api>.execute-api.<region>.amazonaws.com/<stage>``)
@@ -40,10 +37,8 @@ class MessagingSettings(BaseSettings):
     notice_delay_s: int = Field(default=900, ge=0, le=86_400, validation_alias="MESSAGES_NOTICE_DELAY_S")
 
 
-class AuthorizerSettings(BaseSettings):
+class AuthorizerSettings(Settings):
     """The user pool whose id tokens open a WebSocket connection."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     user_pool_id: str = Field(validation_alias="USER_POOL_ID")
     user_pool_client_id: str = Field(validation_alias="USER_POOL_CLIENT_ID")

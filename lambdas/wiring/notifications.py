@@ -7,10 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.postgres.notifications import (
@@ -24,10 +23,8 @@ if TYPE_CHECKING:
     from workflows.notifications.ports import MessageSender
 
 
-class NotificationDeliverySettings(BaseSettings):
+class NotificationDeliverySettings(Settings):
     """How the notification consumers deliver (the providers' keys are in ``ProviderSettings``)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: a "sending" claim older than this is taken over by a retry (must exceed the consumer's timeout)
     claim_stale_after_s: int = Field(default=120, ge=1, validation_alias="NOTIFICATIONS_CLAIM_STALE_AFTER_S")

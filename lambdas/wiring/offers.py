@@ -8,10 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import catalog, container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -20,10 +19,8 @@ if TYPE_CHECKING:
     from workflows.offers.service import OfferAgreements, OfferService
 
 
-class OffersSettings(BaseSettings):
+class OffersSettings(Settings):
     """The offer state machine the API starts, and the two 48-hour windows (shorter for demos)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: set on the API function only (the steps never start an offer)
     offer_state_machine_arn: str | None = Field(default=None, validation_alias="OFFER_STATE_MACHINE_ARN")

@@ -9,10 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import accounts, container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.postgres.sellers import PostgresOnboardings
@@ -21,10 +20,8 @@ if TYPE_CHECKING:
     from workflows.onboarding.service import LinkSettings, OnboardingSteps, SellerAccounts, SellerOnboarding
 
 
-class OnboardingSettings(BaseSettings):
+class OnboardingSettings(Settings):
     """Seller onboarding: its state machine, the reminder and expiry delays, Stripe's return URLs."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: only the API function starts executions; the steps have no use for it
     seller_onboarding_state_machine_arn: str | None = Field(

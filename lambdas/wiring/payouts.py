@@ -9,10 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import catalog, container, core, onboarding
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from workflows.fulfilment.refunds import RefundSettlement
@@ -24,10 +23,8 @@ if TYPE_CHECKING:
     from workflows.payouts.service import PayoutService
 
 
-class PayoutsSettings(BaseSettings):
+class PayoutsSettings(Settings):
     """The payout state machine, the delivery window and the holds on new sellers."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     #: only the OrderPaid consumer starts executions; the steps have no use for it
     payout_state_machine_arn: str | None = Field(default=None, validation_alias="PAYOUT_STATE_MACHINE_ARN")
@@ -41,11 +38,9 @@ class PayoutsSettings(BaseSettings):
     payout_recheck_hours: int = Field(default=24, ge=1, validation_alias="PAYOUT_RECHECK_HOURS")
 
 
-class RefundSettings(BaseSettings):
+class RefundSettings(Settings):
     """Who hears of a refund Stripe could not pay (the refund events' consumer); no default: a
     stage must say where its admins read mail."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     admin_email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$", validation_alias="ADMIN_EMAIL")
 

@@ -7,17 +7,15 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
+from lambdas.wiring.settings import Settings
 
 
-class OpenApiSettings(BaseSettings):
+class OpenApiSettings(Settings):
     """What the topology tells the OpenAPI function (``stacks/topology.py`` fills both in): the
     routes that need no token, and the handler modules of the functions that serve routes, in the
     topology's order (each has a module-level ``app`` resolver)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     public_routes: list[tuple[str, str]] = Field(default_factory=list, validation_alias="PUBLIC_ROUTES")
     api_modules: tuple[str, ...] = Field(min_length=1, validation_alias="API_MODULES")

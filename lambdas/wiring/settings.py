@@ -2,28 +2,70 @@
 
 The settings here are those of every function (the region, the buses, the databases, the
 providers' keys, the API's CORS origins); each capability's own are in its wiring module.
+
+A settings model is a frozen pydantic model whose fields are named by their environment
+variable (``validation_alias``). :func:`load` fills it from ``os.environ``, decoding the values of
+structured fields (tuples, lists: the stack writes them as JSON). That is all the functions ask
+of a settings library, so they do without one: pydantic-settings' import (its CLI, dotenv and
+cloud-secret sources) was a tenth of every cold start.
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+import json
+import os
+import typing
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-S = TypeVar("S", bound=BaseSettings)
+
+class Settings(BaseModel):
+    """Base of every settings model: unknown variables ignored, values frozen once read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_by_name=True, validate_by_alias=True)
+
+
+S = TypeVar("S", bound=Settings)
+
+_STRUCTURED = (list, tuple, dict, set, frozenset)
+
+
+def _structured(annotation: Any) -> bool:
+    """Whether a field holds a collection (its variable is JSON), ``X | None`` included."""
+    if typing.get_origin(annotation) in _STRUCTURED or annotation in _STRUCTURED:
+        return True
+    return any(_structured(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+
+
+def environment_of(cls: type[Settings], environ: typing.Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The variables ``cls`` reads, by name; a structured field's value decoded from JSON (left as
+    the raw text when it is not JSON, so that pydantic's error names the variable)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        variable = field.validation_alias if isinstance(field.validation_alias, str) else name.upper()
+        if variable not in environ:
+            continue
+        raw = environ[variable]
+        if _structured(field.annotation):
+            try:
+                values[variable] = json.loads(raw)
+            except ValueError:
+                values[variable] = raw
+        else:
+            values[variable] = raw
+    return values
 
 
 def load(cls: type[S]) -> S:
     """``cls`` filled from the environment. A variable that is missing or invalid raises pydantic's
     ``ValidationError`` naming it (the environment variable, not the field), at the cold start."""
-    return cls()
+    return cls.model_validate(environment_of(cls))
 
 
-class PlatformSettings(BaseSettings):
+class PlatformSettings(Settings):
     """What every function has: region, stage, the domain bus and the idempotency table."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     #: set only off AWS (the local cloud); boto3 and pynamodb then talk to it
@@ -33,18 +75,14 @@ class PlatformSettings(BaseSettings):
     idempotency_table: str = Field(validation_alias="IDEMPOTENCY_TABLE")
 
 
-class WaitsSettings(BaseSettings):
+class WaitsSettings(Settings):
     """The table of Step Functions task tokens parked until an outside event arrives."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     task_tokens_table: str = Field(validation_alias="TASK_TOKENS_TABLE")
 
 
-class DatabaseSettings(BaseSettings):
+class DatabaseSettings(Settings):
     """PostgreSQL and MongoDB: a URL (local, tests) or a Secrets Manager secret (deployed)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     database_secret_arn: str | None = Field(default=None, validation_alias="DATABASE_SECRET_ARN")
@@ -57,18 +95,14 @@ class DatabaseSettings(BaseSettings):
     mongodb_database: str = Field(default="resale", validation_alias="MONGODB_DATABASE")
 
 
-class NotificationsSettings(BaseSettings):
+class NotificationsSettings(Settings):
     """The topic notifications are published on (email and SMS fan out from it)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     notifications_topic_arn: str = Field(validation_alias="NOTIFICATIONS_TOPIC_ARN")
 
 
-class ProviderSettings(BaseSettings):
+class ProviderSettings(Settings):
     """Keys of Stripe, Twilio and SendGrid: plain values locally, Secrets Manager ARNs when deployed."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     stripe_secret_key: str | None = Field(default=None, validation_alias="STRIPE_SECRET_KEY")
     stripe_secret_arn: str | None = Field(default=None, validation_alias="STRIPE_SECRET_ARN")
@@ -88,10 +122,8 @@ class ProviderSettings(BaseSettings):
     email_provider: Literal["sendgrid", "ses"] = Field(default="sendgrid", validation_alias="EMAIL_PROVIDER")
 
 
-class CorsSettings(BaseSettings):
+class CorsSettings(Settings):
     """The browser origins allowed to read the API's answers (a JSON list, set by the stack from
     the stage's ``cors_allowed_origins``; the local cloud sets its own). No default."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     allowed_origins: tuple[str, ...] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")

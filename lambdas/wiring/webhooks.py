@@ -6,20 +6,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.wiring import container, core
-from lambdas.wiring.settings import load
+from lambdas.wiring.settings import Settings, load
 
 if TYPE_CHECKING:
     from adapters.aws.stripe_webhooks import EventBridgeStripeForwarder
     from adapters.stripe.webhooks import StripeWebhookVerifier
 
 
-class WebhooksSettings(BaseSettings):
+class WebhooksSettings(Settings):
     """The bus verified Stripe webhooks are put on (it has the same rules as the Stripe bus)."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     stripe_webhooks_bus_name: str = Field(validation_alias="STRIPE_WEBHOOKS_BUS_NAME")
 

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from adapters.aws.stepfunctions import MissingStateMachine
 from lambdas import wiring
 from lambdas.wiring import catalog, core, fees, payouts, platform
-from lambdas.wiring.settings import PlatformSettings, load
+from lambdas.wiring.platform import OpenApiSettings
+from lambdas.wiring.settings import CorsSettings, DatabaseSettings, PlatformSettings, environment_of, load
 from tests.fakes.clock import T0, FakeClock
 from tests.unit.payouts.test_reconciliation import FakeLedger, FakeStripe
 from workflows.payouts.reconciliation import Reconciliation
@@ -124,6 +125,43 @@ def test_given_a_required_variable_missing_then_the_cold_start_names_it(
         load(PlatformSettings)
     monkeypatch.setenv("EVENT_BUS_NAME", "domain")
     assert core.wiring().settings.event_bus_name == "domain"
+
+
+def test_given_structured_variables_then_they_are_read_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", '["https://a.example", "https://b.example"]')
+    assert load(CorsSettings).allowed_origins == ("https://a.example", "https://b.example")
+    monkeypatch.setenv("PUBLIC_ROUTES", '[["GET", "/health"]]')
+    monkeypatch.setenv("API_MODULES", '["lambdas.api.health"]')
+    settings = load(OpenApiSettings)
+    assert settings.public_routes == [("GET", "/health")]
+    assert settings.api_modules == ("lambdas.api.health",)
+
+
+def test_given_a_structured_variable_that_is_not_json_then_the_error_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://a.example")
+    with pytest.raises(ValidationError, match="CORS_ALLOWED_ORIGINS"):
+        load(CorsSettings)
+
+
+def test_given_scalar_variables_then_they_are_validated_and_the_others_ignored() -> None:
+    environ = {"DATABASE_PORT": "6432", "DATABASE_URL": "postgresql://x", "UNRELATED": "1"}
+    assert environment_of(DatabaseSettings, environ) == {
+        "DATABASE_PORT": "6432",
+        "DATABASE_URL": "postgresql://x",
+    }
+    settings = DatabaseSettings.model_validate(environment_of(DatabaseSettings, environ))
+    assert (settings.database_port, settings.database_url) == (6432, "postgresql://x")
+    with pytest.raises(ValidationError, match="DATABASE_PORT"):
+        DatabaseSettings.model_validate(environment_of(DatabaseSettings, {"DATABASE_PORT": "six"}))
+
+
+def test_given_settings_made_in_code_then_fields_are_named_and_frozen() -> None:
+    settings = DatabaseSettings(database_url="postgresql://y", mongodb_database="other")
+    assert (settings.database_url, settings.mongodb_database) == ("postgresql://y", "other")
+    with pytest.raises(ValidationError):
+        settings.database_url = "postgresql://z"
 
 
 def test_given_aws_clients_then_one_per_service(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,6 +49,7 @@ from workflows.messaging.model import (
     PendingImage,
     Report,
 )
+from workflows.messaging.orders import order_conversation_key
 from workflows.messaging.views import (
     BlockPage,
     BlockView,
@@ -227,7 +228,7 @@ class MessagingService:
         parties = d.orders.parties(order_id)
         if parties is None or caller.user_id not in (parties.buyer_id, parties.seller_id):
             raise OrderNotFound("No such order.")
-        conversation_id = derived_id("conversation", "order", order_id)
+        conversation_id = order_conversation_key(order_id)
         conversation = d.conversations.get(conversation_id)
         if conversation is None:
             now = self._now()
@@ -744,13 +745,6 @@ class MessagingService:
             created_at=conversation.created_at,
             last_message_at=conversation.last_message_at,
         )
-
-
-def order_conversation_id(conversations: Conversations, user_id: str, order_id: str) -> str | None:
-    """The id of the order's conversation, if it has one and ``user_id`` takes part in it (the
-    order's timeline names it)."""
-    found = conversations.get(derived_id("conversation", "order", order_id))
-    return found.id if found is not None and found.has(user_id) else None
 
 
 def _seq_cursor(cursor: str) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import auctions
 from workflows.auctions.contracts import ListingStep
@@ -18,6 +16,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=ListingStep)
+    step = ListingStep.model_validate(event)
     logger.append_keys(listing_id=step.listing_id)
     return auctions.wiring().service.open(step.listing_id).model_dump(mode="json")

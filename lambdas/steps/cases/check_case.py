@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import cases
 from workflows.cases.contracts import CaseStep
@@ -19,6 +17,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=CaseStep)
+    step = CaseStep.model_validate(event)
     logger.append_keys(case_id=step.case_id)
     return cases.wiring().service.check_case(step.case_id).model_dump(mode="json")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from adapters.aws.stepfunctions import caught
 from lambdas.observability import logger, tracer
 from lambdas.wiring import checkout
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=AbandonInput)
+    step = AbandonInput.model_validate(event)
     logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
     ended = checkout.wiring().service.abandon(step.checkout_id, step.outcome, caught(step.error))
     return ended.model_dump(mode="json")

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from adapters.aws.stepfunctions import caught
 from lambdas.observability import count, logger, tracer
 from lambdas.wiring import checkout
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=RefundInput)
+    step = RefundInput.model_validate(event)
     logger.append_keys(checkout_id=step.checkout_id, execution=step.execution)
     refund = checkout.wiring().service.refund(step.checkout_id, caught(step.error))
     if refund.refunded and refund.currency:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import fees
 from workflows.fees.contracts import CalculateFeesInput, FeeCalculationOutput
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=CalculateFeesInput)
+    step = CalculateFeesInput.model_validate(event)
     logger.append_keys(execution=step.execution, held_by=step.held_by)
     container = fees.wiring()
     quote = calculate_fees(OrderLines(lines=step.lines), container.schedules, step.at)

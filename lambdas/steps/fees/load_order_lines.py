@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import fees
 from workflows.fees.contracts import LoadOrderLinesInput, LoadOrderLinesOutput
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=LoadOrderLinesInput)
+    step = LoadOrderLinesInput.model_validate(event)
     logger.append_keys(execution=step.execution)
     held = step.held_by is not None
     order = load_order_lines(

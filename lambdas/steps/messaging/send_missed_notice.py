@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import messaging
 from workflows.messaging.contracts import NoticeStep
@@ -17,7 +15,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=NoticeStep)
+    step = NoticeStep.model_validate(event)
     logger.append_keys(conversation_id=step.conversation_id, user_id=step.recipient_id)
     sent = messaging.wiring().service.send_missed_notice(
         step.conversation_id, step.recipient_id, step.since_seq

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import offers
 from workflows.offers.contracts import ExpireInput
@@ -20,6 +18,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=ExpireInput)
+    step = ExpireInput.model_validate(event)
     logger.append_keys(offer_id=step.offer_id, execution=step.execution)
     return offers.wiring().service.expire(step.offer_id, step.round).model_dump(mode="json")

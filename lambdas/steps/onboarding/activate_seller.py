@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import count, logger, tracer
 from lambdas.wiring import onboarding
 from workflows.onboarding.contracts import OnboardingStep
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=OnboardingStep)
+    step = OnboardingStep.model_validate(event)
     logger.append_keys(onboarding_id=step.onboarding_id, execution=step.execution)
     result = onboarding.wiring().steps.activate_seller(step.onboarding_id)
     if result.activated:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import payouts
 from workflows.payouts.contracts import StopStep
@@ -17,6 +15,6 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=StopStep)
+    step = StopStep.model_validate(event)
     logger.append_keys(order_id=step.order_id)
     return payouts.wiring().service.stop(step.order_id, step.reason).model_dump(mode="json")

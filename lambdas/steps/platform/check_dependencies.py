@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import parse
 
 from lambdas.observability import logger, metrics, tracer
 from lambdas.wiring import platform
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=CanaryStep)
+    step = CanaryStep.model_validate(event)
     logger.append_keys(execution=step.execution)
     report = check(platform.wiring().probes)
     for name, dependency in report.dependencies.items():

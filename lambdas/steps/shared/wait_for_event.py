@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.observability import logger, tracer
 from lambdas.wiring import core
 from workflows.shared.waits import WaitForEvent, WaitStarted, wait_for_event
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = parse(event=event, model=WaitForEvent)
+    step = WaitForEvent.model_validate(event)
     logger.append_keys(correlation_id=step.correlation_id)
     outcome = wait_for_event(
         core.wiring().waiting_tasks,
