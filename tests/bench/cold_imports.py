@@ -3,9 +3,10 @@
 Each handler is imported in a fresh interpreter of the runtime's Python whose path is the code
 asset, the dependencies bundle and the Powertools layer's and runtime's stand-ins alone
 (tests/infra/lambda_sandbox.py), under its function's environment from the synthesized
-template. Reported: each handler's import time (slowest first, against the 300 ms target), the
-modules that cost the most across handlers (their own time, not their imports'), and the unzipped
-sizes against Lambda's 250 MB. ``python -m tests.bench.cold_imports`` runs it alone.
+template, ``RUNS`` times; its figure is the median. Reported: each handler's import time
+(slowest first, against the 300 ms target), the modules that cost the most across handlers
+(their own time, not their imports', from a run with ``-X importtime``), and the unzipped sizes
+against Lambda's 250 MB. ``python -m tests.bench.cold_imports`` runs it alone.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from tests.infra.synth import synthesize
 TARGET = bundle.Target(runtime="python3.12", architecture="x86_64")
 #: the slowest modules listed
 TOP = 15
+#: fresh interpreters per handler (the median is its figure)
+RUNS = 3
 
 
 def run(cloud: Any = None) -> list[str]:
@@ -55,17 +58,19 @@ def run(cloud: Any = None) -> list[str]:
         timings: list[tuple[float, str]] = []
         cost: dict[str, list[float]] = defaultdict(list)
         for function in functions:
-            ms, modules = sandbox.cold_import(function)
-            timings.append((ms, function.handler))
-            for own_ms, module in modules:
+            runs = [sandbox.cold_import(function) for _ in range(RUNS)]
+            timings.append((statistics.median(ms for ms, _ in runs), function.handler))
+            for own_ms, module in runs[0][1]:
                 cost[module].append(own_ms)
 
     timings.sort(reverse=True)
     over = [t for t in timings if t[0] > COLD_IMPORT_TARGET_MS]
     values = [ms for ms, _ in timings]
     lines.append(
-        f"cold import of {len(timings)} handlers: median {statistics.median(values):.0f} ms, "
-        f"max {max(values):.0f} ms; {len(over)} over the {COLD_IMPORT_TARGET_MS} ms target"
+        f"cold import of {len(timings)} handlers (median of {RUNS} each): median "
+        f"{statistics.median(values):.0f} ms, max {max(values):.0f} ms; {len(over)} over "
+        f"{COLD_IMPORT_TARGET_MS} ms (target every handler ≤ {COLD_IMPORT_TARGET_MS} ms: "
+        f"{'met' if not over else 'MISSED'})"
     )
     lines += [f"cold import  {handler:<52} {ms:6.0f} ms" for ms, handler in timings]
     slowest = sorted(cost.items(), key=lambda item: -statistics.median(item[1]))[:TOP]
