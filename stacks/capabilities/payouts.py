@@ -134,13 +134,16 @@ PAYOUTS = Capability(
             uses_postgres=True,
             service="payouts",
         ),
-        _step("check_fulfilment", "where the order is: awaiting shipment, shipped, delivered, cancelled."),
-        _step("auto_confirm_delivery", "the delivery window passed: confirm for the buyer.", fulfilment=True),
-        _step("apply_holds", "transfer, hold (new seller, open dispute, no account) or stop."),
         _step(
-            "transfer_to_seller", "the seller's net to their connected account, and the ledger.", stripe=True
+            "check_payout",
+            "wait for shipment or delivery, or once delivered the holds: transfer, hold or stop.",
         ),
-        _step("notify_seller", "tell the seller their money is on its way."),
+        _step("auto_confirm_delivery", "the delivery window passed: confirm for the buyer.", fulfilment=True),
+        _step(
+            "transfer_to_seller",
+            "the seller's net to their connected account, the ledger, and the seller told.",
+            stripe=True,
+        ),
         _step("stop_payout", "the order was cancelled or refunded: nothing is sent."),
     ),
     routes=(
@@ -158,14 +161,12 @@ PAYOUTS = Capability(
             definition="payout.json",
             type="STANDARD",
             substitutions={
-                "CheckFulfilmentFunctionArn": Ref(Kind.FUNCTION, "payouts-check-fulfilment", Attr.ARN),
+                "CheckPayoutFunctionArn": Ref(Kind.FUNCTION, "payouts-check-payout", Attr.ARN),
                 "WaitForEventFunctionArn": Ref(Kind.FUNCTION, "wait-for-event", Attr.ARN),
                 "AutoConfirmDeliveryFunctionArn": Ref(
                     Kind.FUNCTION, "payouts-auto-confirm-delivery", Attr.ARN
                 ),
-                "ApplyHoldsFunctionArn": Ref(Kind.FUNCTION, "payouts-apply-holds", Attr.ARN),
                 "TransferToSellerFunctionArn": Ref(Kind.FUNCTION, "payouts-transfer-to-seller", Attr.ARN),
-                "NotifySellerFunctionArn": Ref(Kind.FUNCTION, "payouts-notify-seller", Attr.ARN),
                 "StopPayoutFunctionArn": Ref(Kind.FUNCTION, "payouts-stop-payout", Attr.ARN),
             },
             timeout_s=MACHINE_TIMEOUT_S,

@@ -83,7 +83,7 @@ def test_given_an_item_never_shipped_when_the_seller_refunds_then_money_back_and
     refund = stripe_client(cloud).v1.refunds.retrieve(closed["refund_id"])
     assert (refund.amount, refund.status) == (sale.paid.order.gross.amount_minor, "succeeded")
     # ... the payout stopped (its wait for shipment resumed by the refund) and nothing was sent
-    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Payout Stopped"
+    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Stop Payout"
     kinds, totals = ledger(pg_url, sale.order_id)
     assert kinds == ["payment", "fee", "refund", "refund_paid"]
     assert (totals.refunds, totals.seller_net, totals.fees, totals.transferred) == (
@@ -149,7 +149,7 @@ def test_given_not_as_described_when_the_return_is_shipped_and_received_then_the
     assert totals.refunds == sale.paid.order.gross.amount_minor
     # ... and the payout, which waited for the delivery, stopped: nothing was sent
     assert finished(cloud, payout_arn(cloud, sale.order_id)) is not None
-    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Payout Stopped"
+    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Stop Payout"
     assert payout_row(pg_url, sale.order_id)["status"] == "stopped"
     # the Standard transitions this path is billed for (the start and each state entered)
     assert transitions(cloud, case_arn(cloud, case_id)) == 17

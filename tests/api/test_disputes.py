@@ -179,7 +179,7 @@ def test_given_a_chargeback_after_the_payout_when_it_is_lost_then_the_transfer_i
     )
     order = call(cloud, "GET", f"/orders/{sale.order_id}", token=sale.buyer.id_token).json()
     assert order["status"] == "refunded"
-    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Paid Out"
+    assert path(cloud, payout_arn(cloud, sale.order_id))[-1] == "Transfer To Seller"
 
 
 def test_given_a_stranger_then_the_dispute_routes_are_the_admins(cloud: LocalCloud, make_user) -> None:

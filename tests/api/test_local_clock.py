@@ -170,7 +170,7 @@ def test_given_a_shipped_order_when_the_clock_passes_its_delivery_window_then_it
     assert described["status"] == "SUCCEEDED", described
     events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     states = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-    assert {"Auto Confirm Delivery", "Hold Payout"} <= set(states) and states[-1] == "Paid Out"
+    assert {"Auto Confirm Delivery", "Hold Payout"} <= set(states) and states[-1] == "Transfer To Seller"
     payouts = call(cloud, "GET", "/sellers/me/payouts", token=seller.id_token)
     assert payouts.status_code == 200, payouts.text
     assert [p["status"] for p in payouts.json()["items"]] == ["transferred"]

@@ -27,6 +27,7 @@ CAPABILITY_BENCHMARKS = (
     "accounts",
     "catalog",
     "checkout",
+    "sale",
     "cold_imports",
     "auctions",
     "feedback",

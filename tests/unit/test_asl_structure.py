@@ -251,9 +251,9 @@ def _broken(file: str, rule: str, change: Any) -> list[str]:
 
 def test_given_a_task_without_a_timeout_then_it_is_caught() -> None:
     def untimed(states: dict[str, Any]) -> None:
-        del states["Apply Holds"]["TimeoutSeconds"]
+        del states["Check Payout"]["TimeoutSeconds"]
 
-    assert _broken("payout.json", "timeouts", untimed) == ["payout.json: Apply Holds has no timeout"]
+    assert _broken("payout.json", "timeouts", untimed) == ["payout.json: Check Payout has no timeout"]
 
 
 def test_given_a_retry_of_states_all_or_of_a_business_error_then_it_is_caught() -> None:

@@ -477,9 +477,9 @@ def test_given_a_renamed_payload_key_then_the_checker_fails() -> None:
         payload = spec["Parameters"]["Payload"]
         payload["orderid.$"] = payload.pop("order_id.$")
 
-    problems = _mutated("payout.json", "Check Fulfilment", rename)
-    assert any("'orderid' is not a field of OrderStep" in p for p in problems), problems
-    assert any("does not give OrderStep's required 'order_id'" in p for p in problems), problems
+    problems = _mutated("payout.json", "Check Payout", rename)
+    assert any("'orderid' is not a field of HoldsStep" in p for p in problems), problems
+    assert any("does not give HoldsStep's required 'order_id'" in p for p in problems), problems
 
 
 def test_given_a_payload_path_the_document_has_not_then_the_checker_fails() -> None:
@@ -492,12 +492,10 @@ def test_given_a_payload_path_the_document_has_not_then_the_checker_fails() -> N
 
 def test_given_a_bad_choice_path_then_the_checker_fails() -> None:
     def misroute(spec: dict[str, Any]) -> None:
-        spec["Choices"][0]["Variable"] = "$.fulfilment.stag"
+        spec["Choices"][0]["Variable"] = "$.check.nex"
 
-    problems = _mutated("payout.json", "Fulfilment Stage?", misroute)
-    assert problems == [
-        "payout.json: Fulfilment Stage?: Choice Variable '$.fulfilment.stag' is not in PayoutExecution"
-    ]
+    problems = _mutated("payout.json", "Next Step?", misroute)
+    assert problems == ["payout.json: Next Step?: Choice Variable '$.check.nex' is not in PayoutExecution"]
 
 
 def test_given_a_result_selector_key_the_output_has_not_then_the_checker_fails() -> None:
@@ -513,12 +511,10 @@ def test_given_a_result_selector_key_the_output_has_not_then_the_checker_fails()
 
 def test_given_a_result_path_of_another_shape_then_the_checker_fails() -> None:
     def misplace(spec: dict[str, Any]) -> None:
-        spec["ResultPath"] = "$.fulfilment"
+        spec["ResultPath"] = "$.check"
 
     problems = _mutated("payout.json", "Transfer To Seller", misplace)
-    assert any("'transfer_id', which FulfilmentStage at '$.fulfilment' has not" in p for p in problems), (
-        problems
-    )
+    assert any("'transfer_id', which Check at '$.check' has not" in p for p in problems), problems
 
 
 def test_given_a_catch_writing_where_the_document_has_no_error_then_the_checker_fails() -> None:
@@ -533,13 +529,13 @@ def test_given_a_catch_writing_where_the_document_has_no_error_then_the_checker_
 
 def test_given_a_wait_path_or_a_timeout_path_the_document_has_not_then_the_checker_fails() -> None:
     def wait(spec: dict[str, Any]) -> None:
-        spec["SecondsPath"] = "$.holds.wait"
+        spec["SecondsPath"] = "$.check.wait"
 
     def timeout(spec: dict[str, Any]) -> None:
         spec["TimeoutSecondsPath"] = "$.next.timeout"
 
     assert _mutated("payout.json", "Hold Payout", wait) == [
-        "payout.json: Hold Payout: SecondsPath '$.holds.wait' is not in PayoutExecution"
+        "payout.json: Hold Payout: SecondsPath '$.check.wait' is not in PayoutExecution"
     ]
     assert _mutated("seller_onboarding.json", "Wait For Account Update", timeout) == [
         "seller_onboarding.json: Wait For Account Update: TimeoutSecondsPath '$.next.timeout' is not in "

@@ -132,7 +132,7 @@ class StepFailed(Exception):
 class FakeStepMachine:
     """A real ASL file of ``statemachines/`` in the local cloud, every ``${...FunctionArn}`` a
     function of this test: ``steps[placeholder]`` says what it does (the placeholder without its
-    ``FunctionArn`` suffix, e.g. ``"CheckFulfilment"``), so each path can be driven on purpose and
+    ``FunctionArn`` suffix, e.g. ``"CheckPayout"``), so each path can be driven on purpose and
     each step's failure injected. A fake wait step (``wait_for_event``) keeps the task token
     under its correlation id in :attr:`tokens`.
     """

@@ -167,7 +167,7 @@ def test_given_a_paid_order_when_shipped_and_confirmed_then_the_seller_is_paid_w
     result = cloud.aws.wait_for_execution(arn)
     assert result["status"] == "SUCCEEDED", result
     states = _states(cloud, arn)
-    assert "Hold Payout" in states and states[-1] == "Paid Out"
+    assert "Hold Payout" in states and states[-1] == "Transfer To Seller"
     assert any(what == "Wait:Hold Payout" and seconds > 6 * DAY for what, seconds in cloud.clock.waits)
     output = json.loads(result["output"])
     assert output["transfer"]["amount"] == paid.order.seller_net.amount_minor
@@ -243,7 +243,7 @@ def test_given_a_paid_order_when_the_buyer_cancels_before_shipment_then_refund_a
     # Then the payout stops, Stripe refunded the whole order, and nothing was transferred
     result = cloud.aws.wait_for_execution(_execution_arn(cloud, order_id))
     assert result["status"] == "SUCCEEDED"
-    assert _states(cloud, _execution_arn(cloud, order_id))[-1] == "Payout Stopped"
+    assert _states(cloud, _execution_arn(cloud, order_id))[-1] == "Stop Payout"
     refund = stripe_client(cloud).v1.refunds.retrieve(refund_id)
     assert (refund.amount, refund.status) == (paid.order.gross.amount_minor, "succeeded")
     body = _ledger(cloud, admin, order_id)

@@ -20,10 +20,8 @@ from tests.workflows.runtime_handlers import FakeStepMachine, StepFailed, in_tur
 from workflows.payouts.contracts import (
     CONTRACT,
     DeliveryConfirmed,
-    FulfilmentChecked,
-    HoldsApplied,
+    PayoutChecked,
     PayoutStopped,
-    SellerNotified,
     Transferred,
 )
 from workflows.payouts.errors import PayoutNotPayable
@@ -36,15 +34,15 @@ if TYPE_CHECKING:
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / CONTRACT.asl
 ORDER = "o-1"
-AWAITING = FulfilmentChecked(stage="awaiting_shipment", status="paid", auto_confirm_in_s=0)
-SHIPPED = FulfilmentChecked(stage="shipped", status="shipped", auto_confirm_in_s=120)
-DELIVERED = FulfilmentChecked(stage="delivered", status="delivered", auto_confirm_in_s=0)
-CANCELLED = FulfilmentChecked(stage="cancelled", status="cancelled", auto_confirm_in_s=0)
-TRANSFER = HoldsApplied(decision="transfer", hold_served=False)
-NEW_SELLER = HoldsApplied(decision="hold", reason="new_seller", wait_s=7 * 86_400, hold_served=True)
+AWAITING = PayoutChecked(next="await_shipment", status="paid", hold_served=False)
+SHIPPED = PayoutChecked(next="await_delivery", status="shipped", auto_confirm_in_s=120, hold_served=False)
+TRANSFER = PayoutChecked(next="transfer", status="delivered", hold_served=False)
+CANCELLED = PayoutChecked(next="stop", status="cancelled", hold_served=False)
+NEW_SELLER = PayoutChecked(
+    next="hold", status="delivered", reason="new_seller", wait_s=7 * 86_400, hold_served=True
+)
 TRANSFERRED = Transferred(transfer_id="tr_1", amount=837, currency="USD", created=True)
-PAID_OUT = ["Check Fulfilment", "Fulfilment Stage?", "Apply Holds", "Hold?", "Transfer To Seller"]
-PAID_OUT += ["Notify Seller", "Paid Out"]
+PAID_OUT = ["Check Payout", "Next Step?", "Transfer To Seller"]
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +54,10 @@ def machine() -> Iterator[FakeStepMachine]:
 def _steps(machine: FakeStepMachine, **overrides: Step) -> dict[str, Step]:
     """The happy path's steps (a delivered order, no hold), with ``overrides``."""
     steps: dict[str, Step] = {
-        "CheckFulfilment": in_turn(DELIVERED),
+        "CheckPayout": in_turn(TRANSFER),
         "WaitForEvent": machine.wait_step,
         "AutoConfirmDelivery": in_turn(DeliveryConfirmed(order_id=ORDER, status="delivered", confirmed=True)),
-        "ApplyHolds": in_turn(TRANSFER),
         "TransferToSeller": in_turn(TRANSFERRED),
-        "NotifySeller": in_turn(SellerNotified(seller_id="seller-1")),
         "StopPayout": in_turn(PayoutStopped(status="stopped")),
     }
     return steps | overrides
@@ -70,7 +66,7 @@ def _steps(machine: FakeStepMachine, **overrides: Step) -> dict[str, Step]:
 def _run(machine: FakeStepMachine, **overrides: Step) -> str:
     machine.reset(_steps(machine, **overrides))
     return machine.start(
-        f"payout-{uuid.uuid4().hex[:8]}", {"order_id": ORDER, "holds": {"hold_served": False}}
+        f"payout-{uuid.uuid4().hex[:8]}", {"order_id": ORDER, "check": {"hold_served": False}}
     )
 
 
@@ -92,17 +88,16 @@ def test_given_a_delivered_order_without_holds_then_it_is_paid_out(machine: Fake
     assert machine.path(arn) == PAID_OUT
     output = json.loads(result["output"])
     assert output["transfer"] == {"transfer_id": "tr_1", "amount": 837, "currency": "USD"}
-    assert output["notified"] == {"seller_id": "seller-1"}
-    # every step got the order id, Apply Holds also whether the new seller's hold was served
+    # every step got the order id, Check Payout also whether the new seller's hold was served
     assert _payloads(machine, "TransferToSeller") == [{"order_id": ORDER}]
-    assert _payloads(machine, "ApplyHolds") == [{"order_id": ORDER, "hold_served": False}]
+    assert _payloads(machine, "CheckPayout") == [{"order_id": ORDER, "hold_served": False}]
 
 
 def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto_confirms(
     machine: FakeStepMachine,
 ) -> None:
     # Given an order not shipped yet, then shipped with two minutes left of the auto-confirm window
-    arn = _run(machine, CheckFulfilment=in_turn(AWAITING, SHIPPED, DELIVERED))
+    arn = _run(machine, CheckPayout=in_turn(AWAITING, SHIPPED, TRANSFER))
     # When the shipment event resumes the first wait
     sfn = machine.aws.client("stepfunctions")
     token = machine.token(f"shipment:{ORDER}")
@@ -115,11 +110,11 @@ def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto
     # Then the delivery was auto-confirmed, and the payout went ahead
     assert result["status"] == "SUCCEEDED", result
     assert machine.path(arn) == [
-        "Check Fulfilment",
-        "Fulfilment Stage?",
+        "Check Payout",
+        "Next Step?",
         "Wait For Shipment",
-        "Check Fulfilment",
-        "Fulfilment Stage?",
+        "Check Payout",
+        "Next Step?",
         "Wait For Delivery",
         "Auto Confirm Delivery",
         *PAID_OUT,
@@ -132,38 +127,30 @@ def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto
 def test_given_no_shipment_for_the_whole_wait_then_the_order_is_looked_at_again(
     machine: FakeStepMachine,
 ) -> None:
-    arn = _run(machine, CheckFulfilment=in_turn(AWAITING, CANCELLED))
+    arn = _run(machine, CheckPayout=in_turn(AWAITING, CANCELLED))
     machine.token(f"shipment:{ORDER}")
     machine.aws.clock.advance(30 * 86_400)
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
     assert machine.path(arn) == [
-        "Check Fulfilment",
-        "Fulfilment Stage?",
+        "Check Payout",
+        "Next Step?",
         "Wait For Shipment",
-        "Check Fulfilment",
-        "Fulfilment Stage?",
+        "Check Payout",
+        "Next Step?",
         "Stop Payout",
-        "Payout Stopped",
     ]
 
 
 def test_given_a_new_seller_then_the_payout_is_held_and_the_holds_looked_at_again(
     machine: FakeStepMachine,
 ) -> None:
-    arn = _run(machine, ApplyHolds=in_turn(NEW_SELLER, TRANSFER.model_copy(update={"hold_served": True})))
+    arn = _run(machine, CheckPayout=in_turn(NEW_SELLER, TRANSFER.model_copy(update={"hold_served": True})))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == [
-        "Check Fulfilment",
-        "Fulfilment Stage?",
-        "Apply Holds",
-        "Hold?",
-        "Hold Payout",
-        *PAID_OUT[2:],
-    ]
+    assert machine.path(arn) == ["Check Payout", "Next Step?", "Hold Payout", *PAID_OUT]
     # the second round knows the new seller's hold was waited out
-    assert [p["hold_served"] for p in _payloads(machine, "ApplyHolds")] == [False, True]
+    assert [p["hold_served"] for p in _payloads(machine, "CheckPayout")] == [False, True]
 
 
 def test_given_a_transfer_stripe_refuses_for_now_then_it_is_tried_again_later(
@@ -173,7 +160,7 @@ def test_given_a_transfer_stripe_refuses_for_now_then_it_is_tried_again_later(
     arn = _run(machine, TransferToSeller=in_turn(refused, TRANSFERRED))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == [*PAID_OUT[:5], "Retry Transfer Later", *PAID_OUT[2:]]
+    assert machine.path(arn) == [*PAID_OUT, "Retry Transfer Later", *PAID_OUT]
     assert json.loads(result["output"])["error"]["Error"] == "PayoutNotPayable"
 
 
@@ -187,47 +174,33 @@ def test_given_a_transient_transfer_failure_then_it_is_retried_in_place(machine:
 
 
 @pytest.mark.parametrize(
-    ("checked", "holds"),
-    [
-        (CANCELLED, TRANSFER),
-        (DELIVERED, HoldsApplied(decision="stop", reason="order_refunded", hold_served=False)),
-    ],
+    "checked",
+    [CANCELLED, PayoutChecked(next="stop", status="delivered", reason="order_refunded", hold_served=False)],
     ids=["cancelled before delivery", "stopped by the holds"],
 )
 def test_given_an_order_that_will_not_be_paid_then_the_payout_stops(
-    machine: FakeStepMachine, checked: FulfilmentChecked, holds: HoldsApplied
+    machine: FakeStepMachine, checked: PayoutChecked
 ) -> None:
-    arn = _run(machine, CheckFulfilment=in_turn(checked), ApplyHolds=in_turn(holds))
+    arn = _run(machine, CheckPayout=in_turn(checked))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn)[-2:] == ["Stop Payout", "Payout Stopped"]
+    assert machine.path(arn) == ["Check Payout", "Next Step?", "Stop Payout"]
     assert _payloads(machine, "StopPayout") == [{"order_id": ORDER, "reason": "order_not_payable"}]
     assert json.loads(result["output"])["stopped"] == {"status": "stopped"}
 
 
-def test_given_the_seller_cannot_be_told_then_the_payout_still_ends_paid_out(
-    machine: FakeStepMachine,
-) -> None:
-    arn = _run(machine, NotifySeller=in_turn(StepFailed("the notifications topic is gone")))
-    result = _ended(machine, arn)
-    assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == PAID_OUT
-    assert json.loads(result["output"])["notify_error"]["Error"] == "StepFailed"
-
-
 #: each Task whose failure ends the payout FAILED, and how to get there
 FAILING: dict[str, tuple[dict[str, Step], str | None]] = {
-    "Check Fulfilment": ({"CheckFulfilment": in_turn(StepFailed("no order"))}, None),
-    "Wait For Shipment": ({"CheckFulfilment": in_turn(AWAITING)}, "shipment"),
-    "Wait For Delivery": ({"CheckFulfilment": in_turn(SHIPPED)}, "delivery"),
+    "Check Payout": ({"CheckPayout": in_turn(StepFailed("no order"))}, None),
+    "Wait For Shipment": ({"CheckPayout": in_turn(AWAITING)}, "shipment"),
+    "Wait For Delivery": ({"CheckPayout": in_turn(SHIPPED)}, "delivery"),
     "Auto Confirm Delivery": (
-        {"CheckFulfilment": in_turn(SHIPPED), "AutoConfirmDelivery": in_turn(StepFailed("no order"))},
+        {"CheckPayout": in_turn(SHIPPED), "AutoConfirmDelivery": in_turn(StepFailed("no order"))},
         "delivery-timeout",
     ),
-    "Apply Holds": ({"ApplyHolds": in_turn(StepFailed("no payout"))}, None),
     "Transfer To Seller": ({"TransferToSeller": in_turn(TransientError("Stripe answered 503"))}, None),
     "Stop Payout": (
-        {"CheckFulfilment": in_turn(CANCELLED), "StopPayout": in_turn(StepFailed("no payout"))},
+        {"CheckPayout": in_turn(CANCELLED), "StopPayout": in_turn(StepFailed("no payout"))},
         None,
     ),
 }

@@ -1,10 +1,11 @@
 """The payout state machine's contract (``statemachines/payout.json``).
 
-The execution's document starts as ``{"order_id", "holds": {"hold_served": false}}`` (written by
-:meth:`PayoutService.on_order_paid`) and gathers what each step's ``ResultSelector`` keeps: where
-the order is (``fulfilment``), the last holds decision (``holds``), the transfer (``transfer``),
-the fulfilment event that resumed a wait (``event``) and what a Catch caught. Every step gets the
-order id (Apply Holds also whether the new seller's hold was waited out), never the document.
+The execution's document starts as ``{"order_id", "check": {"hold_served": false}}`` (written by
+:meth:`PayoutService.on_order_paid`) and gathers what each step's ``ResultSelector`` keeps: what
+the payout does next (``check``: Check Payout's answer, from where the order is and, once it is
+delivered, the holds), the transfer (``transfer``), the fulfilment event that resumed a wait
+(``event``) and what a Catch caught. Every step gets the order id (Check Payout also whether the
+new seller's hold was waited out), never the document.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from workflows.shared.waits import WAIT_FOR_EVENT
 #: where Check Fulfilment finds the order (anything ended is ``cancelled``: the payout stops)
 Stage = Literal["awaiting_shipment", "shipped", "delivered", "cancelled"]
 Decision = Literal["transfer", "hold", "stop"]
+#: what Check Payout answers: wait for the shipment or the delivery, hold, transfer, or stop
+Next = Literal["await_shipment", "await_delivery", "hold", "transfer", "stop"]
+_NEXT_BY_STAGE: dict[Stage, Next] = {
+    "awaiting_shipment": "await_shipment",
+    "shipped": "await_delivery",
+    "cancelled": "stop",
+}
 
 
 # -- what the steps receive ------------------------------------------------------------------
@@ -70,6 +78,39 @@ class HoldsApplied(StepModel):
         )
 
 
+class PayoutChecked(StepModel):
+    """Check Payout's answer: where the order is and, once delivered, the holds' decision."""
+
+    next: Next
+    status: str
+    #: the seconds left of the auto-confirm window once shipped (the delivery wait's timeout)
+    auto_confirm_in_s: int = Field(default=0, ge=0)
+    reason: str | None = None
+    #: how long to hold (``hold``)
+    wait_s: int = Field(default=0, ge=0)
+    hold_served: bool
+
+    @classmethod
+    def of(
+        cls, fulfilment: FulfilmentChecked, holds: HoldsApplied | None, *, hold_served: bool
+    ) -> PayoutChecked:
+        """Before delivery, the stage says what comes next; once delivered, the holds do."""
+        if holds is None:
+            return cls(
+                next=_NEXT_BY_STAGE[fulfilment.stage] if fulfilment.stage != "delivered" else "stop",
+                status=fulfilment.status,
+                auto_confirm_in_s=fulfilment.auto_confirm_in_s,
+                hold_served=hold_served,
+            )
+        return cls(
+            next=holds.decision,
+            status=fulfilment.status,
+            reason=holds.reason,
+            wait_s=holds.wait_s,
+            hold_served=holds.hold_served,
+        )
+
+
 class Transferred(StepModel):
     transfer_id: str
     amount: int = Field(ge=0)
@@ -89,16 +130,12 @@ class PayoutStopped(StepModel):
 # -- the execution's document ----------------------------------------------------------------
 
 
-class FulfilmentStage(StepModel):
-    stage: Stage
-    auto_confirm_in_s: int
-
-
-class Holds(StepModel):
-    """``$.holds``: the execution starts with ``hold_served`` only; Apply Holds writes the rest."""
+class Check(StepModel):
+    """``$.check``: the execution starts with ``hold_served`` only; Check Payout writes the rest."""
 
     hold_served: bool
-    decision: Decision | None = None
+    next: Next | None = None
+    auto_confirm_in_s: int = 0
     reason: str | None = None
     wait_s: int = 0
 
@@ -111,10 +148,6 @@ class TransferRef(StepModel):
     transfer_id: str
     amount: int
     currency: str
-
-
-class Notified(StepModel):
-    seller_id: str
 
 
 class Stopped(StepModel):
@@ -131,29 +164,24 @@ class FulfilmentEvent(StepModel):
 
 class PayoutExecution(StepModel):
     order_id: str
-    holds: Holds
-    fulfilment: FulfilmentStage | None = None
+    check: Check
     event: FulfilmentEvent | None = None
     timeout: CaughtError | None = None
     auto_confirm: AutoConfirm | None = None
     transfer: TransferRef | None = None
-    notified: Notified | None = None
     stopped: Stopped | None = None
     error: CaughtError | None = None
-    notify_error: CaughtError | None = None
 
 
 CONTRACT = MachineContract(
     asl="payout.json",
     data=PayoutExecution,
     states={
-        "Check Fulfilment": StateContract(input=OrderStep, output=FulfilmentChecked),
+        "Check Payout": StateContract(input=HoldsStep, output=PayoutChecked),
         "Wait For Shipment": WAIT_FOR_EVENT,
         "Wait For Delivery": WAIT_FOR_EVENT,
         "Auto Confirm Delivery": StateContract(input=OrderStep, output=DeliveryConfirmed),
-        "Apply Holds": StateContract(input=HoldsStep, output=HoldsApplied),
         "Transfer To Seller": StateContract(input=OrderStep, output=Transferred),
-        "Notify Seller": StateContract(input=OrderStep, output=SellerNotified),
         "Stop Payout": StateContract(input=StopStep, output=PayoutStopped),
     },
 )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from workflows.ledger import entries
 from workflows.ledger.model import seller_payable, seller_receivable
 from workflows.notifications.model import Notification
-from workflows.payouts.contracts import FulfilmentChecked, PayoutStopped, SellerNotified, Transferred
+from workflows.payouts.contracts import (
+    FulfilmentChecked,
+    HoldsApplied,
+    PayoutChecked,
+    PayoutStopped,
+    SellerNotified,
+    Transferred,
+)
 from workflows.payouts.errors import DuplicateTransfer, OrderNotPaid, PayoutNotFound, PayoutNotPayable
 from workflows.payouts.holds import ENDED_STATUSES, decide_holds
 from workflows.payouts.model import (
@@ -120,10 +127,20 @@ class PayoutService:
                 )
             )
         name = execution_name(order.order_id)
-        started = self.starter.start(name, {"order_id": order.order_id, "holds": {"hold_served": False}})
+        started = self.starter.start(name, {"order_id": order.order_id, "check": {"hold_served": False}})
         return {"order_id": order.order_id, "execution": name, "recorded": created, "started": started}
 
     # -- the state machine's steps --------------------------------------------------------
+
+    def check_payout(self, order_id: str, *, hold_served: bool) -> PayoutChecked:
+        """Step "Check Payout": where the order is and, once it is delivered, the holds (one step:
+        each wake of the machine, a wait ended or a hold waited out, asks both in turn)."""
+        fulfilment = self.check_fulfilment(order_id)
+        holds = None
+        if fulfilment.stage == "delivered":
+            decision = self.apply_holds(order_id, hold_served=hold_served)
+            holds = HoldsApplied.of(decision, hold_served=hold_served)
+        return PayoutChecked.of(fulfilment, holds, hold_served=hold_served)
 
     def check_fulfilment(self, order_id: str) -> FulfilmentChecked:
         """Where the order is: awaiting_shipment, shipped (with the seconds to auto-confirm), ..."""

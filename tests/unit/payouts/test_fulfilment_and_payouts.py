@@ -28,7 +28,7 @@ def test_given_a_paid_order_when_shipped_confirmed_and_paid_out_then_the_ledger_
     order = w.paid_order()
     assert balanced(w, order.order_id)
     assert w.starter.started == {
-        f"payout-{order.order_id}": {"order_id": order.order_id, "holds": {"hold_served": False}}
+        f"payout-{order.order_id}": {"order_id": order.order_id, "check": {"hold_served": False}}
     }
     assert w.payouts.check_fulfilment(order.order_id).stage == "awaiting_shipment"
     w.fulfilment.ship(caller(SELLER), order.order_id, carrier="USPS", tracking_number="9400-1")

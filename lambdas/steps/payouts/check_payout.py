@@ -1,4 +1,5 @@
-"""State-machine step "Apply Holds" of payout: transfer now, hold (and for how long) or stop."""
+"""State-machine step "Check Payout" of payout: wait for the shipment or the delivery, hold,
+transfer, or stop (where the order is, then the holds once it is delivered)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdas.observability import logger, tracer
 from lambdas.wiring import payouts
-from workflows.payouts.contracts import HoldsApplied, HoldsStep
+from workflows.payouts.contracts import HoldsStep
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,5 +18,5 @@ if TYPE_CHECKING:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = HoldsStep.model_validate(event)
     logger.append_keys(order_id=step.order_id)
-    decision = payouts.wiring().service.apply_holds(step.order_id, hold_served=step.hold_served)
-    return HoldsApplied.of(decision, hold_served=step.hold_served).model_dump(mode="json")
+    checked = payouts.wiring().service.check_payout(step.order_id, hold_served=step.hold_served)
+    return checked.model_dump(mode="json")
