@@ -197,7 +197,7 @@ def run(cloud: LocalCloud) -> list[str]:
         f"p50 {percentile(latencies, 50):.2f} ms, p95 {p95:.2f} ms, "
         f"mean {statistics.fmean(latencies):.2f} ms "
         f"(target p95 < {TARGET_P95_MS:.0f} ms: "
-        f"{'met' if p95 < TARGET_P95_MS else 'NOT met'})",
+        f"{'met' if p95 < TARGET_P95_MS else 'MISSED'})",
         f"the profile's read in-process (SellerProfiles.profile, {CALLS} calls): "
         f"p50 {percentile(direct, 50):.2f} ms, p95 {percentile(direct, 95):.2f} ms",
         f"projection lag, second feedback POST -> profile shows it ({LAG_RUNS} runs): "
