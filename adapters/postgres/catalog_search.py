@@ -73,6 +73,24 @@ ON CONFLICT (listing_id) DO UPDATE SET
     deal_ends_at = EXCLUDED.deal_ends_at, document = EXCLUDED.document, projected_at = clock_timestamp()
 WHERE s.version < EXCLUDED.version
 """
+#: the rebuild's scratch table: the row's values and its tsvector's three texts
+_SCRATCH_COLUMNS = (
+    "listing_id", "version", "seller_id", "category_id", "category_path", "condition", "price_minor",
+    "currency", "format", "status", "created_at", "promo_starts_at", "promo_ends_at", "deal_priority",
+    "deal_starts_at", "deal_ends_at", "title", "specifics", "description",
+)  # fmt: skip
+_SCRATCH = f"""
+CREATE TEMPORARY TABLE catalog_search_load ON COMMIT DROP AS
+SELECT {_COLUMNS.replace(", document", "")}, ''::text AS title, ''::text AS specifics, ''::text AS description
+FROM catalog_search WITH NO DATA
+"""
+_FROM_SCRATCH = f"""
+INSERT INTO catalog_search ({_COLUMNS})
+SELECT {_COLUMNS.replace(", document", "")},
+    setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', specifics), 'B')
+    || setweight(to_tsvector('simple', description), 'C')
+FROM catalog_search_load
+"""
 #: "a promotion in effect at %(at)s" (half-open window, as ``Window.contains``)
 _SPONSORED = "(s.promo_starts_at <= %(at)s AND %(at)s < s.promo_ends_at)"
 
@@ -124,26 +142,34 @@ class PostgresSearchProjection:
 
     def rebuild(self, listings: Iterable[Listing], *, batch: int = REBUILD_BATCH) -> int:
         """Replace every row with those of ``listings``, in one transaction: readers see the old
-        rows or the new ones. An event applied meanwhile waits for the commit, then is applied on
-        top (only if newer), as always."""
+        rows or the new ones. The rows are copied (COPY) into a scratch table a batch at a time and
+        inserted from there, their tsvectors computed by PostgreSQL. An event applied meanwhile
+        waits for the commit, then is applied on top (only if newer), as always."""
         count = 0
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE catalog_search IN SHARE ROW EXCLUSIVE MODE")
             conn.execute("DELETE FROM catalog_search")
-            with conn.cursor() as cursor:
-                rows: list[dict[str, Any]] = []
-                for listing in listings:
-                    rows.append(row_of(listing))
-                    if len(rows) == batch:
-                        count += self._insert(cursor, rows)
-                        rows = []
-                if rows:
-                    count += self._insert(cursor, rows)
+            conn.execute(_SCRATCH)
+            rows: list[tuple[Any, ...]] = []
+            for listing in listings:
+                row = row_of(listing)
+                rows.append(tuple(row[c] for c in _SCRATCH_COLUMNS))
+                if len(rows) == batch:
+                    count += self._load(conn, rows)
+                    rows = []
+            if rows:
+                count += self._load(conn, rows)
         return count
 
     @staticmethod
-    def _insert(cursor: Any, rows: list[dict[str, Any]]) -> int:
-        cursor.executemany(f"INSERT INTO catalog_search ({_COLUMNS}) VALUES ({_VALUES})", rows)
+    def _load(conn: Connection[DictRow], rows: list[tuple[Any, ...]]) -> int:
+        with conn.cursor().copy(
+            f"COPY catalog_search_load ({', '.join(_SCRATCH_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.execute(_FROM_SCRATCH)
+        conn.execute("TRUNCATE catalog_search_load")
         return len(rows)
 
     def rows(self) -> list[dict[str, Any]]:
