@@ -241,11 +241,21 @@ def keyset_query(query: SearchQuery, at: datetime) -> tuple[str, dict[str, Any]]
         order, op = ("ASC", ">") if query.sort == Sort.PRICE_ASC else ("DESC", "<")
     if key is not None:
         sql.add(f"({column}, s.listing_id) {op} (%(k0)s, %(k1)s)", k0=key[0], k1=key[1])
+    params = sql.params | {"limit": query.limit + 1}
+    if query.terms:
+        # words: their matches (the text index) are few next to the sort index's rows, which
+        # the planner would otherwise walk, testing every row's words (measured: 100 ms at 100k)
+        statement = (
+            f"WITH m AS MATERIALIZED (SELECT s.listing_id, {column} AS k FROM catalog_search s "
+            f"WHERE {sql.clause()}) "
+            f"SELECT m.listing_id, m.k FROM m ORDER BY m.k {order}, m.listing_id {order} LIMIT %(limit)s"
+        )
+        return statement, params
     statement = (
         f"SELECT s.listing_id, {column} AS k FROM catalog_search s WHERE {sql.clause()} "
         f"ORDER BY {column} {order}, s.listing_id {order} LIMIT %(limit)s"
     )
-    return statement, sql.params | {"limit": query.limit + 1}
+    return statement, params
 
 
 def relevance_query(

@@ -295,11 +295,14 @@ def _queries(
 
         return call
 
+    # the second pages' cursors, got before the timing
+    seconds = []
+    for root in seeded["roots"]:
+        query = {"category_id": root, "sort": "newest"}
+        seconds.append({**query, "cursor": json.loads(listings(query)["body"])["next_cursor"]})
+
     def second_page(_: int) -> dict[str, Any]:
-        query = {"category_id": rng.choice(seeded["roots"]), "sort": "newest"}
-        first = listings(query)
-        cursor = json.loads(first["body"])["next_cursor"]
-        return listings({**query, "cursor": cursor})
+        return listings(rng.choice(seconds))
 
     def get_one(_: int) -> dict[str, Any]:
         listing_id = rng.choice(seeded["ids"])
@@ -325,6 +328,10 @@ def _queries(
 
     return [
         ("search: words only, relevance", lambda _: listings({"q": words()})),
+        (
+            "search: one common word, newest",
+            lambda _: listings({"q": rng.choice(ADJECTIVES), "sort": "newest"}),
+        ),
         ("search: words + condition + price range, price_asc", filtered("price_asc")),
         ("search: words + condition + price range, price_desc", filtered("price_desc")),
         ("search: words + condition + price range, newest", filtered("newest")),
@@ -349,7 +356,7 @@ def _queries(
             lambda _: listings({"category_id": rng.choice(seeded["roots"])}),
         ),
         ("browse: everything (no filter), newest, facets over all", lambda _: listings({"sort": "newest"})),
-        ("browse: root category, second page (cursor, no facets) x2", second_page),
+        ("browse: root category, newest, second page (cursor, no facets)", second_page),
         ("seller's listings (GET /sellers/{id}/listings)", seller),
         ("deals (GET /deals)", lambda _: invoke(proxy_event("GET", "/deals", "/deals"))),
         ("GET /listings/{id}", get_one),
@@ -430,6 +437,10 @@ def plans(cloud: LocalCloud, seeded: dict[str, Any]) -> list[str]:
         "words relevance": relevance_query(
             SearchQuery(text="sony camera"), at, sponsored=False, after=None, limit=21
         ),
+        "words + filters price_asc": keyset_query(
+            SearchQuery(text="sony camera", condition=Condition.NEW, min_price=1000, sort=Sort.PRICE_ASC), at
+        ),
+        "common word newest": keyset_query(SearchQuery(text="vintage", sort=Sort.NEWEST), at),
         "root facets": facets_query(SearchQuery(category_id=root), at),
         "all facets": facets_query(SearchQuery(), at),
     }
