@@ -243,6 +243,20 @@ def _user_id(cloud: LocalCloud, email: str) -> str:
     return str(next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub"))
 
 
+def _project(cloud: LocalCloud, listings: list[Listing]) -> None:
+    """The seeded listings into the search read model (written straight to MongoDB, they have
+    no events); a row already at that version stays as it is."""
+    from adapters.postgres.catalog_search import PostgresSearchProjection
+    from adapters.postgres.pool import make_pool
+
+    if cloud.postgres_url is None:
+        raise RuntimeError("the local cloud is not started")
+    with make_pool(cloud.postgres_url, min_size=1, max_size=1) as pool:
+        projection = PostgresSearchProjection(pool)
+        for listing in listings:
+            projection.apply(listing)
+
+
 def seed_catalog(cloud: LocalCloud) -> str:
     """The starter tree and the demo seller's listings; returns a one-line summary."""
     if cloud.mongodb_uri is None:
@@ -259,5 +273,7 @@ def seed_catalog(cloud: LocalCloud) -> str:
             continue
     listings = MongoListings(db)
     seller_id = _user_id(cloud, DEMO_SELLER_EMAIL)
-    added = sum(listings.add(x) for x in demo_listings(seller_id, {c.slug: c for c in tree}, now))
+    demo = demo_listings(seller_id, {c.slug: c for c in tree}, now)
+    added = sum(listings.add(x) for x in demo)
+    _project(cloud, listings.get_many(x.id for x in demo))
     return f"{len(tree)} categories, {added} demo listings by {DEMO_SELLER_EMAIL}"

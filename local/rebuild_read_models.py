@@ -1,9 +1,10 @@
-"""``make rebuild-read-models``: recompute the read models (the public seller profiles) from the
-source of truth, and print how many members it rebuilt.
+"""``make rebuild-read-models``: recompute the read models (the public seller profiles, the
+catalog's search rows) from the source of truth, and print how many rows each rebuilt.
 
 Two ways to run it, as ``make reconcile``: with ``DATABASE_URL`` set, here, against that
-database; otherwise, or whenever ``--api`` is given, by invoking the ``feedback-rebuild-profiles``
-function of the running local cloud (``make dev``; ``--api`` or ``RESALE_API_URL``, default
+database (and ``MONGODB_URI``'s listings); otherwise, or whenever ``--api`` is given, by invoking
+the ``feedback-rebuild-profiles`` and ``catalog-rebuild-search`` functions of the running local
+cloud (``make dev``; ``--api`` or ``RESALE_API_URL``, default
 http://127.0.0.1:8000).
 """
 
@@ -23,9 +24,13 @@ DEFAULT_API = "http://127.0.0.1:8000"
 
 
 def _here() -> dict[str, Any]:
-    from lambdas.wiring import feedback
+    from lambdas.wiring import catalog, feedback
 
-    return {"seller_profiles": feedback.wiring().profiles.rebuild()}
+    wired = catalog.wiring()
+    return {
+        "seller_profiles": feedback.wiring().profiles.rebuild(),
+        "catalog_search": wired.indexer.rebuild(wired.listings.every()),
+    }
 
 
 def _in_local_cloud(api_url: str, stage: str) -> dict[str, Any]:
@@ -38,11 +43,14 @@ def _in_local_cloud(api_url: str, stage: str) -> dict[str, Any]:
         aws_secret_access_key="local",  # noqa: S106 - the local cloud's placeholder credentials
         config=Config(retries={"mode": "standard"}),
     )
-    response = client.invoke(FunctionName=f"resale-{stage}-feedback-rebuild-profiles", Payload=b"{}")
-    payload: dict[str, Any] = json.loads(response["Payload"].read())
-    if response.get("FunctionError"):
-        raise RuntimeError(f"the rebuild function failed: {payload}")
-    return payload
+    result: dict[str, Any] = {}
+    for function in ("feedback-rebuild-profiles", "catalog-rebuild-search"):
+        response = client.invoke(FunctionName=f"resale-{stage}-{function}", Payload=b"{}")
+        payload: dict[str, Any] = json.loads(response["Payload"].read())
+        if response.get("FunctionError"):
+            raise RuntimeError(f"the rebuild function {function} failed: {payload}")
+        result |= payload
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The catalog in MongoDB: categories and listings (repositories), and search.
+"""The catalog in MongoDB: categories and listings (repositories), the source of truth.
 
 Document shapes (ids are strings; money is ``{"amount_minor": Int64, "currency"}``):
 
@@ -6,20 +6,13 @@ Document shapes (ids are strings; money is ``{"amount_minor": Int64, "currency"}
   ``item_specifics`` ``[{name, required, allowed_values}]``, ``conditions``, timestamps.
 - ``listings``: the listing's fields (``item_specifics`` as ``[{name, value}]``, ``category_path``
   the category's ancestry), ``promotion`` and ``deal`` embedded, ``version`` for optimistic
-  concurrency, plus three derived fields written on every save:
+  concurrency (every change of the listing bumps it, and the search read model keeps the newest
+  version it read; ``seller_rating``, the seller's figures written by feedback, does not, and
+  search does not read it).
 
-  ``search_text``  the words of title, item specifics and description, followed by filter
-                   tokens (``zzs<status>``, ``zzc<category>`` for every ancestor, ``zzk<condition>``,
-                   ``zzu<seller>``, ``zzpromo``, ``zzdeal``): one text index answers the words AND
-                   the filters, so every search is driven by the text index;
-  ``sort_price``   ``"<amount_minor, 15 digits>|<id>"``: a unique, totally ordered keyset key;
-  ``sort_newest``  ``"<created_at in epoch microseconds, 17 digits>|<id>"``.
-
-Why tokens: on the local stand-in (nx-27017, MongoDB over SQLite) an equality filter on a field
-scans every document (~150 ms at 100k listings), while ``$text`` goes through an FTS5 index
-(~1-10 ms); on MongoDB the same query uses its text index. Pagination is keyset on the derived
-sort keys (a ``$gt``/``$lt`` on one field), never ``skip``. Relevance (text score, sponsored
-first) is ranked here over a capped candidate set and paginated by the rank key.
+Search, browse, facets and the deals list are answered by the search read model in PostgreSQL
+(``adapters/postgres/catalog_search.py``), projected from these documents; a result page's
+listings are read here by id (:meth:`MongoListings.get_many`).
 
 Updates replace the whole document under a version check: no positional ``$`` updates and no
 ``arrayFilters`` (the stand-in ignores them).
@@ -27,13 +20,11 @@ Updates replace the whole document under a version check: no positional ``$`` up
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bson.int64 import Int64
-from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import AutoReconnect, DuplicateKeyError, NetworkTimeout, ServerSelectionTimeoutError
 
 from workflows.catalog.errors import CategoryExists, ConcurrentUpdate
@@ -55,8 +46,6 @@ from workflows.catalog.model import (
     ShippingOption,
     Window,
 )
-from workflows.catalog.search import Facets, SearchPage, SearchQuery, Sort, decode_cursor, encode_cursor
-from workflows.catalog.search import terms_all as words_of
 from workflows.shared.errors import TransientError
 from workflows.shared.money import Money
 
@@ -68,44 +57,7 @@ if TYPE_CHECKING:
 
 Doc = dict[str, Any]
 
-#: relevance is ranked over at most this many candidates (plus as many sponsored ones)
-RELEVANCE_CANDIDATES = 500
-#: active deals are looked for among at most this many listings with a deal
-DEAL_CANDIDATES = 2000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TRANSIENT = (AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError)
-
-
-# ---------------------------------------------------------------------------- tokens
-
-
-def _hashed(value: str) -> str:
-    return hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()[:16]
-
-
-def status_token(status: ListingStatus | str) -> str:
-    return "zzs" + str(status).replace("_", "")
-
-
-def category_token(category_id: str) -> str:
-    return "zzc" + _hashed(category_id)
-
-
-def condition_token(condition: Condition | str) -> str:
-    return "zzk" + str(condition).replace("_", "")
-
-
-def seller_token(seller_id: str) -> str:
-    return "zzu" + _hashed(seller_id)
-
-
-PROMOTED_TOKEN = "zzpromo"  # noqa: S105 - a search token, not a secret
-DEAL_TOKEN = "zzdeal"  # noqa: S105 - a search token, not a secret
-
-
-def _text(tokens: Iterable[str]) -> dict[str, Any]:
-    """``$text`` that requires every token (each quoted: MongoDB ANDs quoted phrases)."""
-    return {"$search": " ".join(f'"{t}"' for t in tokens)}
 
 
 # ---------------------------------------------------------------------------- mapping
@@ -173,42 +125,6 @@ def _window(doc: Doc) -> Window:
     return Window(_at(doc["starts_at"]), _at(doc["ends_at"]))
 
 
-def search_text(listing: Listing) -> str:
-    words = words_of(
-        " ".join(
-            [
-                listing.title,
-                *(f"{s.name} {s.value}" for s in listing.item_specifics),
-                listing.description,
-            ]
-        )
-    )
-    tokens = [
-        status_token(listing.status),
-        condition_token(listing.condition),
-        seller_token(listing.seller_id),
-        *(category_token(c) for c in listing.category_path),
-    ]
-    if listing.promotion is not None:
-        tokens.append(PROMOTED_TOKEN)
-    if listing.deal is not None:
-        tokens.append(DEAL_TOKEN)
-    return " ".join([*words, *tokens])
-
-
-def sort_price(amount_minor: int, listing_id: str) -> str:
-    return f"{amount_minor:015d}|{listing_id}"
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
-
-
-def sort_newest(created_at: datetime, listing_id: str) -> str:
-    # epoch microseconds, not RFC 3339: nx-27017 takes date-like strings in a filter for dates
-    return f"{_micros(created_at.astimezone(UTC)):017d}|{listing_id}"
-
-
 #: the fields of a listing document that belong to its stock, not to the listing itself
 STOCK_FIELDS: Doc = {"_id": 0, "holds": 1, "restocks": 1}
 #: what a save keeps of the document besides the stock: the seller's feedback figures, which the
@@ -269,9 +185,6 @@ def listing_doc(listing: Listing) -> Doc:
         "request_hash": listing.request_hash,
         "auction": _auction_doc(listing.auction),
         "best_offer": _best_offer_doc(listing.best_offer),
-        "search_text": search_text(listing),
-        "sort_price": sort_price(listing.price.amount_minor, listing.id),
-        "sort_newest": sort_newest(listing.created_at, listing.id),
     }
 
 
@@ -401,7 +314,7 @@ class MongoCategories:
 
 
 class MongoListings:
-    """Implements ``workflows.catalog.ports.Listings`` (search included)."""
+    """Implements ``workflows.catalog.ports.Listings``."""
 
     def __init__(self, db: Database[Doc]) -> None:
         self._collection: Collection[Doc] = db["listings"]
@@ -409,17 +322,14 @@ class MongoListings:
     # -- reads and writes
 
     def get(self, listing_id: str) -> Listing | None:
-        doc = self._collection.find_one({"_id": listing_id}, {"search_text": 0})
+        doc = self._collection.find_one({"_id": listing_id})
         return listing_from(doc) if doc else None
 
     def get_many(self, listing_ids: Iterable[str]) -> list[Listing]:
         ids = list(dict.fromkeys(listing_ids))
         if not ids:
             return []
-        found = {
-            d["_id"]: listing_from(d)
-            for d in self._collection.find({"_id": {"$in": ids}}, {"search_text": 0})
-        }
+        found = {d["_id"]: listing_from(d) for d in self._collection.find({"_id": {"$in": ids}})}
         return [found[i] for i in ids if i in found]
 
     def add(self, listing: Listing) -> bool:
@@ -452,115 +362,9 @@ class MongoListings:
             raise ConcurrentUpdate("The listing was changed by another request; read it again and retry.")
 
     def count_in_category(self, category_id: str) -> int:
-        found = self._collection.find_one({"$text": _text([category_token(category_id)])}, {"_id": 1})
+        found = self._collection.find_one({"category_path": category_id}, {"_id": 1})
         return 1 if found is not None else 0
 
-    # -- search
-
-    def _filter(self, query: SearchQuery) -> Doc:
-        tokens = [*query.terms, status_token(ListingStatus.ACTIVE)]
-        if query.category_id:
-            tokens.append(category_token(query.category_id))
-        if query.condition:
-            tokens.append(condition_token(query.condition))
-        if query.seller_id:
-            tokens.append(seller_token(query.seller_id))
-        match: Doc = {"$text": _text(tokens)}
-        price: Doc = {}
-        if query.min_price is not None:
-            price["$gte"] = Int64(query.min_price)
-        if query.max_price is not None:
-            price["$lte"] = Int64(query.max_price)
-        if price:
-            match["price.amount_minor"] = price
-        return match
-
-    def search(self, query: SearchQuery, at: datetime, *, facets: bool) -> SearchPage:
-        match = self._filter(query)
-        if query.sort == Sort.RELEVANCE:
-            listings, next_cursor = self._relevance(query, match, at)
-        else:
-            listings, next_cursor = self._keyset(query, match)
-        return SearchPage(listings, next_cursor, self._facets(match) if facets else None)
-
-    def _keyset(self, query: SearchQuery, match: Doc) -> tuple[list[Listing], str | None]:
-        field = "sort_newest" if query.sort == Sort.NEWEST else "sort_price"
-        ascending = query.sort == Sort.PRICE_ASC
-        condition = dict(match)
-        if query.cursor:
-            (key,) = decode_cursor(query.cursor, query.sort)
-            condition[field] = {"$gt" if ascending else "$lt": str(key)}
-        docs = list(
-            self._collection.find(condition, {"search_text": 0})
-            .sort([(field, ASCENDING if ascending else DESCENDING)])
-            .limit(query.limit + 1)
-        )
-        page = docs[: query.limit]
-        next_cursor = encode_cursor(query.sort, [page[-1][field]]) if len(docs) > query.limit else None
-        return [listing_from(d) for d in page], next_cursor
-
-    def _relevance(self, query: SearchQuery, match: Doc, at: datetime) -> tuple[list[Listing], str | None]:
-        """Sponsored (promotion in effect) first, then text score, then newest; keyset on that rank."""
-        projection: Doc = {"_id": 1, "promotion": 1, "sort_newest": 1}
-        if query.terms:
-            projection["score"] = {"$meta": "textScore"}
-            order: list[tuple[str, Any]] = [("score", {"$meta": "textScore"})]
-        else:
-            order = [("sort_newest", DESCENDING)]
-        candidates: dict[str, Doc] = {}
-        for doc in self._collection.find(match, projection).sort(order).limit(RELEVANCE_CANDIDATES):
-            candidates[doc["_id"]] = doc
-        promoted = dict(match)
-        promoted["$text"] = {"$search": match["$text"]["$search"] + f' "{PROMOTED_TOKEN}"'}
-        for doc in self._collection.find(promoted, projection).limit(RELEVANCE_CANDIDATES):
-            candidates.setdefault(doc["_id"], doc)
-
-        def rank(doc: Doc) -> list[Any]:
-            promotion = doc.get("promotion")
-            sponsored = isinstance(promotion, dict) and _window(promotion).contains(at)
-            score = round(float(doc.get("score") or 0.0), 9)
-            newest_first = -int(str(doc["sort_newest"]).split("|", 1)[0])
-            return [0 if sponsored else 1, -score, newest_first, str(doc["_id"])]
-
-        ranked = sorted((rank(d) for d in candidates.values()), key=tuple)
-        if query.cursor:
-            after = tuple(decode_cursor(query.cursor, query.sort))
-            ranked = [k for k in ranked if tuple(k) > after]
-        page = ranked[: query.limit]
-        next_cursor = encode_cursor(query.sort, page[-1]) if len(ranked) > query.limit and page else None
-        by_id = {x.id: x for x in self.get_many([k[3] for k in page])}
-        return [by_id[k[3]] for k in page if k[3] in by_id], next_cursor
-
-    def _facets(self, match: Doc) -> Facets:
-        def counts(field: str) -> dict[str, int]:
-            pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "count": {"$sum": 1}}}]
-            out: dict[str, int] = {}
-            for row in self._collection.aggregate(pipeline):
-                if row["_id"] is not None:
-                    out[str(row["_id"])] = out.get(str(row["_id"]), 0) + int(row["count"])
-            return out
-
-        return Facets(categories=counts("category_id"), conditions=counts("condition"))
-
-    # -- deals
-
-    def active_deals(self, at: datetime, limit: int, after: tuple[int, str] | None) -> list[Listing]:
-        match = {"$text": _text([DEAL_TOKEN, status_token(ListingStatus.ACTIVE)])}
-        found = [
-            listing_from(d) for d in self._collection.find(match, {"search_text": 0}).limit(DEAL_CANDIDATES)
-        ]
-        live = [x for x in found if x.deal is not None and x.deal.active(at)]
-
-        def key(x: Listing) -> tuple[int, str]:
-            assert x.deal is not None
-            return (-x.deal.priority, x.id)
-
-        live.sort(key=key)
-        if after is not None:
-            position = (-after[0], after[1])
-            live = [x for x in live if key(x) > position]
-        return live[:limit]
-
     def every(self) -> Iterator[Listing]:
-        for doc in self._collection.find({}, {"search_text": 0}):
+        for doc in self._collection.find({}):
             yield listing_from(doc)

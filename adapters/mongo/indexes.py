@@ -5,9 +5,7 @@ follow them):
 
 - ``listings``: ``seller_id``, ``status``, ``category_id``, ``category_path`` (ancestry),
   ``price`` as ``{"amount_minor": Int64, "currency": "EUR"}``, ``item_specifics`` as
-  ``[{"name": "Brand", "value": "Trek"}, ...]``, ``promotion`` and ``deal`` embedded, and the
-  derived ``search_text`` (words + filter tokens: the one text index answers words and filters),
-  ``sort_price`` and ``sort_newest`` (unique keyset keys);
+  ``[{"name": "Brand", "value": "Trek"}, ...]``, ``promotion`` and ``deal`` embedded;
 - ``categories``: ``slug`` (unique), ``parent_id`` (None at the root), ``path``;
 - ``conversations``: ``listing_id``, ``buyer_id``, ``participant_ids``, ``activity_ms``;
 - ``messages``: ``conversation_id``, ``created_at``, ``seq``, ``sender_id``;
@@ -43,14 +41,7 @@ class Index(NamedTuple):
 
 
 INDEXES: tuple[Index, ...] = (
-    # the catalog: listings (see adapters/mongo/catalog.py for why search rides the text index)
-    Index(
-        "listings",
-        (("search_text", TEXT),),
-        {"name": "listings_search_text", "default_language": "none"},
-    ),
-    Index("listings", (("sort_price", ASCENDING),), {"name": "listings_sort_price"}),
-    Index("listings", (("sort_newest", DESCENDING),), {"name": "listings_sort_newest"}),
+    # the catalog: listings (search reads the PostgreSQL read model, adapters/postgres/catalog_search.py)
     Index(
         "listings",
         (("seller_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)),

@@ -1,5 +1,6 @@
-"""Catalog: categories, listings, images, search and deals (MongoDB, S3); watchlists and saved
-searches (DynamoDB); the listings' stock (holds and restocks) for checkout and fulfilment.
+"""Catalog: categories, listings and images (MongoDB, S3); search, browse and deals (the search
+read model, PostgreSQL, its cards read from MongoDB); watchlists and saved searches (DynamoDB);
+the listings' stock (holds and restocks) for checkout and fulfilment.
 
 The catalog's MongoDB indexes are ensured at deploy time (and by the local cloud at its start),
 not at a cold start.
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 
     from adapters.mongo.catalog import MongoListings
     from adapters.mongo.stock import MongoStock
+    from adapters.postgres.catalog_search import PostgresListingSearch
     from workflows.catalog.alerts import Alerts
+    from workflows.catalog.indexing import SearchIndexer
     from workflows.catalog.service import Catalog
 
 
@@ -51,6 +54,21 @@ class CatalogWiring:
         return MongoListings(self.db)
 
     @cached_property
+    def search(self) -> PostgresListingSearch:
+        """The search read model; the page's listings are read from MongoDB by id."""
+        from adapters.postgres.catalog_search import PostgresListingSearch
+
+        return PostgresListingSearch(core.wiring().pg_pool, self.listings.get_many)
+
+    @cached_property
+    def indexer(self) -> SearchIndexer:
+        """The search read model's projection (its consumer and its rebuild)."""
+        from adapters.postgres.catalog_search import PostgresSearchProjection
+        from workflows.catalog.indexing import SearchIndexer
+
+        return SearchIndexer(self.listings, PostgresSearchProjection(core.wiring().pg_pool))
+
+    @cached_property
     def catalog(self) -> Catalog:
         from adapters.aws.s3 import S3ImageStore
         from adapters.mongo.catalog import MongoCategories
@@ -68,6 +86,7 @@ class CatalogWiring:
             images=S3ImageStore(c.aws("s3"), load(CatalogSettings).images_bucket),
             sellers=onboarding.wiring().standings,
             auctions=AuctionSummaryReader(lambda: auctions.wiring().store),
+            index=lambda: self.search,
         )
 
     @cached_property

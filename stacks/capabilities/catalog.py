@@ -67,7 +67,9 @@ CATALOG = Capability(
                 Grant(Kind.TABLE, "auction-bids", "read"),
             ),
             uses_mongo=True,
-            uses_postgres=True,  # the fee schedule in effect names the currencies a listing may use
+            # the fee schedule in effect names the currencies a listing may use; search reads the
+            # search read model
+            uses_postgres=True,
             service="catalog",
         ),
         Function(
@@ -97,6 +99,27 @@ CATALOG = Capability(
             environment={**_WATCH, **_NOTIFY},
             grants=(*_WATCH_GRANTS, Grant(Kind.TOPIC, "notifications", "publish")),
             uses_mongo=True,
+            service="catalog",
+        ),
+        Function(
+            "catalog-search",
+            handler="lambdas.consumers.catalog_search.handler",
+            description="Listing events: the listing's row of the search read model (PostgreSQL), "
+            "read from MongoDB and written if newer.",
+            timeout_s=30,
+            uses_mongo=True,
+            uses_postgres=True,
+            service="catalog",
+        ),
+        Function(
+            "catalog-rebuild-search",
+            handler="lambdas.jobs.rebuild_read_models.search_handler",
+            description="On demand (make rebuild-read-models): the search read model rebuilt from "
+            "every listing in MongoDB.",
+            memory_mb=1024,
+            timeout_s=900,
+            uses_mongo=True,
+            uses_postgres=True,
             service="catalog",
         ),
     ),
@@ -133,6 +156,16 @@ CATALOG = Capability(
             },
             targets=(RuleTarget("function", "catalog-watchers"),),
             description="Price drops and low stock reach the listing's watchers.",
+        ),
+        Rule(
+            "catalog-search",
+            bus="domain",
+            event_pattern={
+                "source": ["resale.catalog"],
+                "detail-type": ["ListingCreated", "ListingUpdated", "ListingPriceChanged", "ListingEnded"],
+            },
+            targets=(RuleTarget("function", "catalog-search"),),
+            description="Every listing change reaches the search read model.",
         ),
         Rule(
             "catalog-saved-searches",

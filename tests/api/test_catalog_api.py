@@ -281,10 +281,12 @@ def test_given_the_owner_when_patching_and_ending_then_the_listing_changes_and_l
     assert patched.status_code == 200, patched.text
     assert patched.json()["price"]["amount"] == 50000
     assert patched.json()["version"] == 2
+    cloud.settle()  # search reads the read model: the listing's events are projected
     found = requests.get(f"{cloud.api_url}/listings", params={"q": f"endme {unique}"}, timeout=T).json()
     assert [x["id"] for x in found["items"]] == [listing["id"]]
     assert requests.delete(url, headers=seller.headers, timeout=T).status_code == 204
     assert requests.get(url, timeout=T).json()["status"] == "ended"
+    cloud.settle()
     found = requests.get(f"{cloud.api_url}/listings", params={"q": f"endme {unique}"}, timeout=T).json()
     assert found["items"] == []
     again = requests.patch(url, json={"title": "Too late"}, headers=seller.headers, timeout=T)
@@ -310,6 +312,7 @@ def test_given_listings_of_a_seller_when_searched_then_text_filters_sort_pages_a
             condition="new" if n % 2 else "used_good",
         )
         ids.append(create(cloud, seller, body)["id"])
+    cloud.settle()  # search reads the read model: the listings' events are projected
     # text + filter + sort
     response = requests.get(
         f"{cloud.api_url}/listings",
@@ -396,6 +399,7 @@ def test_given_a_promotion_in_its_window_then_it_ranks_first_and_is_sponsored_an
             timeout=T,
         )
         assert response.status_code == 200, response.text
+    cloud.settle()
     found = requests.get(f"{cloud.api_url}/listings", params={"q": word}, timeout=T).json()["items"]
     assert found[0]["id"] == promoted["id"]
     assert found[0]["sponsored"] is True
@@ -449,6 +453,7 @@ def test_given_a_deal_then_the_discount_applies_only_inside_its_window_and_deals
             timeout=T,
         )
         assert response.status_code == 201, response.text
+    cloud.settle()  # the deals list reads the search read model
     low = requests.get(f"{cloud.api_url}/listings/{active_low['id']}", timeout=T).json()
     assert low["effective_price"] == {"amount": 1699, "currency": "USD"}  # 1999 - 299.85 rounded half up
     assert low["deal"]["active"] is True

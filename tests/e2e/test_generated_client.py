@@ -98,7 +98,9 @@ def test_given_a_client_generated_from_the_document_when_a_buyer_buys_then_every
         base_url=cloud.api_url, token=tokens.id_token, raise_on_unexpected_status=True
     )
 
-    # When they find the listing, give an address and put the listing in the cart
+    # When they find the listing (once the search read model has it), give an address and put the
+    # listing in the cart
+    cloud.settle()
     search = _api(client_package, "api.listings.search_listings_listings_get")
     found = search.sync(client=client, seller_id=seller.user_id)
     assert isinstance(found, models.SearchResults), found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -49,8 +49,14 @@ class Listings(Protocol):
         ...
 
     def count_in_category(self, category_id: str) -> int:
-        """Listings (any status) filed directly under ``category_id``."""
+        """Whether any listing (any status) is filed under ``category_id`` or below it: 1 or 0."""
         ...
+
+
+@runtime_checkable
+class ListingSearch(Protocol):
+    """The search read model (``catalog_search`` in PostgreSQL): it answers with the keys, the
+    listings come from ``Listings``. Eventually consistent: a change shows once projected."""
 
     def search(self, query: SearchQuery, at: datetime, *, facets: bool) -> SearchPage: ...
 
@@ -132,4 +138,16 @@ class SavedSearches(Protocol):
 
     def mark_notified(self, user_id: str, search_id: str, day: str) -> bool:
         """Record an alert on ``day`` unless one was already recorded that day (False then)."""
+        ...
+
+
+class SearchProjection(Protocol):
+    """The search read model's writes (``catalog_search``)."""
+
+    def apply(self, listing: Listing) -> bool:
+        """Write ``listing``'s row unless the row holds its version or a newer one (True: written)."""
+        ...
+
+    def rebuild(self, listings: Iterable[Listing]) -> int:
+        """Replace every row with those of ``listings``, at once; how many rows were written."""
         ...

@@ -87,7 +87,14 @@ if TYPE_CHECKING:
         UpdateCategory,
         UpdateListing,
     )
-    from workflows.catalog.ports import AuctionSummaries, Categories, ImageStore, Listings, SettledCurrencies
+    from workflows.catalog.ports import (
+        AuctionSummaries,
+        Categories,
+        ImageStore,
+        Listings,
+        ListingSearch,
+        SettledCurrencies,
+    )
     from workflows.onboarding.ports import SellerStandings
     from workflows.shared.clock import Clock
     from workflows.shared.events import DomainEvent, EventPublisher
@@ -121,6 +128,9 @@ class Catalog:
     sellers: SellerStandings | None = None
     #: the bidding of auction listings, shown on them; None: shown from their terms alone
     auctions: AuctionSummaries | None = None
+    #: the search read model, made on the first search (a function that never searches needs no
+    #: connection to it); None: ``listings`` answers searches itself (an in-memory store)
+    index: Callable[[], ListingSearch] | None = None
 
     # ------------------------------------------------------------------ categories
 
@@ -482,7 +492,7 @@ class Catalog:
             key = decode_cursor(cursor, Sort.RELEVANCE)
             after = (int(key[0]), str(key[1]))
         now = self.clock.now()
-        found = self.listings.active_deals(now, limit + 1, after)
+        found = self._index().active_deals(now, limit + 1, after)
         page = found[:limit]
         next_cursor = None
         if len(found) > limit and page:
@@ -493,13 +503,22 @@ class Catalog:
 
     # ------------------------------------------------------------------ search
 
+    def _index(self) -> ListingSearch:
+        from workflows.catalog.ports import ListingSearch
+
+        if self.index is not None:
+            return self.index()
+        if isinstance(self.listings, ListingSearch):
+            return self.listings
+        raise TypeError("no search read model is wired and the listings store cannot search")
+
     def search(self, query: SearchQuery) -> SearchResults:
         if query.category_id is not None:
             self._category(query.category_id)
         if query.cursor:
             decode_cursor(query.cursor, query.sort)  # refuse a foreign cursor before any I/O
         now = self.clock.now()
-        page = self.listings.search(query, now, facets=query.cursor is None)
+        page = self._index().search(query, now, facets=query.cursor is None)
         facets = None
         if page.facets is not None:
             facets = FacetsView(

@@ -1,0 +1,3 @@
+-- Undo 0120.catalog-search.
+
+DROP TABLE catalog_search;
