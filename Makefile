@@ -91,5 +91,5 @@ reconcile: $(INSTALLED)  ## the ledger against Stripe over [FROM, TO) (ISO dates
 
 # -- feedback
 .PHONY: rebuild-read-models
-rebuild-read-models: $(INSTALLED)  ## recompute the read models (public seller profiles) from the source of truth (DATABASE_URL, else the running `make dev`)
+rebuild-read-models: $(INSTALLED)  ## recompute the read models (public seller profiles, catalog search) from the source of truth (DATABASE_URL, else the running `make dev`)
 	$(PY) -m local.rebuild_read_models $(ARGS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from adapters.mongo.catalog import TRANSIENT, listing_doc, listing_from
+from workflows.catalog.events import ListingUpdated
 from workflows.catalog.model import ListingStatus
 from workflows.shared.errors import TransientError
 
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
     from pymongo.collection import Collection
     from pymongo.database import Database
 
+    from workflows.catalog.model import Listing
     from workflows.checkout.ports import HoldOutcome
     from workflows.shared.clock import Clock
+    from workflows.shared.events import EventPublisher
 
 Doc = dict[str, Any]
 
@@ -134,6 +137,10 @@ class MongoStock:
             )
         )
 
+    def listing(self, listing_id: str) -> Listing | None:
+        doc = self._find(listing_id, {})
+        return listing_from(doc) if doc is not None else None
+
     def refresh_status(self, listing_id: str, at: datetime) -> Literal["sold_out", "active"] | None:
         """Sold out when nothing is left or held; active again when units came back. Retried on a
         concurrent change (the write is conditional on the version read)."""
@@ -157,13 +164,19 @@ class MongoStock:
 
 class ListingRestocker:
     """Implements ``workflows.fulfilment.ports.Restocker`` over :class:`MongoStock`: each item's
-    units back (once per ``reference``), then the listing's status refreshed (sold out -> active)."""
+    units back (once per ``reference``), then the listing's status refreshed (sold out -> active).
+    A listing on sale again is announced (``ListingUpdated``), so that the search read model,
+    which hid it when it sold out, shows it again."""
 
-    def __init__(self, stock: MongoStock, clock: Clock) -> None:
+    def __init__(self, stock: MongoStock, clock: Clock, events: EventPublisher | None = None) -> None:
         self._stock = stock
         self._clock = clock
+        self._events = events
 
     def restock(self, reference: str, items: list[tuple[str, int]]) -> None:
         for listing_id, quantity in items:
             self._stock.restock(listing_id, reference, quantity)
-            self._stock.refresh_status(listing_id, self._clock.now())
+            if self._stock.refresh_status(listing_id, self._clock.now()) == "active" and self._events:
+                listing = self._stock.listing(listing_id)
+                if listing is not None:
+                    self._events.publish(ListingUpdated.of(listing, ["status", "quantity"]))

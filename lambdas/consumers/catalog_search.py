@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parser import parse
-
 from lambdas.consumers.envelopes import JsonDetailEvent
 from lambdas.observability import logger, tracer
 from lambdas.wiring import catalog
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    envelope = parse(event=event, model=JsonDetailEvent)
+    envelope = JsonDetailEvent.model_validate(event)
     kind = INDEXED_EVENTS.get(envelope.detail_type)
     if kind is None:
         raise InvalidEvent(f"not an event the search read model projects: {envelope.detail_type}")

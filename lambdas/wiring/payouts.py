@@ -103,7 +103,7 @@ class Payouts:
         return FulfilmentService(
             books=_books(),
             refunds=StripeRefunds(c.stripe),
-            restocker=ListingRestocker(catalog.wiring().stock, c.clock),
+            restocker=ListingRestocker(catalog.wiring().stock, c.clock, c.events),
             waiting=c.waiting_tasks,
             responder=c.task_responder,
             notifications=c.notifications,

@@ -191,3 +191,32 @@ def test_given_the_wire_format_checker_when_fed_vendor_reads_then_it_sees_them()
         '["data"]["object"]',
         '["data"]["object"]',
     ]
+
+
+#: what the functions do without, for their cold start (each import was a tenth of one): the
+#: settings are read by ``lambdas.wiring.settings``, step inputs validated by pydantic itself, the
+#: EventBridge envelope declared in ``lambdas.consumers.envelopes``
+COLD_START_AVOIDED = ("pydantic_settings", "aws_lambda_powertools.utilities.parser")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+@pytest.mark.parametrize("path", python_files("lambdas"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_given_a_function_module_then_it_imports_nothing_its_cold_start_does_without(path: Path) -> None:
+    bad = {m for m in imported_modules(path) if m.startswith(COLD_START_AVOIDED)}
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}: see COLD_START_AVOIDED"
+
+
+def test_given_the_cold_start_checker_when_fed_an_avoided_import_then_it_sees_it(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from aws_lambda_powertools.utilities.parser import parse\n", encoding="utf-8")
+    assert any(m.startswith(COLD_START_AVOIDED) for m in imported_modules(sample))

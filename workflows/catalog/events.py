@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from workflows.catalog.model import ListingStatus  # noqa: TC001 - pydantic reads it
 from workflows.shared.events import DomainEvent
+from workflows.shared.ids import derived_id
+
+if TYPE_CHECKING:
+    from workflows.catalog.model import Listing
 
 
 class PriceModel(BaseModel):
@@ -40,6 +44,20 @@ class ListingUpdated(CatalogEvent):
     changed: list[str]
     status: ListingStatus
     quantity: int
+
+    @classmethod
+    def of(cls, listing: Listing, changed: list[str]) -> ListingUpdated:
+        """The event of one saved version (its id is the version's: retries repeat it)."""
+        return cls(
+            event_id=derived_id("ListingUpdated", listing.id, str(listing.version)),
+            occurred_at=listing.updated_at,
+            listing_id=listing.id,
+            seller_id=listing.seller_id,
+            version=listing.version,
+            changed=changed,
+            status=listing.status,
+            quantity=listing.quantity,
+        )
 
 
 class ListingPriceChanged(CatalogEvent):

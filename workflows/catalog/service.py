@@ -652,17 +652,7 @@ def _created(listing: Listing) -> ListingCreated:
 
 
 def _updated(listing: Listing, changed: list[str]) -> ListingUpdated:
-    """The ListingUpdated event of one saved version (its id is the version's: retries repeat it)."""
-    return ListingUpdated(
-        event_id=derived_id("ListingUpdated", listing.id, str(listing.version)),
-        occurred_at=listing.updated_at,
-        listing_id=listing.id,
-        seller_id=listing.seller_id,
-        version=listing.version,
-        changed=changed,
-        status=listing.status,
-        quantity=listing.quantity,
-    )
+    return ListingUpdated.of(listing, changed)
 
 
 def _best_offer_change(
