@@ -41,10 +41,55 @@ _LOCAL_HOST = re.compile(
 #: the stage whose values in cdk.json may be local ones (the infra tests synthesize it)
 LOCAL_STAGE = "dev"
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
+#: an AWS region name: ``us-east-1``, ``eu-central-2``, ``us-gov-west-1``, ``ap-southeast-5``
+_REGION = re.compile(
+    r"^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]$"
+)
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{4,31}$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]+$")
 
 RemovalPolicyName = Literal["destroy", "retain", "snapshot"]
 Architecture = Literal["x86_64", "arm64"]
 PythonRuntime = Literal["python3.12", "python3.13"]
+
+
+class RegionSettings(BaseModel):
+    """What may differ per region of a multi-region stage; unset = the stage's value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Stripe's partner event source in this region (an event destination is per region)
+    stripe_partner_event_source: str | None = None
+    #: the secret of this region's self-managed PostgreSQL replica (with an existing database)
+    existing_database_secret_arn: str | None = None
+    #: an ACM certificate in this region for ``domain_name``; unset = one made with DNS validation
+    certificate_arn: str | None = None
+    #: the two availability zones of the region's VPC, named so synth needs no lookup; unset =
+    #: ``<region>a`` and ``<region>b`` (set it where the account has no zone ``a``, e.g. us-west-1)
+    availability_zones: tuple[str, str] | None = None
+
+    @field_validator("stripe_partner_event_source")
+    @classmethod
+    def _partner_source(cls, value: str | None) -> str | None:
+        if value is not None and not _PARTNER_SOURCE.match(value):
+            raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
+        return value
+
+    @field_validator("existing_database_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value and not (value.startswith("arn:") and ":secretsmanager:" in value):
+            raise ValueError("existing_database_secret_arn must be a Secrets Manager secret ARN")
+        return value or None
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _ACM_ARN.match(value):
+            raise ValueError("certificate_arn must be an ACM certificate ARN")
+        return value
 
 
 class StageConfig(BaseModel):
@@ -56,6 +101,20 @@ class StageConfig(BaseModel):
     #: AWS account and region; ``None`` = environment-agnostic (taken from the CLI's credentials)
     account: str | None = None
     region: str | None = None
+    #: the regions the stage runs in, the primary first (its Aurora writer, the source of the
+    #: images' replication); unset = ``[region]``, the single-region stage. More than one needs
+    #: an explicit ``account``, ``domain_name`` and hosted zone (synth makes no lookups).
+    regions: tuple[str, ...] = ()
+    #: per-region overrides of a multi-region stage, by region name
+    region_settings: dict[str, RegionSettings] = Field(default_factory=dict)
+    #: the API's custom domain (latency-routed to every region), in the hosted zone below
+    domain_name: str | None = None
+    hosted_zone_id: str | None = None
+    hosted_zone_name: str | None = None
+    #: Route 53's health check of each region's ``/health``: seconds between checks (10 = fast)
+    #: and consecutive failures before the region's latency record is withdrawn
+    health_check_interval_s: Literal[10, 30] = 30
+    health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
 
     log_retention_days: int = 14
     removal_policy: RemovalPolicyName = "destroy"
@@ -108,6 +167,84 @@ class StageConfig(BaseModel):
         if not _STAGE_NAME.match(value):
             raise ValueError("a stage name is 2-12 lowercase letters or digits, starting with a letter")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_regions(cls, values: Any) -> Any:
+        """``regions`` defaults to ``[region]``; ``region`` defaults to the first of ``regions``."""
+        if not isinstance(values, dict):
+            return values
+        regions = tuple(values.get("regions") or ())
+        region = values.get("region")
+        if not regions and region:
+            return {**values, "regions": (region,)}
+        if regions and not region:
+            return {**values, "region": regions[0]}
+        return values
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [region for region in value if not _REGION.match(region)]
+        if bad:
+            raise ValueError(f"not AWS region names: {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"each region once: {list(value)}")
+        return value
+
+    @field_validator("domain_name", "hosted_zone_name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value.rstrip(".")):
+            raise ValueError("expected a lowercase DNS name, like api.your-domain.com")
+        return value.rstrip(".") if value else value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone_id(cls, value: str | None) -> str | None:
+        if value is not None and not _HOSTED_ZONE_ID.match(value):
+            raise ValueError("expected a Route 53 hosted zone id, like Z0123456789ABCDEFGHIJ")
+        return value
+
+    @model_validator(mode="after")
+    def _multi_region(self) -> StageConfig:
+        if self.regions and self.region != self.regions[0]:
+            raise ValueError(f"region {self.region!r} must be the first of regions {list(self.regions)}")
+        unknown = sorted(set(self.region_settings) - set(self.regions))
+        if unknown:
+            raise ValueError(f"region_settings names regions the stage does not run in: {unknown}")
+        if not self.is_multi_region:
+            return self
+        missing = [
+            name
+            for name in ("account", "domain_name", "hosted_zone_id", "hosted_zone_name")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(f"a multi-region stage needs explicit settings: {', '.join(missing)}")
+        if self.account is not None and not _ACCOUNT.match(self.account):
+            raise ValueError("account must be a 12-digit AWS account id")
+        zone = str(self.hosted_zone_name)
+        if str(self.domain_name) != zone and not str(self.domain_name).endswith(f".{zone}"):
+            raise ValueError(f"domain_name {self.domain_name!r} is not in the hosted zone {zone!r}")
+        given = {r for r, s in self.region_settings.items() if s.existing_database_secret_arn}
+        if self.existing_database_secret_arn is None and given:
+            raise ValueError(f"a replica's secret without an existing database: {sorted(given)}")
+        if self.existing_database_secret_arn is not None:
+            without = [r for r in self.regions[1:] if r not in given]
+            if without:
+                raise ValueError(
+                    "with an existing database, each secondary region needs its replica's secret: "
+                    f"region_settings.<region>.existing_database_secret_arn for {without}"
+                )
+        for name, settings in self.region_settings.items():
+            zones = settings.availability_zones or ()
+            if any(not (zone.startswith(name) and len(zone) == len(name) + 1) for zone in zones):
+                raise ValueError(f"the availability zones of {name} are {name}a, {name}b ...: {list(zones)}")
+            match = _ACM_ARN.match(settings.certificate_arn or "")
+            if match and match.group(1) != name:
+                raise ValueError(f"the certificate of {name} must be in {name}, not {match.group(1)}")
+        return self
 
     @field_validator("log_retention_days")
     @classmethod
@@ -186,6 +323,26 @@ class StageConfig(BaseModel):
         return self
 
     @property
+    def is_multi_region(self) -> bool:
+        return len(self.regions) > 1
+
+    def in_region(self, region: str) -> StageConfig:
+        """This stage's settings as one region sees them: its ``region``, its overrides."""
+        if region not in self.regions:
+            raise ValueError(f"stage {self.stage!r} does not run in {region!r}")
+        overrides = self.region_settings.get(region, RegionSettings())
+        stage_secret = self.existing_database_secret_arn if region == self.regions[0] else None
+        secret = overrides.existing_database_secret_arn or stage_secret
+        return self.model_copy(
+            update={
+                "region": region,
+                "stripe_partner_event_source": overrides.stripe_partner_event_source
+                or self.stripe_partner_event_source,
+                "existing_database_secret_arn": secret,
+            }
+        )
+
+    @property
     def uses_aurora(self) -> bool:
         return self.existing_database_secret_arn is None
 
@@ -235,11 +392,15 @@ def load_stage(context: Mapping[str, Any], environ: Mapping[str, str] | None = N
     if not isinstance(per_stage, Mapping):
         raise TypeError("context 'stage_settings' must map a stage name to its settings")
     values.update(per_stage.get(stage, {}))
+    region_given = "region" in per_stage.get(stage, {}) or context.get("region") is not None
     for name in StageConfig.model_fields:
         if name != "stage" and context.get(name) is not None:
             values[name] = context[name]
-    if isinstance(values.get("cors_allowed_origins"), str):
-        values["cors_allowed_origins"] = tuple(values["cors_allowed_origins"].split(","))
+    for name in ("cors_allowed_origins", "regions"):
+        if isinstance(values.get(name), str):
+            values[name] = tuple(values[name].split(","))
+    if values.get("regions") and not region_given:
+        values["region"] = None  # the first of the stage's regions, not the CLI's default one
     if values.get("existing_database_secret_arn") == "":
         values["existing_database_secret_arn"] = None
     missing = [name for name in REQUIRED_SETTINGS if values.get(name) in (None, "", (), [])]

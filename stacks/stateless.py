@@ -17,6 +17,7 @@ from stacks.constructs.events import EventBuses, EventRules
 from stacks.constructs.functions import Functions
 from stacks.constructs.messaging import Messaging
 from stacks.constructs.references import References, Resources
+from stacks.constructs.regions import RegionalEndpoint
 from stacks.constructs.websocket import WebSocketApis
 from stacks.constructs.workflows import Workflows
 from stacks.model import Cors
@@ -30,12 +31,19 @@ if TYPE_CHECKING:
     from constructs import Construct
 
     from stacks.config import StageConfig
+    from stacks.regions import RegionPlan
     from stacks.stateful import StatefulStack
     from stacks.topology import Topology
 
 
 class StatelessStack(Stack):
-    """Compute and integration for one stage, built from the topology over ``stateful``."""
+    """Compute and integration for one stage, built from the topology over ``stateful``.
+
+    With a ``plan`` (a multi-region stage) it is one region's: every function, workflow and rule
+    (Stripe's partner event source is this region's), the API behind the stage's latency-routed
+    custom domain, and the on-deploy jobs only in the primary (a secondary's PostgreSQL is a
+    read-only replica whose schema the primary's migrations change).
+    """
 
     def __init__(
         self,
@@ -45,6 +53,7 @@ class StatelessStack(Stack):
         config: StageConfig,
         topology: Topology,
         stateful: StatefulStack,
+        plan: RegionPlan | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -178,7 +187,7 @@ class StatelessStack(Stack):
         # declarations) runs it once, after the functions exist and before the API is updated;
         # its failure fails the deploy
         for spec in topology.functions:
-            if spec.on_deploy:
+            if spec.on_deploy and (plan is None or plan.is_primary):
                 handler = functions.functions[spec.name]
                 assert isinstance(handler, lambda_.Function)
                 triggers.Trigger(
@@ -189,6 +198,9 @@ class StatelessStack(Stack):
                     execute_after=[functions],
                     execute_before=[self.api_stack],
                 )
+
+        if plan is not None:
+            RegionalEndpoint(self.api_stack, "Endpoint", config=config, rest_api=self.api.rest_api)
 
         rules = EventRules(
             self,

@@ -1,8 +1,13 @@
-"""The images bucket: private, TLS only, encrypted, browser uploads through presigned URLs."""
+"""The images bucket: private, TLS only, encrypted, browser uploads through presigned URLs.
+
+In a multi-region stage each region has its own (named, versioned) images bucket, and the
+primary's replicates every object to the others (S3 Cross-Region Replication, asynchronous,
+with Replication Time Control: 99.99 % of objects within 15 minutes, by AWS's SLA).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_s3 as s3
@@ -26,9 +31,18 @@ class ImagesBucket(Construct):
         upload_prefix: str,
         upload_expiry_days: int,
         removal_policy: RemovalPolicy,
+        bucket_name: str | None = None,
+        replicate_to: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         destroy = removal_policy == RemovalPolicy.DESTROY
+        regional: dict[str, Any] = {}
+        if bucket_name is not None:  # a multi-region stage's: named, versioned (replication needs it)
+            regional = {"bucket_name": bucket_name, "versioned": True}
+        if replicate_to:
+            regional["replication_rules"] = [
+                self._rule(index, name) for index, name in enumerate(replicate_to)
+            ]
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -58,5 +72,17 @@ class ImagesBucket(Construct):
             ],
             removal_policy=removal_policy,
             auto_delete_objects=destroy,
+            **regional,
         )
         Tags.of(self.bucket).add(LOGICAL_NAME_TAG, "images")
+
+    def _rule(self, index: int, destination_name: str) -> s3.ReplicationRule:
+        """Every object (deletes too) to another region's bucket, timed and measured (RTC)."""
+        return s3.ReplicationRule(
+            id=f"to-{destination_name}",
+            priority=index,
+            destination=s3.Bucket.from_bucket_name(self, f"Replica{index}", destination_name),
+            delete_marker_replication=True,
+            replication_time_control=s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+            metrics=s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+        )

@@ -16,7 +16,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 from cfnlint.api import ManualArgs, lint_file
 
-from app import ResaleStage, build_stage
+from app import ResaleStage, build_app, build_stage
 from stacks.config import load_stage
 from stacks.naming import LOGICAL_NAME_TAG
 from stacks.topology import TOPOLOGY, Topology
@@ -85,6 +85,15 @@ def synthesize(outdir: Path, topology: Topology = TOPOLOGY, **settings: Any) -> 
     stage = build_stage(app, load_stage(context, environ={}), topology)
     app.synth()
     return Synthesized(stage=stage, outdir=outdir)
+
+
+def synthesize_regions(outdir: Path, topology: Topology = TOPOLOGY, **settings: Any) -> list[Synthesized]:
+    """Build and synthesize every region of a (multi-region) stage; the primary's first."""
+    context = {**cdk_context(), STAGING_DISABLED: True, **settings}
+    app = cdk.App(context=context, outdir=str(outdir))
+    stages = build_app(app, load_stage(context, environ={}), topology)
+    app.synth()
+    return [Synthesized(stage=stage, outdir=outdir) for stage in stages]
 
 
 def tagged(template: Template, resource_type: str, logical_name: str) -> dict[str, Any]:
