@@ -70,6 +70,8 @@ class BatchResult:
     started: int = 0
     refused_at_once: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    #: the error codes the abandoned checkouts ended with
+    codes: Counter[str] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
     elapsed_s: float = 0.0
     checkout_ids: list[str] = field(default_factory=list)
@@ -79,6 +81,8 @@ class BatchResult:
     sdk_retries: int = 0
     restarted: bool = False
     listings: dict[str, int] = field(default_factory=dict)  # listing id -> stock at the start
+    #: the clock when the batch started: the reconciliation looks from there on
+    started_at: float = 0.0
 
     @property
     def paid(self) -> int:
@@ -172,6 +176,8 @@ class _Buyer:
             state = self._poll(checkout_id, {"paid"})
         with lock:
             result.outcomes[state["status"]] += 1
+            if state.get("error"):
+                result.codes[str(state["error"].get("code"))] += 1
             if state["status"] == "paid":
                 result.latencies_ms.append((time.perf_counter() - t) * 1000)
         if state["status"] != "paid":
@@ -197,7 +203,7 @@ def run_batch(
     racers = buyers - distinct
     hot_stock = hot_stock if hot_stock is not None else max(1, racers * rounds // 2)
     hot = make_listing(cloud, seller, category, price=3000, quantity=hot_stock, shipping=500)
-    result = BatchResult(listings={hot["id"]: hot_stock})
+    result = BatchResult(listings={hot["id"]: hot_stock}, started_at=cloud.clock.now())
     crowd: list[_Buyer] = []
     for i in range(buyers):
         user = create_user(cloud, profile=True)
@@ -369,7 +375,7 @@ def verify(cloud: LocalCloud, result: BatchResult, *, pg_url: str, timeout_s: fl
     if paid_in_db != result.paid:
         problems.append(f"{result.paid} seen paid by the buyers, {paid_in_db} in PostgreSQL")
     problems += _charges(cloud, result, paid_intents)
-    problems += _reconciliation(cloud)
+    problems += _reconciliation(cloud, since=result.started_at)
     counts["double_charges"] = sum(1 for p in problems if "charged" in p)
     return Verdict(problems, dict(counts))
 
@@ -394,10 +400,12 @@ def _charges(cloud: LocalCloud, result: BatchResult, paid_intents: dict[str, str
     return problems
 
 
-def _reconciliation(cloud: LocalCloud) -> list[str]:
+def _reconciliation(cloud: LocalCloud, *, since: float) -> list[str]:
+    """The reconciliation job over the batch's window (what came before is other runs' business)."""
     aws, provisioned = cloud.started()
-    now = datetime.fromtimestamp(cloud.clock.now(), tz=UTC)
-    window = {"from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(days=1)).isoformat()}
+    start = datetime.fromtimestamp(since, tz=UTC) - timedelta(seconds=1)
+    end = datetime.fromtimestamp(cloud.clock.now(), tz=UTC) + timedelta(days=1)
+    window = {"from": start.isoformat(), "to": end.isoformat()}
     ran = aws.functions.invoke(provisioned.physical_name("payouts-reconcile"), window)
     if ran.failed:
         return [f"reconciliation failed: {ran.error_type}: {ran.error_message}"]
@@ -411,6 +419,8 @@ def summary(result: BatchResult, verdict: Verdict | None = None) -> str:
         f"({', '.join(f'{k} {v}' for k, v in sorted(result.outcomes.items()) if k != 'paid') or 'none'}), "
         f"refused at POST {result.refused_at_once}"
     )
+    if result.codes:
+        line += f" (codes: {dict(result.codes)})"
     if verdict is not None:
         line += (
             f", retried {verdict.counts.get('sfn_retries', 0)} (Step Functions task retries) + "

@@ -10,17 +10,19 @@ functions are cut, which is what a restart does to them.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tests.e2e.checkout_batch import Faults, cut_connections, run_batch, summary, verify
+from tests.workflows.fees_support import seed_launch_schedule
 
 if TYPE_CHECKING:
     from local.runtime import LocalCloud
 
 
 def test_given_faults_everywhere_when_buyers_check_out_at_once_then_every_invariant_holds(
-    cloud: LocalCloud, pg_url: str
+    cloud: LocalCloud, pg_url: str, pg_conn: Any
 ) -> None:
+    seed_launch_schedule(pg_conn)  # (the database is emptied before each test)
     # Given faults on Stripe, on PostgreSQL and on event delivery
     faults = Faults(stripe_share=0.10, restart_after=0.4, restart=cut_connections(pg_url), seed=7)
     # When 8 buyers check out 3 times each, half of them racing for a listing of 6 units
