@@ -17,6 +17,7 @@ function's answer is its own (the shared resolver adds the header for allowed or
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import re
@@ -126,7 +127,7 @@ class TokenVerifier:
             raise jwt.ExpiredSignatureError("token expired")
         if float(claims["iat"]) > now + TOKEN_LEEWAY_S:
             raise jwt.ImmatureSignatureError("token issued in the future")
-        return dict(claims)
+        return copy.deepcopy(claims)  # a caller's changes never reach the kept claims
 
     def _verify_signature(self, token: str) -> dict[str, Any]:
         key = self._jwks.get_signing_key_from_jwt(token)

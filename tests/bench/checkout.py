@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 import stripe
 
-from tests.e2e.checkout_batch import Faults, percentile, run_batch, summary, verify
+from tests.e2e.checkout_batch import Faults, client_session, percentile, run_batch, summary, verify
 from tests.e2e.checkout_support import ADDRESS, make_category, make_listing
 from tests.fixtures.users import create_user
 
@@ -136,14 +136,18 @@ def run(cloud: LocalCloud) -> list[str]:
     category = make_category(cloud, admin)
     listing = make_listing(cloud, seller, category, price=2500, quantity=CHECKOUTS * 5, shipping=500)
     buyers = [create_user(cloud, profile=True) for _ in range(BUYERS)]
-    session = requests.Session()
+    session = client_session()
     addresses = []
     for buyer in buyers:
         response = session.post(
             f"{cloud.api_url}/me/addresses", json=ADDRESS, headers=buyer.headers, timeout=15
         )
         addresses.append(response.json()["address_id"])
-    client = stripe.StripeClient(cloud.stripe.publishable_key, base_addresses={"api": cloud.stripe.url})
+    client = stripe.StripeClient(
+        cloud.stripe.publishable_key,
+        base_addresses={"api": cloud.stripe.url},
+        http_client=stripe.RequestsClient(session=client_session()),
+    )
     sfn = aws.client("stepfunctions")
 
     counts = _Counts().__enter__()

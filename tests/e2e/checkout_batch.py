@@ -97,16 +97,28 @@ class BatchResult:
         return self.paid / self.elapsed_s if self.elapsed_s else 0.0
 
 
+def client_session() -> requests.Session:
+    """A client's HTTP session. It ignores proxy settings in the environment: a client runs on
+    its own machine, and here reading the local cloud's large shared environment on every request
+    (requests' proxy lookup) would put the client's cost on the server's one Python process."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 class _Buyer:
     def __init__(
         self, cloud: LocalCloud, user: TestUser, address_id: str, listing_id: str, poll_s: float
     ) -> None:
         self.cloud, self.user, self.address_id, self.listing_id = cloud, user, address_id, listing_id
         self.poll_s = poll_s
-        self.session = requests.Session()
+        self.session = client_session()
         assert cloud.stripe is not None
         self.stripe = stripe.StripeClient(
-            cloud.stripe.publishable_key, base_addresses={"api": cloud.stripe.url}, max_network_retries=0
+            cloud.stripe.publishable_key,
+            base_addresses={"api": cloud.stripe.url},
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(session=client_session()),
         )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -434,6 +446,7 @@ __all__ = [
     "BatchResult",
     "Faults",
     "Verdict",
+    "client_session",
     "cut_connections",
     "percentile",
     "run_batch",
