@@ -273,6 +273,26 @@ class LocalPostgres:
         if child is not None:
             child.stop("postgres")
 
+    def restart(self, *, down_s: float = 0.0) -> None:
+        """Stop the server as ``pg_ctl restart -m fast`` does (every client connection is cut),
+        stay down ``down_s`` seconds, start it again on the same port and data; returns once it
+        accepts connections. For fault injection; a server this module did not start is refused."""
+        child = self._child
+        if child is None or self.bindir is None:
+            raise RuntimeError("only a PostgreSQL server started by the local cloud can be restarted")
+        port = int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
+        _terminate(child.process, child.stop_signal, "postgres")
+        child.log_file.close()
+        if down_s > 0:
+            time.sleep(down_s)
+        data_dir = child.workdir / "data"
+        spawned = _spawn_postgres(self.bindir, child.workdir, data_dir, port, _RunAs.for_postgres())
+        atexit.unregister(child.stop)
+        self._child = spawned
+        spawned.stop_at_exit("postgres")
+        self.pid = spawned.process.pid
+        _wait_until_ready("postgres", spawned, partial(_pg_probe, self.url, data_dir))
+
 
 def _initdb(bindir: Path, workdir: Path, run_as: _RunAs) -> Path:
     data_dir = workdir / "data"

@@ -17,11 +17,14 @@ function's answer is its own (the shared resolver adds the header for allowed or
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +48,8 @@ STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: how far ahead of the clock a token's ``iat`` may be (PyJWT's check, on the local cloud's clock)
 TOKEN_LEEWAY_S = 5
+#: how many verified tokens' claims the gateway keeps (least recently used dropped first)
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class GatewayError(Response):
@@ -101,8 +106,30 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._clock = clock
+        #: claims of tokens whose signature, issuer, audience and use were checked, by token (as
+        #: API Gateway caches an authorizer's answer per token); the times are checked every call
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def verify(self, token: str) -> dict[str, Any]:
+        with self._verified_lock:
+            claims = self._verified.get(token)
+            if claims is not None:
+                self._verified.move_to_end(token)
+        if claims is None:
+            claims = self._verify_signature(token)
+            with self._verified_lock:
+                self._verified[token] = claims
+                while len(self._verified) > VERIFIED_TOKENS_KEPT:
+                    self._verified.popitem(last=False)
+        now = self._clock()
+        if float(claims["exp"]) <= now:
+            raise jwt.ExpiredSignatureError("token expired")
+        if float(claims["iat"]) > now + TOKEN_LEEWAY_S:
+            raise jwt.ImmatureSignatureError("token issued in the future")
+        return copy.deepcopy(claims)  # a caller's changes never reach the kept claims
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
         key = self._jwks.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -120,11 +147,6 @@ class TokenVerifier:
         )
         if claims["token_use"] != "id":  # noqa: S105 - a claim value, not a secret
             raise jwt.InvalidTokenError("not an id token")
-        now = self._clock()
-        if float(claims["exp"]) <= now:
-            raise jwt.ExpiredSignatureError("token expired")
-        if float(claims["iat"]) > now + TOKEN_LEEWAY_S:
-            raise jwt.ImmatureSignatureError("token issued in the future")
         return claims
 
 

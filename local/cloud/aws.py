@@ -45,8 +45,9 @@ import boto3
 from botocore.config import Config
 
 from local.cloud import jsonata
-from local.cloud.delivery import Deliveries, Handoff
+from local.cloud.delivery import SQS_BACKENDS, Deliveries, Handoff
 from local.cloud.functions import FunctionRegistry, function_name_from
+from local.cloud.inprocess import ENDPOINT_SEND, InProcessTransport
 from local.cloud.patching import Patches, require
 from local.cloud.stepfunctions import Interpreter
 from workflows.shared.clock import install_time_source
@@ -96,6 +97,8 @@ HOOKS: tuple[str, ...] = (
     TMP_THREADS,
     BACKEND_FOR_HOST,
     COGNITO_TIME,
+    ENDPOINT_SEND,
+    SQS_BACKENDS,
 )
 
 _ROLE = "arn:aws:iam::{account}:role/local-lambda"
@@ -183,6 +186,8 @@ class LocalAws:
         self._saved_config: dict[str, Any] = {}
         self._interpreter: Interpreter | None = None
         self._role_created = False
+        #: serves this process's botocore calls to :attr:`endpoint_url` without HTTP
+        self.transport: InProcessTransport | None = None
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -281,13 +286,14 @@ class LocalAws:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 pass
 
+        app = dispatcher(backend_app)
+
         class QuietServer(server_cls):  # type: ignore[misc, valid-type]
             """moto's threaded server without a log line per request, closed on stop."""
 
             def _server_entry(self) -> None:
                 from werkzeug.serving import make_server
 
-                app = dispatcher(backend_app)
                 self._server = make_server(
                     self._ip_address, self._port, app, True, request_handler=QuietHandler
                 )
@@ -305,6 +311,9 @@ class LocalAws:
         host, port = server.get_host_and_port()
         self._server = server
         self.endpoint_url = f"http://{host}:{port}"
+        # the SDK clients in this process reach the same app without a socket (inprocess.py)
+        self.transport = InProcessTransport(app, self.endpoint_url)
+        self.transport.install(self._patches)
 
     @staticmethod
     def _join_execution_threads(*, timeout_s: float) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from local.cloud.functions import function_name_from
+from local.cloud.patching import require
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -56,8 +57,17 @@ class DeliveryStats:
     failed: int = 0
 
 
+#: moto's SQS state, read to skip a ReceiveMessage on a queue with nothing visible in it
+SQS_BACKENDS = "moto.sqs.models:sqs_backends"
+
+
 class SqsPoller:
-    """Polls every queue that has a consumer and invokes the consumer's handler in-process."""
+    """Polls every queue that has a consumer and invokes the consumer's handler in-process.
+
+    A round looks at moto's queue before asking it: a queue with no visible message is skipped
+    without a ReceiveMessage (Lambda's pollers long-poll, so an idle queue costs AWS nothing;
+    here a dozen empty receives every 50 ms took a good share of the one core a checkout has).
+    """
 
     def __init__(
         self, aws: LocalAws, topology: Topology, provisioned: Provisioned, *, fast_retry: bool
@@ -129,7 +139,19 @@ class SqsPoller:
                 return total
         raise RuntimeError("queues did not drain; a consumer keeps failing or producing")
 
+    @staticmethod
+    def _may_have_messages(mapping: Mapping) -> bool:
+        """Does moto hold a visible, undelayed message on the mapping's queue? (True if unsure)"""
+        _, _, _, region, account, name = mapping.queue_arn.split(":", 5)
+        try:
+            queue = require(SQS_BACKENDS)[account][region].queues[name]
+        except KeyError:
+            return True
+        return bool(queue.messages)
+
     def _poll(self, mapping: Mapping) -> int:
+        if not self._may_have_messages(mapping):
+            return 0
         sqs = self._aws.client("sqs")
         response = sqs.receive_message(
             QueueUrl=mapping.queue_url,

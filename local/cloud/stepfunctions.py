@@ -131,6 +131,31 @@ SYNC_POLL_SECONDS = 0.001
 _EXPRESS_ARN = r"(?P<account_id>[0-9]{12}):(execution|express):.+"
 
 
+#: state types whose components hold evaluation state on themselves (never shared)
+UNSHAREABLE_STATE_TYPES = frozenset({"Map", "Parallel"})
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def shareable_definition(text: str) -> bool:
+    """May the executions of this ASL definition share its evaluation components? Not when a
+    state (at any depth) is a Map or a Parallel, nor when the text is not a JSON object."""
+    try:
+        definition = json.loads(text)
+    except ValueError:
+        return False
+
+    def states_ok(node: Any) -> bool:
+        if isinstance(node, dict):
+            if node.get("Type") in UNSHAREABLE_STATE_TYPES:
+                return False
+            return all(states_ok(v) for v in node.values())
+        if isinstance(node, list):
+            return all(states_ok(v) for v in node)
+        return True
+
+    return isinstance(definition, dict) and states_ok(definition)
+
+
 class StateMachineTypeNotSupported(AWSError):
     TYPE = "StateMachineTypeNotSupported"
     STATUS = 400
@@ -403,9 +428,17 @@ class Interpreter:
 
     def _install_parse_cache(self, patches: Patches) -> None:
         """moto lexes and parses a definition with ANTLR at every execution (and each intrinsic
-        function and JSONPath at every use): tens of milliseconds of CPU per checkout. The parse
-        trees are kept per text; the evaluation components are still built fresh from the tree by
-        moto's own preprocessor for every caller, so no execution shares state with another."""
+        function and JSONPath at every use), then builds the evaluation components from the tree:
+        tens of milliseconds of CPU per execution, twice per checkout (the nested fee calculation).
+
+        The parse trees are kept per text. The components built from a tree are kept too, and
+        shared by the executions of that definition, when it has no Map and no Parallel state:
+        every other component keeps what an evaluation changes in the execution's ``Environment``
+        (its stack, heap, retry attempt counts, program state), never on itself, so executions
+        running at once do not see each other; Map and Parallel hold their workers and counters on
+        the component, so a definition with either gets fresh components from moto's preprocessor
+        for every execution, as before. (``tests/integration/test_moto_guards.py`` scans moto's
+        components for evaluation-time assignments, so a change there fails loudly.)"""
         from moto.stepfunctions.parser.asl.parse.intrinsic.preprocessor import (
             Preprocessor as IntrinsicPreprocessor,
         )
@@ -420,10 +453,24 @@ class Interpreter:
                 tree = tree_of(text)
                 return preprocessor().visit(tree), tree
 
-            return staticmethod(parse_with_cache)
+            return parse_with_cache
 
-        patches.replace(ASL_PARSE, cached(require(ASL_PARSE), Preprocessor))
-        patches.replace(INTRINSIC_PARSE, cached(require(INTRINSIC_PARSE), IntrinsicPreprocessor))
+        def shared(parse_with_cache: Callable[[str], tuple[Any, Any]]) -> Any:
+            @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+            def program_of(text: str) -> tuple[Any, Any]:
+                return parse_with_cache(text)
+
+            def parse_sharing(text: str) -> tuple[Any, Any]:
+                if shareable_definition(text):
+                    return program_of(text)
+                return parse_with_cache(text)
+
+            return staticmethod(parse_sharing)
+
+        patches.replace(ASL_PARSE, shared(cached(require(ASL_PARSE), Preprocessor)))
+        patches.replace(
+            INTRINSIC_PARSE, staticmethod(cached(require(INTRINSIC_PARSE), IntrinsicPreprocessor))
+        )
         # jsonpath_ng builds a new PLY parser for every path it parses; a parsed path is immutable
         for target in (JSON_PATH_PARSE, RESULT_PATH_PARSE):
             patches.replace(target, functools.lru_cache(maxsize=4096)(require(target)))

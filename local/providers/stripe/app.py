@@ -6,6 +6,10 @@ import base64
 import binascii
 import json
 import logging
+import random
+import socket
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -50,6 +54,47 @@ def _in_progress(key: str) -> StripeError:
     )
 
 
+@dataclass
+class Chaos:
+    """Faults on a share of the API's requests (``StripeStandIn.inject_faults``): each picked
+    request either fails before executing, as Stripe's ``api_error`` 500 (nothing done, nothing
+    saved under its idempotency key), or executes and never gets its answer: the connection is
+    closed instead, which is what a client sees when its timeout passes (it cannot know whether
+    the request went through: a retry with the same idempotency key must get the saved result)."""
+
+    share: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
+    #: only requests whose path starts with one of these (default: every API request)
+    path_prefixes: tuple[str, ...] = ("/v1/",)
+    errors: int = 0
+    lost: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pick(self, path: str) -> str | None:
+        """None (served normally), "error" or "lost"."""
+        if self.share <= 0 or not path.startswith(self.path_prefixes):
+            return None
+        with self.lock:
+            if self.rng.random() >= self.share:
+                return None
+            kind = "error" if self.rng.random() < 0.5 else "lost"
+            if kind == "error":
+                self.errors += 1
+            else:
+                self.lost += 1
+            return kind
+
+
+def _drop_connection(environ: WSGIEnvironment) -> None:
+    """Close the client's connection without an answer (werkzeug's server hands the socket)."""
+    sock = environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            logger.debug("the client was already gone")
+
+
 class StripeApp:
     """Serves Stripe's API v1 over one :class:`Store`. Each request runs under the store's lock,
     so requests are atomic with respect to each other; the events a request caused are handed to
@@ -85,14 +130,22 @@ class StripeApp:
             [Rule(r.path, methods=[r.method], endpoint=key) for key, r in self._routes.items()],
             strict_slashes=False,
         )
+        #: injected faults (none unless a test or the benchmark asks)
+        self.chaos = Chaos()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
+        fault = self.chaos.pick(request.path)
         try:
-            response = self.handle(request)
+            if fault == "error":
+                response = self._error(api_error(500), new_id("req_", 14), request)
+            else:
+                response = self.handle(request)
         except Exception:  # the server must answer, whatever happened
             logger.exception("unexpected failure in the Stripe stand-in")
             response = self._error(api_error(500), new_id("req_", 14), request)
+        if fault == "lost":
+            _drop_connection(environ)
         return response(environ, start_response)
 
     # requests --------------------------------------------------------------------------------

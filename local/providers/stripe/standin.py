@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
 from local.http import serve
 from local.providers.stripe import onboarding
-from local.providers.stripe.app import StripeApp
+from local.providers.stripe.app import Chaos, StripeApp
 from local.providers.stripe.events import (
     Delivery,
     WebhookDispatcher,
@@ -104,6 +105,12 @@ class StripeStandIn:
         with self._store.lock:
             return [self._store.render(r.obj, int(self._clock())) for r in reversed(self._store.all("event"))]
 
+    def payment_intents(self) -> list[dict[str, Any]]:
+        """Every PaymentIntent of every account as stored, newest first (copies; for checks such
+        as "one succeeded PaymentIntent per paid checkout")."""
+        with self._store.lock:
+            return [dict(r.obj) for r in self._store.all("payment_intent")]
+
     def add_webhook_endpoint(self, url: str, *, secret: str, connect: bool = False) -> str:
         """A webhook endpoint for every event type with a known signing secret (``whsec_...``),
         as a configured receiver needs; ``connect`` for connected accounts' events. Its id."""
@@ -146,6 +153,18 @@ class StripeStandIn:
                 record.obj["pending_webhooks"] = max(0, record.obj["pending_webhooks"] - 1)
 
     # failure injection -----------------------------------------------------------------------
+    def inject_faults(
+        self, share: float, *, seed: int | None = None, path_prefixes: tuple[str, ...] = ("/v1/",)
+    ) -> Chaos:
+        """From now on, a ``share`` of API requests (seeded) fail: half as a 500 before executing,
+        half executed with the answer lost (the connection closed, as a client's timeout sees
+        it). ``share=0`` stops. Returns the counters (``errors``, ``lost``)."""
+        if not 0.0 <= share <= 1.0:
+            raise ValueError("share is a probability in [0, 1]")
+        chaos = Chaos(share=share, rng=random.Random(seed), path_prefixes=path_prefixes)  # noqa: S311 - test faults
+        self._app.chaos = chaos
+        return chaos
+
     def fail_next(
         self, n: int = 1, status: int = 500, path_prefix: str = "/v1/", *, during: bool = False
     ) -> None:
