@@ -10,18 +10,26 @@ import stripe
 from sendgrid import SendGridAPIClient
 from twilio.rest import Client as TwilioClient
 
+#: (connect, read) seconds of one Stripe request. The SDK's default read timeout is 80 s, longer
+#: than the 30 s a step that calls Stripe may take: three tries (two retries) of 2 + 6 s and their
+#: back-off fit inside it, so a lost answer is retried by the SDK, with its idempotency key, and
+#: not left to the step's timeout
+STRIPE_TIMEOUT_S = (2.0, 6.0)
+
 
 def stripe_client(
     secret_key: str, *, api_base: str | None = None, max_network_retries: int = 2
 ) -> stripe.StripeClient:
     """Stripe's client; retries network errors itself with idempotency keys, as the SDK does."""
+    http_client = stripe.RequestsClient(timeout=STRIPE_TIMEOUT_S)
     if api_base:
         return stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base, "connect": api_base, "files": api_base},
             max_network_retries=max_network_retries,
+            http_client=http_client,
         )
-    return stripe.StripeClient(secret_key, max_network_retries=max_network_retries)
+    return stripe.StripeClient(secret_key, max_network_retries=max_network_retries, http_client=http_client)
 
 
 def twilio_client(account_sid: str, auth_token: str, *, api_base: str | None = None) -> TwilioClient:
