@@ -1,8 +1,8 @@
 """Concurrent checkout batches through the local API, with or without injected faults, and the
 invariants checked afterwards in PostgreSQL, MongoDB, the Stripe stand-in and the reconciliation.
 
-Used by the checkout benchmark (``tests/bench/checkout.py``, 20 buyers) and by a small pytest
-(``tests/e2e/test_checkout_faults.py``). Half the buyers each buy from a listing of their own;
+Used by the checkout benchmark (``tests/bench/checkout.py``, 20 buyers; its fault run restarts
+the local cloud's PostgreSQL, which a test sharing the session's server cannot). Half the buyers each buy from a listing of their own;
 the other half race for one hot listing with less stock than they ask for, so some of them must
 be refused (at ``POST /checkout`` or by Reserve Items) and leave nothing held.
 
