@@ -114,7 +114,7 @@ def run(cloud: LocalCloud) -> list[str]:
 
     api = Counter[str]()
     counts = _Counts().__enter__()
-    invocations_before = len(aws.functions.invocations)
+    last_before = aws.functions.invocations[-1] if aws.functions.invocations else None
     for n in range(SALES):
         buyer, address_id = buyers[n % BUYERS], addresses[n % BUYERS]
         _sale(
@@ -130,13 +130,14 @@ def run(cloud: LocalCloud) -> list[str]:
             silent=n >= SALES - SILENT,
         )
     sale_calls = Counter(counts.calls)
-    sale_invocations = aws.functions.invocations[invocations_before:]
+    sale_invocations = _since(aws.functions.invocations, last_before)
+    last_sale = sale_invocations[-1] if sale_invocations else last_before
 
     # the feedback windows the deliveries opened: past the reveal, on the virtual clock
     cloud.clock.advance(61 * DAY)
     cloud.settle()
     counts.__exit__()
-    feedback_invocations = aws.functions.invocations[invocations_before + len(sale_invocations) :]
+    feedback_invocations = _since(aws.functions.invocations, last_sale)
 
     transitions = {
         m: _transitions(cloud, sfn, provisioned.state_machine_arn(m), before[m]) for m in STANDARD_MACHINES
@@ -165,6 +166,15 @@ def run(cloud: LocalCloud) -> list[str]:
     )
     lines += _floor_lines(floor, total)
     return lines
+
+
+def _since(records: list[Any], last: Any) -> list[Any]:
+    """The records after ``last`` (by identity: the registry drops its oldest past a cap, so an
+    index taken before would point elsewhere)."""
+    for index in range(len(records) - 1, -1, -1):
+        if records[index] is last:
+            return records[index + 1 :]
+    return list(records) if last is None else []
 
 
 def _machines() -> tuple[str, ...]:
