@@ -21,9 +21,9 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: log retention periods CloudWatch Logs accepts
 ALLOWED_RETENTION_DAYS = frozenset(
@@ -55,34 +55,38 @@ Architecture = Literal["x86_64", "arm64"]
 PythonRuntime = Literal["python3.12", "python3.13"]
 
 
+def _partner_source(value: str) -> str:
+    if not _PARTNER_SOURCE.match(value):
+        raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
+    return value
+
+
+def _secret_arn(value: str) -> str | None:
+    if value and not (value.startswith("arn:") and ":secretsmanager:" in value):
+        raise ValueError("existing_database_secret_arn must be a Secrets Manager secret ARN")
+    return value or None
+
+
+#: a stage's or a region's Stripe partner event source
+PartnerEventSource = Annotated[str, AfterValidator(_partner_source)]
+#: a Secrets Manager secret ARN (an empty value is no secret)
+SecretArn = Annotated[str, AfterValidator(_secret_arn)]
+
+
 class RegionSettings(BaseModel):
     """What may differ per region of a multi-region stage; unset = the stage's value."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: Stripe's partner event source in this region (an event destination is per region)
-    stripe_partner_event_source: str | None = None
+    stripe_partner_event_source: PartnerEventSource | None = None
     #: the secret of this region's self-managed PostgreSQL replica (with an existing database)
-    existing_database_secret_arn: str | None = None
+    existing_database_secret_arn: SecretArn | None = None
     #: an ACM certificate in this region for ``domain_name``; unset = one made with DNS validation
     certificate_arn: str | None = None
     #: the two availability zones of the region's VPC, named so synth needs no lookup; unset =
     #: ``<region>a`` and ``<region>b`` (set it where the account has no zone ``a``, e.g. us-west-1)
     availability_zones: tuple[str, str] | None = None
-
-    @field_validator("stripe_partner_event_source")
-    @classmethod
-    def _partner_source(cls, value: str | None) -> str | None:
-        if value is not None and not _PARTNER_SOURCE.match(value):
-            raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
-        return value
-
-    @field_validator("existing_database_secret_arn")
-    @classmethod
-    def _secret_arn(cls, value: str | None) -> str | None:
-        if value and not (value.startswith("arn:") and ":secretsmanager:" in value):
-            raise ValueError("existing_database_secret_arn must be a Secrets Manager secret ARN")
-        return value or None
 
     @field_validator("certificate_arn")
     @classmethod
@@ -126,14 +130,14 @@ class StageConfig(BaseModel):
     nat_gateways: int = Field(default=1, ge=0, le=3)
     #: ARN of a Secrets Manager secret (host, port, username, password, dbname) of a
     #: self-managed PostgreSQL; when set, no VPC, cluster or proxy is created
-    existing_database_secret_arn: str | None = None
+    existing_database_secret_arn: SecretArn | None = None
     database_name: str = "resale"
 
     #: name of the Secrets Manager secret holding the MongoDB URI (Atlas or DocumentDB)
     mongodb_uri_secret_name: str = "resale/dev/mongodb-uri"  # noqa: S105 - a name, not a secret
     #: Stripe's partner event source for this stage's Stripe account (Stripe dashboard →
     #: Amazon EventBridge)
-    stripe_partner_event_source: str
+    stripe_partner_event_source: PartnerEventSource
 
     alarm_email: str | None = None
 
@@ -253,13 +257,6 @@ class StageConfig(BaseModel):
             raise ValueError(f"CloudWatch Logs accepts retention days in {sorted(ALLOWED_RETENTION_DAYS)}")
         return value
 
-    @field_validator("stripe_partner_event_source")
-    @classmethod
-    def _partner_source(cls, value: str) -> str:
-        if not _PARTNER_SOURCE.match(value):
-            raise ValueError("expected Stripe's partner event source, aws.partner/stripe.com/ed_...")
-        return value
-
     @field_validator("email_sender", "admin_email")
     @classmethod
     def _email(cls, value: str) -> str:
@@ -281,13 +278,6 @@ class StageConfig(BaseModel):
         if bad:
             raise ValueError(f"an origin is scheme://host[:port], no path and no wildcard: {bad}")
         return value
-
-    @field_validator("existing_database_secret_arn")
-    @classmethod
-    def _secret_arn(cls, value: str | None) -> str | None:
-        if value and not (value.startswith("arn:") and ":secretsmanager:" in value):
-            raise ValueError("existing_database_secret_arn must be a Secrets Manager secret ARN")
-        return value or None
 
     @field_validator("unconfirmed_upload_prefix")
     @classmethod
