@@ -302,7 +302,7 @@ class Catalog:
             )
         updated = listing.changed(self.clock.now(), **{k: changes[k] for k in changed})
         self.listings.save(updated, expected_version=listing.version)
-        events: list[DomainEvent] = [_updated(updated, changed)]
+        events: list[DomainEvent] = [ListingUpdated.of(updated, changed)]
         if "price" in changed:
             events.append(
                 ListingPriceChanged(
@@ -453,7 +453,7 @@ class Catalog:
             pending_images=tuple(p for p in listing.pending_images if p.image_id != image_id),
         )
         self.listings.save(updated, expected_version=listing.version)
-        self._publish(_updated(updated, ["images"]))
+        self._publish(ListingUpdated.of(updated, ["images"]))
         return self._view(updated, owner=True)
 
     def _image_store(self) -> ImageStore:
@@ -483,7 +483,7 @@ class Catalog:
     def _change(self, listing: Listing, field: str, value: object) -> ListingView:
         updated = listing.changed(self.clock.now(), **{field: value})
         self.listings.save(updated, expected_version=listing.version)
-        self._publish(_updated(updated, [field]))
+        self._publish(ListingUpdated.of(updated, [field]))
         return self._view(updated, owner=True)
 
     def active_deals(self, limit: int, cursor: str | None) -> ListingPage:
@@ -649,10 +649,6 @@ def _created(listing: Listing) -> ListingCreated:
         quantity=listing.quantity,
         format=listing.format.value,
     )
-
-
-def _updated(listing: Listing, changed: list[str]) -> ListingUpdated:
-    return ListingUpdated.of(listing, changed)
 
 
 def _best_offer_change(
