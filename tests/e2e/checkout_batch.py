@@ -2,9 +2,10 @@
 invariants checked afterwards in PostgreSQL, MongoDB, the Stripe stand-in and the reconciliation.
 
 Used by the checkout benchmark (``tests/bench/checkout.py``, 20 buyers; its fault run restarts
-the local cloud's PostgreSQL, which a test sharing the session's server cannot). Half the buyers each buy from a listing of their own;
-the other half race for one hot listing with less stock than they ask for, so some of them must
-be refused (at ``POST /checkout`` or by Reserve Items) and leave nothing held.
+the local cloud's PostgreSQL, which a test sharing the session's server cannot). Half the
+buyers each buy from a listing of their own; the other half race for one hot listing with less
+stock than they ask for, so some of them must be refused (at ``POST /checkout`` or by Reserve
+Items) and leave nothing held.
 
 A buyer does what a client app does: put the item in the cart, ``POST /checkout``, poll
 ``GET /checkouts/{id}`` until awaiting payment, confirm the PaymentIntent with the Stripe SDK,
