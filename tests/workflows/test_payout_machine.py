@@ -43,6 +43,7 @@ NEW_SELLER = PayoutChecked(
 )
 TRANSFERRED = Transferred(transfer_id="tr_1", amount=837, currency="USD", created=True)
 PAID_OUT = ["Check Payout", "Next Step?", "Transfer To Seller"]
+SHIPMENT = {"event_id": "e-1", "event_type": "order.shipped", "occurred_at": 1_700_000_000}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +64,16 @@ def _steps(machine: FakeStepMachine, **overrides: Step) -> dict[str, Step]:
     return steps | overrides
 
 
-def _run(machine: FakeStepMachine, **overrides: Step) -> str:
+def _run(machine: FakeStepMachine, *, shipped: bool = True, **overrides: Step) -> str:
+    """Start a payout; unless told otherwise, the shipment event resumes its first wait."""
     machine.reset(_steps(machine, **overrides))
-    return machine.start(
+    arn = machine.start(
         f"payout-{uuid.uuid4().hex[:8]}", {"order_id": ORDER, "check": {"hold_served": False}}
     )
+    if shipped:
+        token = machine.token(f"shipment:{ORDER}")
+        machine.aws.client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(SHIPMENT))
+    return arn
 
 
 def _ended(machine: FakeStepMachine, arn: str) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def test_given_a_delivered_order_without_holds_then_it_is_paid_out(machine: Fake
     arn = _run(machine)
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == PAID_OUT
+    assert machine.path(arn) == ["Wait For Shipment", *PAID_OUT]
     output = json.loads(result["output"])
     assert output["transfer"] == {"transfer_id": "tr_1", "amount": 837, "currency": "USD"}
     # every step got the order id, Check Payout also whether the new seller's hold was served
@@ -96,13 +102,12 @@ def test_given_a_delivered_order_without_holds_then_it_is_paid_out(machine: Fake
 def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto_confirms(
     machine: FakeStepMachine,
 ) -> None:
-    # Given an order not shipped yet, then shipped with two minutes left of the auto-confirm window
-    arn = _run(machine, CheckPayout=in_turn(AWAITING, SHIPPED, TRANSFER))
-    # When the shipment event resumes the first wait
+    # Given a paid order (it waits for the shipment first)
+    arn = _run(machine, shipped=False, CheckPayout=in_turn(SHIPPED, TRANSFER))
+    # When the shipment event resumes that wait, with two minutes left of the auto-confirm window
     sfn = machine.aws.client("stepfunctions")
     token = machine.token(f"shipment:{ORDER}")
-    event = {"event_id": "e-1", "event_type": "order.shipped", "occurred_at": 1_700_000_000}
-    sfn.send_task_success(taskToken=token, output=json.dumps(event))
+    sfn.send_task_success(taskToken=token, output=json.dumps(SHIPMENT))
     # and the delivery wait times out at the end of the window (the virtual clock moves)
     machine.token(f"delivery:{ORDER}")
     machine.aws.clock.advance(120)
@@ -110,8 +115,6 @@ def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto
     # Then the delivery was auto-confirmed, and the payout went ahead
     assert result["status"] == "SUCCEEDED", result
     assert machine.path(arn) == [
-        "Check Payout",
-        "Next Step?",
         "Wait For Shipment",
         "Check Payout",
         "Next Step?",
@@ -120,19 +123,22 @@ def test_given_an_order_to_ship_then_it_waits_for_shipment_and_delivery_and_auto
         *PAID_OUT,
     ]
     output = json.loads(result["output"])
-    assert output["event"] == event and output["timeout"]["Error"] == "States.Timeout"
+    assert output["event"] == SHIPMENT and output["timeout"]["Error"] == "States.Timeout"
     assert output["auto_confirm"] == {"confirmed": True}
 
 
 def test_given_no_shipment_for_the_whole_wait_then_the_order_is_looked_at_again(
     machine: FakeStepMachine,
 ) -> None:
-    arn = _run(machine, CheckPayout=in_turn(AWAITING, CANCELLED))
+    arn = _run(machine, shipped=False, CheckPayout=in_turn(AWAITING, CANCELLED))
     machine.token(f"shipment:{ORDER}")
+    machine.aws.clock.advance(30 * 86_400)
+    machine.token(f"shipment:{ORDER}", waits=2)  # still not shipped: it waits again
     machine.aws.clock.advance(30 * 86_400)
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
     assert machine.path(arn) == [
+        "Wait For Shipment",
         "Check Payout",
         "Next Step?",
         "Wait For Shipment",
@@ -148,7 +154,7 @@ def test_given_a_new_seller_then_the_payout_is_held_and_the_holds_looked_at_agai
     arn = _run(machine, CheckPayout=in_turn(NEW_SELLER, TRANSFER.model_copy(update={"hold_served": True})))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == ["Check Payout", "Next Step?", "Hold Payout", *PAID_OUT]
+    assert machine.path(arn) == ["Wait For Shipment", "Check Payout", "Next Step?", "Hold Payout", *PAID_OUT]
     # the second round knows the new seller's hold was waited out
     assert [p["hold_served"] for p in _payloads(machine, "CheckPayout")] == [False, True]
 
@@ -160,7 +166,7 @@ def test_given_a_transfer_stripe_refuses_for_now_then_it_is_tried_again_later(
     arn = _run(machine, TransferToSeller=in_turn(refused, TRANSFERRED))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == [*PAID_OUT, "Retry Transfer Later", *PAID_OUT]
+    assert machine.path(arn) == ["Wait For Shipment", *PAID_OUT, "Retry Transfer Later", *PAID_OUT]
     assert json.loads(result["output"])["error"]["Error"] == "PayoutNotPayable"
 
 
@@ -169,7 +175,7 @@ def test_given_a_transient_transfer_failure_then_it_is_retried_in_place(machine:
     arn = _run(machine, TransferToSeller=in_turn(flaky, flaky, TRANSFERRED))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == PAID_OUT
+    assert machine.path(arn) == ["Wait For Shipment", *PAID_OUT]
     assert len(_payloads(machine, "TransferToSeller")) == 3
 
 
@@ -184,7 +190,7 @@ def test_given_an_order_that_will_not_be_paid_then_the_payout_stops(
     arn = _run(machine, CheckPayout=in_turn(checked))
     result = _ended(machine, arn)
     assert result["status"] == "SUCCEEDED", result
-    assert machine.path(arn) == ["Check Payout", "Next Step?", "Stop Payout"]
+    assert machine.path(arn) == ["Wait For Shipment", "Check Payout", "Next Step?", "Stop Payout"]
     assert _payloads(machine, "StopPayout") == [{"order_id": ORDER, "reason": "order_not_payable"}]
     assert json.loads(result["output"])["stopped"] == {"status": "stopped"}
 
@@ -192,7 +198,7 @@ def test_given_an_order_that_will_not_be_paid_then_the_payout_stops(
 #: each Task whose failure ends the payout FAILED, and how to get there
 FAILING: dict[str, tuple[dict[str, Step], str | None]] = {
     "Check Payout": ({"CheckPayout": in_turn(StepFailed("no order"))}, None),
-    "Wait For Shipment": ({"CheckPayout": in_turn(AWAITING)}, "shipment"),
+    "Wait For Shipment": ({}, "shipment"),
     "Wait For Delivery": ({"CheckPayout": in_turn(SHIPPED)}, "delivery"),
     "Auto Confirm Delivery": (
         {"CheckPayout": in_turn(SHIPPED), "AutoConfirmDelivery": in_turn(StepFailed("no order"))},
@@ -211,7 +217,7 @@ def test_given_a_step_that_fails_after_its_retries_then_the_payout_fails(
     machine: FakeStepMachine, failing: str
 ) -> None:
     overrides, wait = FAILING[failing]
-    arn = _run(machine, **overrides)
+    arn = _run(machine, shipped=wait != "shipment", **overrides)
     sfn = machine.aws.client("stepfunctions")
     if wait in ("shipment", "delivery"):
         token = machine.token(f"{wait}:{ORDER}")
