@@ -135,6 +135,10 @@ class StateMachine:
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
     substitutions: dict[str, Ref] = field(default_factory=dict)
     timeout_s: int = 86_400
+    #: run only nested in another machine, which catches its failures and judges them: a step's
+    #: error, a business refusal included, fails it on purpose. It has no failed-executions alarm
+    #: of its own (the caller's fires when the failure is real); timed out and aborted still alarm
+    failures_caught_by_caller: bool = False
 
     @property
     def path(self) -> Path:

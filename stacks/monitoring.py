@@ -51,6 +51,9 @@ class MonitoringStack(Stack):
             state_machines=state_machines,
             functions=functions,
             reconciliation_service=reconciles[0] if reconciles else None,
+            failures_caught_by_caller=frozenset(
+                m.name for m in topology.state_machines if m.failures_caught_by_caller
+            ),
         )
         dashboard = cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=f"{config.prefix}-overview", default_interval=Duration.hours(6)

@@ -83,6 +83,13 @@ EXECUTION_START_DATETIME = f"{P}.models:datetime"
 STATE_ENTERED_DATETIME = f"{ASL}.state.state:datetime"
 SYNC_POLL_DELAY = f"{TASK}.service.state_task_service_callback:_DELAY_SECONDS_SYNC_CONDITION_CHECK"
 SFN_NORMALISE_RESPONSE = f"{TASK}.service.state_task_service_sfn:StateTaskServiceSfn._normalise_response"
+AWS_SDK_SERVICE = f"{TASK}.service.state_task_service_aws_sdk:StateTaskServiceAwsSdk"
+#: moto leaves an ``aws-sdk:*`` task's parameters and answer as written (both no-ops inherited)
+AWS_SDK_NORMALISE_PARAMETERS = f"{AWS_SDK_SERVICE}._normalise_parameters"
+AWS_SDK_NORMALISE_RESPONSE = f"{AWS_SDK_SERVICE}._normalise_response"
+#: the base class's casing converters, driven by the operation's botocore shapes
+AWS_SDK_TO_BOTO_REQUEST = f"{AWS_SDK_SERVICE}._to_boto_request"
+AWS_SDK_FROM_BOTO_RESPONSE = f"{AWS_SDK_SERVICE}._from_boto_response"
 REFLECT_STATUS = f"{P}.backend.execution:BaseExecutionWorkerCommunication._reflect_execution_status"
 SYNC_EXECUTION = f"{P}.backend.execution:SyncExecution"
 PROGRAM_STATES = f"{P}.asl.eval.program_state"
@@ -110,6 +117,10 @@ HOOKS: tuple[str, ...] = (
     CALLBACK_EVENT,
     SYNC_POLL_DELAY,
     SFN_NORMALISE_RESPONSE,
+    AWS_SDK_NORMALISE_PARAMETERS,
+    AWS_SDK_NORMALISE_RESPONSE,
+    AWS_SDK_TO_BOTO_REQUEST,
+    AWS_SDK_FROM_BOTO_RESPONSE,
     REFLECT_STATUS,
     SYNC_EXECUTION,
     *(f"{PROGRAM_STATES}:{name}" for name in PROGRAM_STATE_NAMES),
@@ -159,6 +170,20 @@ def shareable_definition(text: str) -> bool:
 class StateMachineTypeNotSupported(AWSError):
     TYPE = "StateMachineTypeNotSupported"
     STATUS = 400
+
+
+@functools.cache
+def _service_model(service: str) -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
+def _sdk_operation(task: Any, boto_service_name: Any, service_action_name: Any) -> Any:
+    """The botocore operation an ``aws-sdk:<service>:<action>`` task calls."""
+    action = str(service_action_name or task.resource.api_action)
+    model = _service_model(task._get_boto_service_name(boto_service_name))
+    return model.operation_model(action[:1].upper() + action[1:])
 
 
 def _client_error(exc: JsonRESTError, operation: str) -> ClientError:
@@ -541,6 +566,23 @@ class Interpreter:
 
         patches.replace(SFN_NORMALISE_RESPONSE, normalise_response)
 
+        # an aws-sdk task as on AWS: the ASL's parameter names (``StateMachineArn``) given to the
+        # SDK in its own casing, the answer's members in the ASL's (``Status``, ``Output``)
+        def aws_sdk_parameters(
+            task: Any, parameters: Any, boto_service_name: Any = None, service_action_name: Any = None
+        ) -> None:
+            operation = _sdk_operation(task, boto_service_name, service_action_name)
+            task._to_boto_request(parameters, operation.input_shape)
+
+        def aws_sdk_response(
+            task: Any, response: Any, boto_service_name: Any = None, service_action_name: Any = None
+        ) -> None:
+            operation = _sdk_operation(task, boto_service_name, service_action_name)
+            task._from_boto_response(response, operation.output_shape)
+
+        patches.replace(AWS_SDK_NORMALISE_PARAMETERS, aws_sdk_parameters)
+        patches.replace(AWS_SDK_NORMALISE_RESPONSE, aws_sdk_response)
+
     def _install_api(self, patches: Patches) -> None:
         interpreter = self
 
@@ -623,6 +665,17 @@ class _StepFunctionsClient:
         except JsonRESTError as exc:
             raise _client_error(exc, "StartExecution") from exc
         return {"executionArn": execution.execution_arn, "startDate": execution.start_date}
+
+    def start_sync_execution(self, **params: Any) -> dict[str, Any]:
+        """``aws-sdk:sfn:startSyncExecution`` (an Express machine running another): in-process."""
+        arn = params.get("stateMachineArn") or params.get("StateMachineArn") or ""
+        name = params.get("name") or params.get("Name")
+        input_data = params.get("input", params.get("Input"))
+        parts = arn.split(":")
+        try:
+            return self._interpreter.start_sync_execution(parts[4], parts[3], arn, name, input_data)
+        except (JsonRESTError, AWSError) as exc:
+            raise _client_error(exc, "StartSyncExecution") from exc
 
     def describe_execution(self, **params: Any) -> dict[str, Any]:
         arn = params.get("executionArn") or params.get("ExecutionArn") or ""

@@ -3,7 +3,9 @@
 The API function validates the cart synchronously and starts the execution (named by the
 checkout id); the steps share PostgreSQL (checkouts, orders, ledger, timeline), the catalog's
 listings (holds) and Stripe (the PaymentIntent). The wait for Stripe's event uses the shared
-``wait-for-event`` step; the fees are the nested ``fee-calculation`` Express machine.
+``wait-for-event`` step. What runs before the buyer pays (validate, hold, fees, orders, the
+PaymentIntent) is the nested ``checkout-preparation`` Express machine, which runs the
+``fee-calculation`` Express machine synchronously.
 """
 
 from __future__ import annotations
@@ -128,20 +130,33 @@ CHECKOUT = Capability(
             definition="checkout.json",
             type="STANDARD",
             substitutions={
-                "ValidateCartFunctionArn": Ref(Kind.FUNCTION, "checkout-validate-cart", Attr.ARN),
-                "ReserveItemsFunctionArn": Ref(Kind.FUNCTION, "checkout-reserve-items", Attr.ARN),
-                "CreateOrdersFunctionArn": Ref(Kind.FUNCTION, "checkout-create-orders", Attr.ARN),
-                "RequestPaymentFunctionArn": Ref(Kind.FUNCTION, "checkout-request-payment", Attr.ARN),
+                "CheckoutPreparationStateMachineArn": Ref(
+                    Kind.STATE_MACHINE, "checkout-preparation", Attr.ARN
+                ),
                 "MarkPaidFunctionArn": Ref(Kind.FUNCTION, "checkout-mark-paid", Attr.ARN),
                 "CompleteSaleFunctionArn": Ref(Kind.FUNCTION, "checkout-complete-sale", Attr.ARN),
                 "AbandonCheckoutFunctionArn": Ref(Kind.FUNCTION, "checkout-abandon", Attr.ARN),
                 "RefundCheckoutFunctionArn": Ref(Kind.FUNCTION, "checkout-refund", Attr.ARN),
                 "WaitForEventFunctionArn": Ref(Kind.FUNCTION, "wait-for-event", Attr.ARN),
-                "FeeCalculationStateMachineArn": Ref(Kind.STATE_MACHINE, "fee-calculation", Attr.ARN),
             },
             # a cart's checkout expires in minutes; one at an agreed price at the agreement's
             # deadline (an offer's 48 hours, an auction's days to pay): at most two weeks
             timeout_s=15 * 86_400,
+        ),
+        # the synchronous part before the buyer pays, nested: one Standard transition, not six
+        StateMachine(
+            "checkout-preparation",
+            definition="checkout_preparation.json",
+            type="EXPRESS",
+            substitutions={
+                "ValidateCartFunctionArn": Ref(Kind.FUNCTION, "checkout-validate-cart", Attr.ARN),
+                "ReserveItemsFunctionArn": Ref(Kind.FUNCTION, "checkout-reserve-items", Attr.ARN),
+                "CreateOrdersFunctionArn": Ref(Kind.FUNCTION, "checkout-create-orders", Attr.ARN),
+                "RequestPaymentFunctionArn": Ref(Kind.FUNCTION, "checkout-request-payment", Attr.ARN),
+                "FeeCalculationStateMachineArn": Ref(Kind.STATE_MACHINE, "fee-calculation", Attr.ARN),
+            },
+            timeout_s=300,  # Express's limit; the parent's task waits 310 s
+            failures_caught_by_caller=True,  # a refused cart fails it: checkout judges that
         ),
     ),
 )

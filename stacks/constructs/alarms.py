@@ -42,9 +42,12 @@ class Alarms(Construct):
         state_machines: Mapping[str, sfn.IStateMachine],
         functions: Mapping[str, lambda_.IFunction],
         reconciliation_service: str | None = None,
+        failures_caught_by_caller: frozenset[str] = frozenset(),
     ) -> None:
         """``reconciliation_service``: the Powertools service of the reconcile function (the
-        metric's ``service`` dimension); None when the stage has no reconciliation."""
+        metric's ``service`` dimension); None when the stage has no reconciliation.
+        ``failures_caught_by_caller``: the machines that fail on purpose for their caller to judge
+        (no failed-executions alarm: the caller's fires)."""
         super().__init__(scope, construct_id_)
         self.topic = sns.Topic(self, "Topic", topic_name=f"{prefix}-alarms", enforce_ssl=True)
         if alarm_email:
@@ -77,11 +80,12 @@ class Alarms(Construct):
         # a real failure only: a client's mistake or a business outcome (a rejected quote, a
         # cancelled checkout, a rejected seller) ends its execution SUCCEEDED (README, "Outcomes")
         for name, machine in state_machines.items():
-            alarm(
-                f"{name}-executions-failed",
-                machine.metric_failed(period=PERIOD, statistic="Sum"),
-                f"Executions of the {name} state machine failed.",
-            )
+            if name not in failures_caught_by_caller:
+                alarm(
+                    f"{name}-executions-failed",
+                    machine.metric_failed(period=PERIOD, statistic="Sum"),
+                    f"Executions of the {name} state machine failed.",
+                )
             alarm(
                 f"{name}-executions-timed-out",
                 machine.metric_timed_out(period=PERIOD, statistic="Sum"),

@@ -87,6 +87,10 @@ INTEGRATIONS: dict[str, Integration] = {
     "states:startExecution.waitForTaskToken": Integration("StateMachineArn", Kind.STATE_MACHINE, (_START,)),
     "states:startExecution.sync": Integration("StateMachineArn", Kind.STATE_MACHINE, _START_SYNC),
     "states:startExecution.sync:2": Integration("StateMachineArn", Kind.STATE_MACHINE, _START_SYNC),
+    # an Express machine runs another synchronously (it cannot nest with .sync)
+    "aws-sdk:sfn:startSyncExecution": Integration(
+        "StateMachineArn", Kind.STATE_MACHINE, (Permission(("states:StartSyncExecution",)),)
+    ),
     "sns:publish": Integration("TopicArn", Kind.TOPIC, _PUBLISH),
     "sns:publish.waitForTaskToken": Integration("TopicArn", Kind.TOPIC, _PUBLISH),
     "sqs:sendMessage": Integration("QueueUrl", Kind.QUEUE, _SEND),

@@ -14,8 +14,9 @@ of the Standard checkout execution (``*StateEntered`` events in its history) and
 per 1,000 checkouts, from what was counted here and AWS's public on-demand prices (us-east-1):
 
 - Step Functions Standard: $0.025 per 1,000 state transitions.
-- Step Functions Express (the nested fee calculation): $1.00 per million requests plus
-  $0.00001667 per GB-second, billed in 64 MB and 100 ms units.
+- Step Functions Express (the nested preparation and the fee calculation it runs): $1.00 per
+  million requests plus $0.00001667 per GB-second, billed in 64 MB and 100 ms units
+  (``EXPRESS_SECONDS``).
 - Lambda: $0.20 per million requests plus $0.0000166667 per GB-second (x86), each
   invocation's measured duration rounded up to the millisecond at its declared memory.
 - API Gateway REST: $3.50 per million requests (the client's POST, its polls and its cart PUT).
@@ -80,6 +81,18 @@ PRICE = {
     "dynamo_write": 1.25 / 1e6,
     "dynamo_read": 0.25 / 1e6,
 }
+
+#: each Express machine a checkout runs, with the duration it is billed for (100 ms increments at
+#: 64 MB): a fee calculation is two short steps; the preparation five steps and that fee
+#: calculation, a conservative second
+EXPRESS_SECONDS = {"fee-calculation": 0.1, "checkout-preparation": 1.0}
+
+
+def express_cost(machine: str) -> float:
+    """One execution of that Express machine."""
+    return PRICE["express_request"] + PRICE["express_gb_s"] * 0.0625 * EXPRESS_SECONDS[machine]
+
+
 _DYNAMO_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 _DYNAMO_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
@@ -300,8 +313,8 @@ def _cost_per_checkout(
     publishes = counts.total("sns", {"Publish"})
     return {
         "Step Functions Standard": statistics.fmean(transitions) * PRICE["sfn_transition"],
-        # one nested fee calculation per checkout, well under 100 ms at 64 MB
-        "Step Functions Express": PRICE["express_request"] + PRICE["express_gb_s"] * 0.0625 * 0.1,
+        # one nested preparation per checkout, which runs one fee calculation
+        "Step Functions Express": sum(express_cost(machine) for machine in EXPRESS_SECONDS),
         "Lambda": len(invocations) / n * PRICE["lambda_request"] + gb_s / n * PRICE["lambda_gb_s"],
         "API Gateway": api_requests / n * PRICE["apigw_request"],
         "EventBridge": counts.total("events", {"PutEvents"}) / n * PRICE["eventbridge_event"],

@@ -41,7 +41,7 @@ import requests
 import stripe
 
 from tests.api.cases_support import SHIP, wait_parked
-from tests.bench.checkout import PRICE, _Counts
+from tests.bench.checkout import EXPRESS_SECONDS, PRICE, _Counts, express_cost
 from tests.e2e.checkout_support import ADDRESS, make_category, make_listing
 from tests.fixtures.users import create_user
 from tests.integration.payouts_support import add_seller_account, onboarded_account, stripe_client
@@ -85,7 +85,7 @@ PROD_SETTINGS = {
     "stripe_partner_event_source": "aws.partner/stripe.com/ed_prod",
 }
 STANDARD_MACHINES = ("checkout", "payout", "feedback_window")
-EXPRESS_MACHINES = ("fee-calculation",)
+EXPRESS_MACHINES = tuple(EXPRESS_SECONDS)
 
 
 def run(cloud: LocalCloud) -> list[str]:
@@ -322,9 +322,7 @@ def _variable_cost(
     standard = sum(len(states) for m in ("checkout", "payout") for states in transitions[m])
     cost = {
         "Step Functions Standard": standard * PRICE["sfn_transition"],
-        # each fee calculation is well under 100 ms at 64 MB
-        "Step Functions Express": sum(express.values())
-        * (PRICE["express_request"] + PRICE["express_gb_s"] * 0.0625 * 0.1),
+        "Step Functions Express": sum(runs * express_cost(machine) for machine, runs in express.items()),
         "Lambda": _lambda_cost(cloud, invocations),
         "API Gateway": sum(api.values()) * PRICE["apigw_request"],
         **_aws_calls_cost(calls),

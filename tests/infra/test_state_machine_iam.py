@@ -77,6 +77,12 @@ CASES: dict[str, tuple[str, dict, Ref, list[tuple[list[str], list[str]]]]] = {
         Ref(Kind.FUNCTION, "step", Attr.ARN),
         _INVOKE,
     ),
+    "aws-sdk:sfn:startSyncExecution": (
+        "arn:aws:states:::aws-sdk:sfn:startSyncExecution",
+        {"StateMachineArn": "${Target}", "Input.$": "States.JsonToString($)"},
+        Ref(Kind.STATE_MACHINE, "child", Attr.ARN),
+        [(["states:StartSyncExecution"], [CHILD_ARN])],
+    ),
     "states:startExecution": (
         "arn:aws:states:::states:startExecution",
         {"StateMachineArn": "${Target}", "Input.$": "$"},

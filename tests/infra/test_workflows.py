@@ -111,27 +111,48 @@ def test_workflow_role_invokes_exactly_its_functions_and_starts_the_nested_machi
     assert json.dumps(start["Resource"]).endswith(':stateMachine:resale-dev-fees"]]}')
 
 
-def test_checkout_may_follow_and_stop_its_nested_fee_calculation_run(synth):
-    # Given checkout runs fee_calculation with startExecution.sync:2 (statemachines/checkout.json)
+def _granted(statements, action):
+    return [
+        json.dumps(s["Resource"])
+        for s in statements
+        if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+
+
+def test_checkout_may_follow_and_stop_its_nested_preparation_run(synth):
+    # Given checkout runs checkout_preparation with startExecution.sync:2 (statemachines/checkout.json)
     _, machine = state_machine(synth, "checkout")
     statements = role_statements(synth, machine["Properties"]["RoleArn"])
-
-    def granted(action):
-        return [
-            json.dumps(s["Resource"])
-            for s in statements
-            if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-        ]
-
     # Then, as AWS documents for a nested `.sync` run: start it, describe and stop its executions,
     # and manage the rule Step Functions uses to learn that it ended
-    assert any(":stateMachine:resale-dev-fee-calculation" in r for r in granted("states:StartExecution"))
+    granted = _granted(statements, "states:StartExecution")
+    assert any(":stateMachine:resale-dev-checkout-preparation" in r for r in granted)
     for action in ("states:DescribeExecution", "states:StopExecution"):
-        assert any(":execution:resale-dev-fee-calculation:*" in r for r in granted(action)), action
+        granted = _granted(statements, action)
+        assert any(":execution:resale-dev-checkout-preparation:*" in r for r in granted), action
     for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
         assert any(
-            ":rule/StepFunctionsGetEventsForStepFunctionsExecutionRule" in r for r in granted(action)
+            ":rule/StepFunctionsGetEventsForStepFunctionsExecutionRule" in r
+            for r in _granted(statements, action)
         ), action
+    # and it no longer calls the steps or the fee calculation itself: the preparation does
+    assert not _granted(statements, "states:StartSyncExecution")
+    assert not any("fee-calculation" in r for r in _granted(statements, "states:StartExecution"))
+
+
+def test_the_preparation_runs_fee_calculation_synchronously_and_invokes_only_its_steps(synth):
+    # Given checkout_preparation (Express) calls fee_calculation with aws-sdk:sfn:startSyncExecution
+    _, machine = state_machine(synth, "checkout-preparation")
+    assert machine["Properties"]["StateMachineType"] == "EXPRESS"
+    statements = role_statements(synth, machine["Properties"]["RoleArn"])
+    # Then it may run that machine synchronously, and nothing else of Step Functions
+    (granted,) = _granted(statements, "states:StartSyncExecution")
+    assert ":stateMachine:resale-dev-fee-calculation" in granted
+    assert not _granted(statements, "states:StartExecution")
+    invoked = " ".join(_granted(statements, "lambda:InvokeFunction"))
+    for step in ("ValidateCart", "ReserveItems", "CreateOrders", "RequestPayment"):
+        assert f"FunctionsCheckout{step}" in invoked, step
+    assert "FunctionsCheckoutMarkPaid" not in invoked
 
 
 def test_every_route_is_a_lambda_proxy_and_the_api_starts_no_workflow_itself(synth):

@@ -67,6 +67,16 @@ def _params(target: str) -> list[str]:
         (sfn_module.WAIT_INTERVAL, ["self", "env", "wait_seconds"]),
         (sfn_module.REFLECT_STATUS, ["self"]),
         (sfn_module.SFN_NORMALISE_RESPONSE, ["self", "response", "boto_service_name", "service_action_name"]),
+        (
+            sfn_module.AWS_SDK_NORMALISE_PARAMETERS,
+            ["self", "parameters", "boto_service_name", "service_action_name"],
+        ),
+        (
+            sfn_module.AWS_SDK_NORMALISE_RESPONSE,
+            ["self", "response", "boto_service_name", "service_action_name"],
+        ),
+        (sfn_module.AWS_SDK_TO_BOTO_REQUEST, ["self", "parameters", "structure_shape"]),
+        (sfn_module.AWS_SDK_FROM_BOTO_RESPONSE, ["self", "response", "structure_shape"]),
         (sfn_module.BACKEND_START, ["self", "state_machine_arn", "name", "execution_input", "trace_header"]),
         (
             aws_module.LAMBDA_INVOKE,

@@ -44,8 +44,20 @@ STATES_TRANSIENT = frozenset(
     }
 )
 
+SFN_SDK_TRANSIENT = frozenset({"Sfn.SfnException", "Sfn.SdkClientException"})
+
+_PREPARATION_STEP = (
+    "checkout_preparation is an Express execution nested in checkout: a step's error, after its "
+    "retries, fails it with that error and cause, and checkout's Prepare Checkout catches that "
+    "and compensates (a Catch here could only fail the execution the same way)"
+)
+
 #: Tasks that deliberately have no Catch, and why (``file: {state: reason}``)
 WITHOUT_CATCH: dict[str, dict[str, str]] = {
+    "checkout_preparation.json": dict.fromkeys(
+        ("Validate Cart", "Reserve Items", "Calculate Fees", "Create Orders", "Request Payment"),
+        _PREPARATION_STEP,
+    ),
     "seller_onboarding.json": {
         "Mark Onboarding Failed": (
             "it is the compensation every other step's Catch leads to: if it fails after its "
@@ -122,6 +134,8 @@ def _allowed_retries(task: dict[str, Any]) -> frozenset[str]:
     resource = str(task["Resource"])
     if resource.startswith("arn:aws:states:::states:"):
         return STATES_TRANSIENT
+    if resource.startswith("arn:aws:states:::aws-sdk:sfn:"):
+        return SFN_SDK_TRANSIENT
     return LAMBDA_TRANSIENT
 
 

@@ -41,16 +41,18 @@ class Unresolved(LookupError):
 
 
 def discover_contracts() -> dict[str, MachineContract]:
-    """Every ``CONTRACT`` declared in ``workflows/*/contracts.py``, by its ASL file's name."""
+    """Every ``CONTRACT`` (and ``CONTRACTS``) declared in ``workflows/*/contracts.py``, by ASL file."""
     found: dict[str, MachineContract] = {}
     for path in sorted((ROOT / "workflows").glob("*/contracts.py")):
         module = importlib.import_module(f"workflows.{path.parent.name}.contracts")
         contract = getattr(module, "CONTRACT", None)
         if contract is None:
             continue
-        assert isinstance(contract, MachineContract), path
-        assert contract.asl not in found, f"two contracts for {contract.asl}"
-        found[contract.asl] = contract
+        # a package with more than one machine lists them all in ``CONTRACTS``
+        for each in getattr(module, "CONTRACTS", (contract,)):
+            assert isinstance(each, MachineContract), path
+            assert each.asl not in found, f"two contracts for {each.asl}"
+            found[each.asl] = each
     return found
 
 
@@ -243,6 +245,10 @@ class Checker:
         kept: dict[str, Any] = {}
         for key, value in selector.items():
             name = key.removesuffix(".$")
+            if isinstance(value, dict):  # a nested selector: each of its paths is read too
+                self.selected(state, value, output, base)
+                kept[name] = Any
+                continue
             if not key.endswith(".$"):
                 kept[name] = type(value)
                 continue
@@ -382,6 +388,11 @@ class Checker:
             child = self.child_contract(state, parameters.get("StateMachineArn"))
             if child is not None:
                 self.payload_into(state, parameters.get("Input", {}), child)
+            if child is not None and spec["Resource"].endswith(".sync:2") and "ResultSelector" in spec:
+                # the child's output is its document (no OutputPath in a nested machine's contract)
+                kept = self.selected(state, spec["ResultSelector"], child.data, "$.Output")
+                self.result_shape(state, spec.get("ResultPath", "$"), kept, "ResultPath")
+                return
         path = spec.get("ResultPath", "$")
         if path not in (None, "$"):
             self.write(state, path, "ResultPath")

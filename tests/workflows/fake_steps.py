@@ -1,4 +1,5 @@
-"""The real checkout and fee_calculation ASL files on the local cloud, with fake steps.
+"""The real checkout, checkout_preparation and fee_calculation ASL files on the local cloud,
+with fake steps.
 
 Every Lambda the machines name is a fake registered under a name of this module's own: it
 parses its event with the state's input model from the workflow's ``CONTRACT`` (so a Payload
@@ -7,9 +8,10 @@ does what the test scripted for that execution (return an output, validated by t
 output model, or raise an error of a given name), and records the call. The definitions are the
 files in ``statemachines/`` with their ``${...}`` placeholders substituted as the deploy does.
 
-A script is keyed by the checkout id (the checkout execution's name; the nested fee execution
-is told it as ``held_by``) and by function; a function's script is a list of behaviours used one
-per call, the last one repeated, because Mark Paid and Mark Late Payment share a function.
+A script is keyed by the checkout id (the checkout execution's name; the preparation is told it
+as ``checkout_id``, the fee execution as ``held_by``) and by function; a function's script is a
+list of behaviours used one per call, the last one repeated, because Mark Paid and Mark Late
+Payment share a function.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from local.cloud.aws import LocalAws
 from local.cloud.clock import VirtualClock
 from workflows.checkout.contracts import CONTRACT as CHECKOUT
+from workflows.checkout.contracts import PREPARATION
 from workflows.fees.contracts import CONTRACT as FEES
 
 if TYPE_CHECKING:
@@ -41,10 +44,10 @@ PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 #: placeholder → (the contract, the state whose models the fake checks) of each Lambda
 FUNCTIONS: dict[str, tuple[MachineContract, str]] = {
-    "ValidateCartFunctionArn": (CHECKOUT, "Validate Cart"),
-    "ReserveItemsFunctionArn": (CHECKOUT, "Reserve Items"),
-    "CreateOrdersFunctionArn": (CHECKOUT, "Create Orders"),
-    "RequestPaymentFunctionArn": (CHECKOUT, "Request Payment"),
+    "ValidateCartFunctionArn": (PREPARATION, "Validate Cart"),
+    "ReserveItemsFunctionArn": (PREPARATION, "Reserve Items"),
+    "CreateOrdersFunctionArn": (PREPARATION, "Create Orders"),
+    "RequestPaymentFunctionArn": (PREPARATION, "Request Payment"),
     "WaitForEventFunctionArn": (CHECKOUT, "Wait For Payment"),
     "MarkPaidFunctionArn": (CHECKOUT, "Mark Paid"),
     "CompleteSaleFunctionArn": (CHECKOUT, "Complete Sale"),
@@ -138,11 +141,12 @@ def _fake(scripts: Scripts, placeholder: str) -> Callable[[Any, Any], Any]:
 
 @dataclass
 class Machines:
-    """The two machines created from their real files, and their fake steps."""
+    """The three machines created from their real files, and their fake steps."""
 
     aws: LocalAws
     scripts: Scripts
     checkout_arn: str
+    preparation_arn: str
     fees_arn: str
 
     @property
@@ -162,6 +166,17 @@ class Machines:
             executionArn=execution_arn, maxResults=1000
         )["events"]
         return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+    def preparation(self, checkout_id: str) -> dict[str, Any]:
+        """The checkout's nested preparation execution (``<checkout id>-prepare``), described."""
+        sfn = self.aws.client("stepfunctions")
+        runs = sfn.list_executions(stateMachineArn=self.preparation_arn, maxResults=1000)["executions"]
+        (run,) = [r for r in runs if r["name"] == f"{checkout_id}-prepare"]
+        return dict(sfn.describe_execution(executionArn=run["executionArn"]))
+
+    def prepared(self, checkout_id: str) -> list[str]:
+        """The states the checkout's preparation entered, in order."""
+        return self.states(self.preparation(checkout_id)["executionArn"])
 
     def parked(self, checkout_id: str, timeout_s: float = 10.0) -> str:
         """The task token Wait For Payment parked (real time: the steps run on threads)."""
@@ -211,8 +226,12 @@ def machines(scripts: Scripts) -> Iterator[Machines]:
             f"fake-fee-calculation-{suffix}", _definition(FEES.asl, arns), type="EXPRESS"
         )
         arns["FeeCalculationStateMachineArn"] = fees_arn
+        preparation_arn = aws.create_state_machine(
+            f"fake-checkout-preparation-{suffix}", _definition(PREPARATION.asl, arns), type="EXPRESS"
+        )
+        arns["CheckoutPreparationStateMachineArn"] = preparation_arn
         checkout_arn = aws.create_state_machine(f"fake-checkout-{suffix}", _definition(CHECKOUT.asl, arns))
-        yield Machines(aws, scripts, checkout_arn, fees_arn)
+        yield Machines(aws, scripts, checkout_arn, preparation_arn, fees_arn)
     finally:
         if active is None:
             aws.stop()

@@ -1,11 +1,12 @@
-"""statemachines/checkout.json itself (with the real fee_calculation.json nested), executed with
-fake steps so that every path is driven on purpose: the sale, every Catch, a fee rejection, a
+"""statemachines/checkout.json itself (with the real checkout_preparation.json nested, which runs
+the real fee_calculation.json), executed with fake steps so that every path is driven on purpose:
+the sale, every Catch, a step of the preparation failing (each of them), a fee rejection, a
 declined card, the expiry (on the virtual clock, no sleeping), a cancellation, a payment that
 succeeds while the checkout is abandoned, and the failures after that, which end (the old loop
 Abandon Checkout → Mark Paid → Refuse Checkout → Abandon Checkout is impossible).
 
-Each test asserts the states entered (the execution's history) and how it ended; the document a
-finished execution carries is checked against the contract's model of it.
+Each test asserts the states entered (the execution's history, and the preparation's) and how it
+ended; the document a finished execution carries is checked against the contract's model of it.
 """
 
 from __future__ import annotations
@@ -38,16 +39,19 @@ SELLER = "seller-1"
 MONEY = {"amount": 2000, "currency": "USD"}
 ZERO = {"amount": 0, "currency": "USD"}
 
-PREPARED = [
+#: the preparation's states when it succeeds (one Express execution: one Standard transition)
+PREPARATION = [
     "Validate Cart",
     "Reserve Items",
+    "Fee Request",
     "Calculate Fees",
+    "Fees Calculated?",
+    "Read Quote",
     "Fees Rejected?",
     "Create Orders",
     "Request Payment",
-    "Wait For Payment",
-    "Payment Outcome",
 ]
+PREPARED = ["Prepare Checkout", "Wait For Payment", "Payment Outcome"]
 ABANDONED = ["Abandon Checkout", "Why Ended?"]
 
 
@@ -168,6 +172,7 @@ def test_given_a_cart_that_is_paid_then_the_sale_completes_passing_only_ids(
     result, states = _run(runtime, checkout_id, "payment_intent.succeeded")
     assert result["status"] == "SUCCEEDED", result
     assert states == [*PREPARED, "Mark Paid", "Complete Sale"]
+    assert runtime.prepared(checkout_id) == PREPARATION
     document = _document(result)
     # the nested fee calculation kept the quote: only its id travelled on, to Create Orders
     assert document.fees is not None and document.fees.model_dump() == {
@@ -175,8 +180,13 @@ def test_given_a_cart_that_is_paid_then_the_sale_completes_passing_only_ids(
         "quote_id": f"{checkout_id}-fees",
         "error": None,
     }
+    # every step of the preparation is told the checkout execution's name (it holds the items)
     (create,) = runtime.scripts.called(checkout_id, "CreateOrdersFunctionArn")
     assert create == {"checkout_id": checkout_id, "execution": checkout_id, "quote_id": f"{checkout_id}-fees"}
+    for function in ("ValidateCartFunctionArn", "ReserveItemsFunctionArn", "RequestPaymentFunctionArn"):
+        assert runtime.scripts.called(checkout_id, function) == [
+            {"checkout_id": checkout_id, "execution": checkout_id}
+        ]
     (calculate,) = runtime.scripts.called(checkout_id, "CalculateFeesFunctionArn")
     assert calculate["held_by"] == checkout_id and calculate["execution"] == f"{checkout_id}-fees"
     assert document.paid is not None and document.paid.charge_id == "ch_1"
@@ -186,43 +196,48 @@ def test_given_a_cart_that_is_paid_then_the_sale_completes_passing_only_ids(
 # -- a step's error: a business refusal ends cancelled (SUCCEEDED), a system failure failed (FAILED)
 
 
+FEES_FAILED = [*PREPARATION[:5], "Fees Not Calculated"]
+
+
 @pytest.mark.parametrize(
-    ("function", "behaviour", "after", "status", "code"),
+    ("function", "behaviour", "prepared", "status", "code"),
     [
         (
             "ValidateCartFunctionArn",
             raises(CartUnavailable("listing l1 ended")),
-            ["Validate Cart"],
+            PREPARATION[:1],
             "cancelled",
             "CART_NOT_PURCHASABLE",
         ),
-        ("ValidateCartFunctionArn", fails_with("KeyError"), ["Validate Cart"], "failed", "CHECKOUT_FAILED"),
-        ("ReserveItemsFunctionArn", fails_with("KeyError"), PREPARED[:2], "failed", "CHECKOUT_FAILED"),
+        ("ValidateCartFunctionArn", fails_with("KeyError"), PREPARATION[:1], "failed", "CHECKOUT_FAILED"),
+        ("ReserveItemsFunctionArn", fails_with("KeyError"), PREPARATION[:2], "failed", "CHECKOUT_FAILED"),
         (
             "CalculateFeesFunctionArn",
             raises(FeeScheduleMissing("no schedule")),
-            PREPARED[:3],
+            FEES_FAILED,
             "failed",
             "CHECKOUT_FAILED",
         ),
-        ("CreateOrdersFunctionArn", fails_with("KeyError"), PREPARED[:5], "failed", "CHECKOUT_FAILED"),
-        ("RequestPaymentFunctionArn", fails_with("StripeError"), PREPARED[:6], "failed", "CHECKOUT_FAILED"),
-        ("WaitForEventFunctionArn", fails_with("KeyError"), PREPARED[:7], "failed", "CHECKOUT_FAILED"),
+        ("CreateOrdersFunctionArn", fails_with("KeyError"), PREPARATION[:8], "failed", "CHECKOUT_FAILED"),
+        ("RequestPaymentFunctionArn", fails_with("StripeError"), PREPARATION, "failed", "CHECKOUT_FAILED"),
     ],
 )
-def test_given_a_step_that_fails_then_refused_abandoned_and_ended_by_who_failed(
+def test_given_a_step_of_the_preparation_that_fails_then_refused_abandoned_and_ended_by_who_failed(
     runtime: Machines,
     checkout_id: str,
     function: str,
     behaviour: Any,
-    after: list[str],
+    prepared: list[str],
     status: str,
     code: str,
 ) -> None:
     runtime.scripts.script(checkout_id, function, behaviour)
     result, states = _run(runtime, checkout_id)
+    # the preparation failed on that step with its error (the checkout caught it and compensated)
+    assert runtime.prepared(checkout_id) == prepared
+    assert runtime.preparation(checkout_id)["status"] == "FAILED"
     assert states == [
-        *after,
+        "Prepare Checkout",
         "Refuse Checkout",
         *ABANDONED,
         "Checkout Ended" if status == "cancelled" else "Checkout Failed",
@@ -235,6 +250,16 @@ def test_given_a_step_that_fails_then_refused_abandoned_and_ended_by_who_failed(
         assert (result["status"], result.get("error")) == ("FAILED", "CheckoutFailed"), result
 
 
+def test_given_the_payment_wait_fails_then_refused_abandoned_and_the_execution_fails(
+    runtime: Machines, checkout_id: str
+) -> None:
+    runtime.scripts.script(checkout_id, "WaitForEventFunctionArn", fails_with("KeyError"))
+    result, states = _run(runtime, checkout_id)
+    assert states == [*PREPARED[:2], "Refuse Checkout", *ABANDONED, "Checkout Failed"]
+    assert _ended(runtime, checkout_id) == {"status": "failed", "code": "CHECKOUT_FAILED"}
+    assert (result["status"], result.get("error")) == ("FAILED", "CheckoutFailed"), result
+
+
 def test_given_the_fee_calculation_refuses_the_items_then_the_checkout_is_cancelled_with_its_code(
     runtime: Machines, checkout_id: str
 ) -> None:
@@ -243,10 +268,16 @@ def test_given_the_fee_calculation_refuses_the_items_then_the_checkout_is_cancel
     )
     result, states = _run(runtime, checkout_id)
     assert result["status"] == "SUCCEEDED", result
-    assert states == [*PREPARED[:4], "Fees Rejected", "Refuse Checkout", *ABANDONED, "Checkout Ended"]
+    assert runtime.prepared(checkout_id) == [*PREPARATION[:7], "Fees Rejected"]
+    assert states == ["Prepare Checkout", "Refuse Checkout", *ABANDONED, "Checkout Ended"]
     document = _document(result)
-    assert document.fees is not None and document.fees.outcome == "rejected"
-    assert document.error is not None and document.error.Error == "CurrencyNotSupported"
+    # the preparation failed with the rejection's name and message; the checkout reads through
+    assert document.error is not None and document.error.Error == "States.TaskFailed"
+    rejection = caught(document.error)
+    assert rejection is not None and (rejection.name, rejection.message) == (
+        "CurrencyNotSupported",
+        "no fees for JPY",
+    )
     assert document.ended is not None
     assert document.ended.model_dump() == {"status": "cancelled", "code": "CURRENCY_NOT_SUPPORTED"}
     assert runtime.scripts.called(checkout_id, "CalculateFeesFunctionArn") == []
@@ -290,7 +321,7 @@ def test_given_no_payment_before_the_expiry_then_expired_on_the_virtual_clock(
     result = runtime.wait(arn)
     assert datetime.now().timestamp() - started < 20
     assert result["status"] == "SUCCEEDED", result
-    assert runtime.states(arn) == [*PREPARED[:7], "Expired", *ABANDONED, "Checkout Ended"]
+    assert runtime.states(arn) == [*PREPARED[:2], "Expired", *ABANDONED, "Checkout Ended"]
     document = _document(result)
     assert document.error is not None and document.error.Error == "States.Timeout"
     assert document.ended is not None and document.ended.status == "expired"

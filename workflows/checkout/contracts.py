@@ -1,8 +1,9 @@
-"""The checkout machine's step contracts (statemachines/checkout.json).
+"""The checkout machines' step contracts: statemachines/checkout.json (Standard) and the
+checkout_preparation.json Express execution it nests (:data:`PREPARATION`).
 
 Only ids and scalars travel between the states: the cart's items to quote (listing ids and
-quantities, the nested fee calculation's input), the quote's id (Calculate Fees keeps the quote,
-Create Orders reads it), the orders' ids and total, the PaymentIntent's id, the charge's id. Every
+quantities, fee_calculation's input), the quote's id (fee_calculation keeps the quote, Create
+Orders reads it), the orders' ids and total, the PaymentIntent's id, the charge's id. Every
 document a later step needs is in the checkout's own rows.
 
 How a checkout that is not a sale ends (:data:`EndingOutcome`): "refused" is a step's error
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.checkout.model import CheckoutStatus  # noqa: TC001 - pydantic reads it
 from workflows.fees.commands import HeldQuoteItem  # noqa: TC001 - pydantic reads it
+from workflows.fees.contracts import FeeCalculationOutput  # noqa: TC001 - pydantic reads it
 from workflows.fees.service import RejectionDoc  # noqa: TC001 - pydantic reads it
 from workflows.shared.caught import CaughtErrorDoc  # noqa: TC001 - pydantic reads it
 from workflows.shared.contracts import MachineContract, StateContract, StepModel
@@ -39,7 +41,7 @@ class CartResult(StepModel):
 
 
 class FeesResult(StepModel):
-    """``$.fees``: the nested fee calculation's outcome and the quote's id (or its refusal)."""
+    """``$.fees``: fee_calculation's outcome and the quote's id (read from the preparation)."""
 
     outcome: Literal["quoted", "rejected"]
     quote_id: str | None = None
@@ -104,7 +106,8 @@ class RefundResult(StepModel):
 
 
 class CheckoutData(StepModel):
-    """The execution's document: its input (``checkout_id``) and what each state writes."""
+    """The execution's document: its input (``checkout_id``), then what Prepare Checkout selects
+    from the preparation's document (which replaces it: the ids only), and what each state writes."""
 
     checkout_id: str
     cart: CartResult | None = None
@@ -117,6 +120,40 @@ class CheckoutData(StepModel):
     ended: Ended | None = None
     refund: RefundResult | None = None
     error: CaughtErrorDoc | None = None
+
+
+class FeeRequest(StepModel):
+    """``$.fee_request`` (the preparation's): fee_calculation's input."""
+
+    items: list[HeldQuoteItem]
+    held_by: str
+
+
+class FeeRun(BaseModel):
+    """``$.fee_calculation`` (the preparation's): StartSyncExecution's answer as the service
+    integration gives it (``Status``, and ``Output`` or ``Error`` and ``Cause``; other keys kept),
+    then, once Read Quote has read it, only the quote."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    Status: str | None = None
+    Output: str | None = None
+    Error: str | None = None
+    Cause: str | None = None
+    quote: FeeCalculationOutput | None = None
+
+
+class PreparationData(StepModel):
+    """The preparation's document: its input (the checkout id and the checkout execution's name,
+    which every step is told and which holds the items) and what each state writes."""
+
+    checkout_id: str
+    execution: str
+    cart: CartResult | None = None
+    fee_request: FeeRequest | None = None
+    fee_calculation: FeeRun | None = None
+    orders: OrdersResult | None = None
+    payment_intent: PaymentIntentResult | None = None
 
 
 # -- the steps
@@ -139,7 +176,7 @@ class ReserveItemsOutput(StepModel):
 
 
 class CreateOrdersInput(CheckoutStep):
-    #: the quote the nested fee calculation kept for this checkout
+    #: the quote fee_calculation kept for this checkout
     quote_id: str = Field(min_length=1)
 
 
@@ -189,14 +226,21 @@ class RefundOutput(StepModel):
 
 _MARK_PAID = StateContract(input=CheckoutStep, output=MarkPaidOutput)
 
-CONTRACT = MachineContract(
-    asl="checkout.json",
-    data=CheckoutData,
+PREPARATION = MachineContract(
+    asl="checkout_preparation.json",
+    data=PreparationData,
     states={
         "Validate Cart": StateContract(input=CheckoutStep, output=ValidateCartOutput),
         "Reserve Items": StateContract(input=CheckoutStep, output=ReserveItemsOutput),
         "Create Orders": StateContract(input=CreateOrdersInput, output=CreateOrdersOutput),
         "Request Payment": StateContract(input=CheckoutStep, output=RequestPaymentOutput),
+    },
+)
+
+CONTRACT = MachineContract(
+    asl="checkout.json",
+    data=CheckoutData,
+    states={
         "Wait For Payment": WAIT_FOR_EVENT,
         "Mark Paid": _MARK_PAID,
         "Mark Late Payment": _MARK_PAID,
@@ -205,3 +249,6 @@ CONTRACT = MachineContract(
         "Refund Checkout": StateContract(input=RefundInput, output=RefundOutput),
     },
 )
+
+#: every machine of the package (the contract checker reads each)
+CONTRACTS = (CONTRACT, PREPARATION)

@@ -1,6 +1,7 @@
 """statemachines/checkout.json as declared in stacks/capabilities/checkout.py: every failure after
 the items are held leads to a compensation, and every path is bounded (the state graph has no
-cycle). The rules every machine keeps (timeouts, retries, catches) are tests/unit/test_asl_structure.py's."""
+cycle); and the checkout_preparation.json it nests, which holds the items and compensates nothing
+itself. The rules every machine keeps (timeouts, retries, catches) are tests/unit/test_asl_structure.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import re
 from stacks.topology import TOPOLOGY
 
 MACHINE = TOPOLOGY.state_machine("checkout")
+PREPARATION = TOPOLOGY.state_machine("checkout-preparation")
 ASL = json.loads(MACHINE.path.read_text())
+PREPARATION_ASL = json.loads(PREPARATION.path.read_text())
 STATES = ASL["States"]
 TASKS = {name: s for name, s in STATES.items() if s["Type"] == "Task"}
 COMPENSATIONS = {
@@ -38,10 +41,21 @@ def _reachable_from(name: str) -> set[str]:
 def test_given_the_declaration_then_standard_with_a_substitution_per_placeholder() -> None:
     assert MACHINE.type == "STANDARD"
     assert set(re.findall(r"\$\{(\w+)\}", MACHINE.path.read_text())) == set(MACHINE.substitutions)
+    # the preparation: Express (nothing in it waits), within Express's five minutes and the
+    # parent's wait for it, and its failures are the checkout's to judge
+    assert PREPARATION.type == "EXPRESS" and PREPARATION.failures_caught_by_caller
+    assert set(re.findall(r"\$\{(\w+)\}", PREPARATION.path.read_text())) == set(PREPARATION.substitutions)
+    assert PREPARATION_ASL["TimeoutSeconds"] == PREPARATION.timeout_s == 300
+    assert TASKS["Prepare Checkout"]["TimeoutSeconds"] > PREPARATION.timeout_s
 
 
 def test_given_a_failure_after_items_are_held_then_it_reaches_a_compensation() -> None:
-    for name in ("Reserve Items", "Calculate Fees", "Create Orders", "Request Payment", "Wait For Payment"):
+    # the preparation holds the items and fails with the step's error: it catches nothing, and the
+    # checkout's Prepare Checkout catches everything (a failure of the preparation included)
+    prepared = PREPARATION_ASL["States"]
+    assert all("Catch" not in state for state in prepared.values())
+    assert {e for c in TASKS["Prepare Checkout"]["Catch"] for e in c["ErrorEquals"]} == {"States.ALL"}
+    for name in ("Prepare Checkout", "Wait For Payment"):
         targets = {c["Next"] for c in TASKS[name]["Catch"]}
         assert targets & {"Refuse Checkout", "Expired"}, name
         assert "Abandon Checkout" in _reachable_from(name), name
@@ -77,14 +91,14 @@ def test_given_the_wait_then_it_expires_at_the_checkouts_expiry_and_resumes_on_s
     assert wait["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
     assert wait["TimeoutSecondsPath"] == "$.cart.expires_in_seconds"
     assert {c["Next"] for c in wait["Catch"] if c["ErrorEquals"] == ["States.Timeout"]} == {"Expired"}
-    assert TASKS["Calculate Fees"]["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    assert TASKS["Prepare Checkout"]["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
 
 
-def test_given_the_happy_path_then_it_stays_under_ten_transitions() -> None:
+def test_given_the_happy_path_then_it_is_five_billed_transitions() -> None:
     path, state = [], ASL["StartAt"]
-    choices = {"Payment Outcome": "Mark Paid", "Fees Rejected?": "Create Orders"}
+    choices = {"Payment Outcome": "Mark Paid"}
     while state:
         path.append(state)
         spec = STATES[state]
         state = choices.get(state) or spec.get("Next")
-    assert path[-1] == "Complete Sale" and len(path) <= 10, path
+    assert path == ["Prepare Checkout", "Wait For Payment", "Payment Outcome", "Mark Paid", "Complete Sale"]
