@@ -250,8 +250,13 @@ def test_each_state_machine_has_failure_and_timeout_alarms(synth, spec):
             "AWS::CloudWatch::Alarm", {"MetricName": metric, "Namespace": "AWS/States", "Threshold": 0}
         )
     synth.monitoring.has_resource_properties(
-        "AWS::CloudWatch::Alarm", {"AlarmName": f"resale-dev-{spec.name}-executions-failed"}
+        "AWS::CloudWatch::Alarm", {"AlarmName": f"resale-dev-{spec.name}-executions-timed-out"}
     )
+    failed = synth.monitoring.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmName": f"resale-dev-{spec.name}-executions-failed"}}
+    )
+    # A machine that fails on purpose for its caller to judge has no failed-executions alarm.
+    assert len(failed) == (0 if spec.failures_caught_by_caller else 1)
 
 
 def test_a_missing_substitution_fails_the_synth():
