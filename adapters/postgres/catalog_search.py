@@ -1,9 +1,10 @@
-"""Catalog search in PostgreSQL: the ``catalog_search`` read model (migration 0120).
+"""Catalog search in PostgreSQL: the ``catalog_search`` read model (migrations 0120, 0121).
 
 - :class:`PostgresSearchProjection`: the row of a listing, upserted only by a newer version (the
   catalog-search consumer), and :meth:`~PostgresSearchProjection.rebuild` from every listing;
 - :class:`PostgresListingSearch`: ``workflows.catalog.ports.ListingSearch``: search, browse,
-  facets and the deals list, answered here; the page's listings are then read by id from the
+  facets (a browse's summed from ``catalog_search_counts``, which triggers keep in step with the
+  rows) and the deals list, answered here; the page's listings are then read by id from the
   source of truth (MongoDB), so a card shows the listing as it is now.
 
 Ranking: full-text matches are ranked by ``ts_rank`` over every match (title A, item specifics
@@ -181,6 +182,18 @@ class PostgresSearchProjection:
             columns = _COLUMNS.replace(", document", ", document::text AS document")
             return list(conn.execute(f"SELECT {columns} FROM catalog_search ORDER BY listing_id"))
 
+    def counts(self) -> dict[tuple[str, tuple[str, ...], str], int]:
+        """The facet counts the triggers keep (0121), the empty ones left out: (category, its
+        path, condition) → active listings."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT category_id, category_path, condition, listings FROM catalog_search_counts "
+                "WHERE listings > 0"
+            )
+            return {
+                (r["category_id"], tuple(r["category_path"]), r["condition"]): r["listings"] for r in rows
+            }
+
 
 @dataclass
 class _Sql:
@@ -283,8 +296,28 @@ def relevance_query(
     return statement, params
 
 
+def counted_ahead(query: SearchQuery) -> bool:
+    """Whether ``query``'s facets are sums of ``catalog_search_counts`` (migration 0121): a browse
+    filtered by category and condition at most."""
+    return not (query.terms or query.seller_id or query.min_price is not None or query.max_price is not None)
+
+
 def facets_query(query: SearchQuery, at: datetime) -> tuple[str, dict[str, Any]]:
-    """Counts of every match by category and by condition, in one pass."""
+    """Counts of every match by category and by condition, in one statement: summed from the
+    counts the triggers keep for a browse (:func:`counted_ahead`), else counted over the matches."""
+    if counted_ahead(query):
+        where, params = ["c.listings > 0"], {}
+        if query.category_id:
+            where.append("c.category_path @> ARRAY[%(category_id)s]::text[]")
+            params["category_id"] = query.category_id
+        if query.condition:
+            where.append("c.condition = %(condition)s")
+            params["condition"] = query.condition.value
+        statement = (
+            "SELECT c.category_id, c.condition, sum(c.listings) AS n FROM catalog_search_counts c "
+            f"WHERE {' AND '.join(where)} GROUP BY GROUPING SETS ((c.category_id), (c.condition))"
+        )
+        return statement, params
     sql = filters(query, at)
     statement = (
         f"SELECT s.category_id, s.condition, count(*) AS n FROM catalog_search s WHERE {sql.clause()} "

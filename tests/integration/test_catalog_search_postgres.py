@@ -206,6 +206,35 @@ def test_given_a_search_then_facets_count_the_filtered_set(world: Any, stocked: 
     assert page.facets.conditions == {"used_good": 4, "new": 1}
 
 
+@pytest.mark.parametrize(
+    ("filters", "categories", "conditions"),
+    [
+        ({}, {"bikes": 5, "shoes": 1}, {"used_good": 5, "new": 1}),
+        ({"category_id": "root"}, {"bikes": 5, "shoes": 1}, {"used_good": 5, "new": 1}),
+        ({"category_id": "shoes"}, {"shoes": 1}, {"used_good": 1}),
+        ({"condition": Condition.NEW}, {"bikes": 1}, {"new": 1}),
+    ],
+)
+def test_given_a_browse_then_its_facets_are_the_kept_counts_and_equal_counting_the_matches(
+    world: Any, stocked: list[Listing], filters: dict[str, Any], categories: Any, conditions: Any
+) -> None:
+    browse = world[2].search(SearchQuery(**filters), NOW, facets=True).facets
+    # a price floor of 0 matches the same listings, counted one by one
+    counted = world[2].search(SearchQuery(**filters, min_price=0), NOW, facets=True).facets
+    assert (browse.categories, browse.conditions) == (categories, conditions)
+    assert browse == counted
+
+
+def test_given_a_listing_ended_or_moved_then_the_browse_facets_follow(
+    world: Any, stocked: list[Listing]
+) -> None:
+    listings, _, search = world
+    _save(world, listings.get("l-004").changed(NOW, status=ListingStatus.ENDED, ended_at=NOW))
+    _save(world, listings.get("l-002").changed(NOW, condition=Condition.USED_GOOD))
+    facets = search.search(SearchQuery(), NOW, facets=True).facets
+    assert (facets.categories, facets.conditions) == ({"bikes": 5}, {"used_good": 5})
+
+
 def test_given_a_promotion_then_it_ranks_first_inside_its_window_only(
     world: Any, stocked: list[Listing]
 ) -> None:
@@ -266,7 +295,7 @@ def test_given_a_cursor_whose_key_is_not_its_sorts_then_invalid_cursor(world: An
 steps = st.lists(
     st.tuples(
         st.integers(0, 5),
-        st.sampled_from(["create", "edit", "price", "promote", "deal", "end"]),
+        st.sampled_from(["create", "edit", "move", "price", "promote", "deal", "end"]),
         st.integers(1, 10_000),
     ),
     max_size=30,
@@ -288,6 +317,11 @@ def _step(current: Listing | None, n: int, action: str, value: int, run: int) ->
         return None
     changes: dict[str, dict[str, Any]] = {
         "edit": {"title": f"Desk lamp {value}", "description": f"word{value}"},
+        "move": {
+            "condition": Condition.NEW if value % 2 else Condition.USED_GOOD,
+            "category_id": (SHOES if value % 3 else BIKES).id,
+            "category_path": (SHOES if value % 3 else BIKES).path,
+        },
         "price": {"price": Money(value, "USD")},
         "promote": {"promotion": Promotion(Decimal(5), Window(at, at + timedelta(hours=value % 48 + 1)))},
         "deal": {"deal": Deal(f"d{value}", Decimal(10), value % 7, Window(at, at + timedelta(hours=3)))},
@@ -334,10 +368,22 @@ def test_given_random_histories_then_the_live_projection_equals_a_rebuild(
     rng.shuffle(read)
     for document in read:
         projection.apply(document)
-    live = projection.rows()
+    live, live_counts = projection.rows(), projection.counts()
+    assert live_counts == _counted(live)
     assert projection.rebuild(listings.every()) == len(current)
     assert live == projection.rows()
+    assert projection.counts() == live_counts
     assert {r["listing_id"]: r["version"] for r in live} == {x.id: x.version for x in current.values()}
+
+
+def _counted(rows: list[dict[str, Any]]) -> dict[tuple[str, tuple[str, ...], str], int]:
+    """The facet counts of ``rows``, counted here: what the triggers must have kept."""
+    counted: dict[tuple[str, tuple[str, ...], str], int] = {}
+    for r in rows:
+        if r["status"] == "active":
+            key = (r["category_id"], tuple(r["category_path"]), r["condition"])
+            counted[key] = counted.get(key, 0) + 1
+    return counted
 
 
 def _read(listings: MongoListings, listing_id: str) -> Listing:

@@ -85,8 +85,8 @@ APP_TABLES |= {
 APP_TABLES |= {"cases", "case_events"}
 # -- offers
 APP_TABLES |= {"offers", "offer_moves"}
-# -- catalog: the search read model
-APP_TABLES |= {"catalog_search"}
+# -- catalog: the search read model and its facet counts
+APP_TABLES |= {"catalog_search", "catalog_search_counts"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

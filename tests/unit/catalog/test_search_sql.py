@@ -75,6 +75,34 @@ def test_given_facets_then_categories_and_conditions_are_counted_in_one_pass() -
     assert params["text"] == "bike"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(),
+        SearchQuery(category_id="bikes"),
+        SearchQuery(category_id="bikes", condition=Condition.NEW),
+    ],
+)
+def test_given_a_browse_then_its_facets_are_summed_from_the_kept_counts(query: SearchQuery) -> None:
+    statement, params = facets_query(query, AT)
+    assert "FROM catalog_search_counts c" in statement and "catalog_search s" not in statement
+    assert "bikes" not in statement and params.get("category_id") == query.category_id
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(text="bike"),
+        SearchQuery(seller_id="s-1"),
+        SearchQuery(min_price=0),
+        SearchQuery(max_price=9),
+    ],
+)
+def test_given_words_a_seller_or_a_price_then_the_facets_count_the_matches(query: SearchQuery) -> None:
+    statement, _ = facets_query(query, AT)
+    assert "FROM catalog_search s" in statement and "catalog_search_counts" not in statement
+
+
 def test_given_microseconds_then_they_round_trip() -> None:
     moment = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
     assert from_micros(micros(moment)) == moment
