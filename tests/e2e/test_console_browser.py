@@ -119,7 +119,8 @@ def test_given_a_sale_when_its_execution_opens_in_chromium_then_the_state_graph_
 
     # Then the graph is an SVG whose states are classed by what happened to them
     assert '<svg class="graph"' in dom
-    for state in ("Validate Cart", "Reserve Items", "Create Orders", "Mark Paid", "Complete Sale"):
+    # (the steps before payment run in the nested checkout_preparation: one state here)
+    for state in ("Prepare Checkout", "Wait For Payment", "Payment Outcome", "Mark Paid", "Complete Sale"):
         assert re.search(rf'<g class="state outcome-succeeded" data-state="{state}"', dom), state
     assert re.search(r'<g class="state outcome-not-reached" data-state="Abandon Checkout"', dom)
     assert "ExecutionSucceeded" in dom
