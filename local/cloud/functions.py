@@ -6,6 +6,11 @@ merges each function's environment into one process environment instead, and a *
 value for a key another function already set raises :class:`EnvironmentConflictError`. Values that
 must differ per function (a Powertools service name, say) belong in code, not in the environment.
 The previous values are put back by :meth:`FunctionRegistry.close`.
+
+Instance rule: like a Lambda execution environment, a handler module serves one invocation at a
+time (one lock per module), and every module holding a Powertools event handler shares one lock,
+as the library keeps the request it resolves in a process-wide class attribute
+(:data:`EVENT_HANDLER_INSTANCE`).
 """
 
 from __future__ import annotations
@@ -14,18 +19,38 @@ import decimal
 import importlib
 import json
 import os
+import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 Handler = Callable[[Any, Any], Any]
 
 #: how many invocation records are kept (oldest dropped first)
 MAX_RECORDS = 10_000
+
+
+#: the lock of every function whose module holds a Powertools event handler (a REST or WebSocket
+#: resolver): the library keeps the request being resolved in a class attribute
+#: (``BaseRouter.current_event``, one per process), which on Lambda is safe (an execution
+#: environment runs one invocation at a time) but here, where every function shares one process,
+#: would let two API functions at once read each other's request: its caller, body and headers
+EVENT_HANDLER_INSTANCE = "powertools-event-handler"
+
+
+def routes_requests(module: ModuleType | None) -> bool:
+    """Whether ``module`` holds a Powertools event handler resolver (a router of requests)."""
+    api_gateway = sys.modules.get("aws_lambda_powertools.event_handler.api_gateway")
+    if module is None or api_gateway is None:
+        return False
+    return any(isinstance(value, api_gateway.BaseRouter) for value in vars(module).values())
 
 
 class EnvironmentConflictError(ValueError):
@@ -137,9 +162,11 @@ class FunctionRegistry:
         self._specs: dict[str, FunctionSpec] = {}
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        #: one lock per handler module: like one Lambda execution environment, a module (its
-        #: Powertools resolver holds the current event) serves one invocation at a time
+        #: one lock per handler module: like one Lambda execution environment, a module serves
+        #: one invocation at a time; every module with a Powertools resolver shares one lock
+        #: (:data:`EVENT_HANDLER_INSTANCE`)
         self._instances: dict[str, threading.RLock] = {}
+        self._instance_keys: dict[str, str] = {}  # handler module -> its key in _instances
         self._environment: dict[str, tuple[str, str]] = {}  # key -> (value, function that set it)
         self._saved_environ: dict[str, str | None] = {}
 
@@ -219,7 +246,11 @@ class FunctionRegistry:
         module = spec.handler if isinstance(spec.handler, str) else spec.name
         module = module.rsplit(".", 1)[0]
         with self._lock:
-            return self._instances.setdefault(module, threading.RLock())
+            key = self._instance_keys.get(module)
+            if key is None:  # the handler is loaded by now: its module's globals are there
+                key = EVENT_HANDLER_INSTANCE if routes_requests(sys.modules.get(module)) else module
+                self._instance_keys[module] = key
+            return self._instances.setdefault(key, threading.RLock())
 
     def invoke(self, name: str, event: Any) -> InvocationResult:
         """Run the handler with ``event`` (a JSON value) and a fresh context; never raises for
