@@ -158,7 +158,10 @@ class FunctionRegistry:
         self.after_invoke: list[Callable[[InvocationResult], None]] = []
         self.region = region
         self.account_id = account_id
+        #: the latest invocations (at most ``MAX_RECORDS``); ``mark()`` and ``since(mark)`` read
+        #: what came after a moment, however many records were dropped since
         self.invocations: list[InvocationRecord] = []
+        self._recorded = 0  # invocations ever recorded
         self._specs: dict[str, FunctionSpec] = {}
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
@@ -312,8 +315,22 @@ class FunctionRegistry:
         )
         with self._lock:
             self.invocations.append(record)
+            self._recorded += 1
             if len(self.invocations) > MAX_RECORDS:
                 del self.invocations[: len(self.invocations) - MAX_RECORDS]
+
+    def mark(self) -> int:
+        """A moment in the invocation records, for :meth:`since`."""
+        with self._lock:
+            return self._recorded
+
+    def since(self, mark: int, name: str | None = None) -> list[InvocationRecord]:
+        """The invocations recorded after ``mark`` (of function ``name`` alone if given), oldest
+        first; those dropped from the records (more than ``MAX_RECORDS`` ago) are not there."""
+        with self._lock:
+            first = self._recorded - len(self.invocations)  # the mark of the oldest record kept
+            kept = self.invocations[max(0, mark - first) :]
+        return [r for r in kept if name is None or r.function_name == name]
 
     def calls(self, name: str) -> list[InvocationRecord]:
         """The recorded invocations of one function, oldest first."""

@@ -164,7 +164,7 @@ def run(cloud: LocalCloud) -> list[str]:
     sfn = aws.client("stepfunctions")
 
     counts = _Counts().__enter__()
-    invocations_before = len(aws.functions.invocations)
+    invocations_before = aws.functions.mark()
     latencies: list[float] = []
     transitions: list[int] = []
     api_requests = 0
@@ -304,7 +304,7 @@ def _cost_per_checkout(
     cloud: LocalCloud, invocations_before: int, counts: _Counts, transitions: list[int], api_requests: int
 ) -> dict[str, float]:
     aws, _ = cloud.started()
-    invocations = aws.functions.invocations[invocations_before:]
+    invocations = aws.functions.since(invocations_before)
     gb_s = sum(
         aws.functions.spec(r.function_name).memory_mb / 1024 * math.ceil(r.duration_ms) / 1000
         for r in invocations

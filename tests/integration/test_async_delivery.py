@@ -42,7 +42,7 @@ def _dlq_messages(aws: LocalAws, url: str) -> list[dict[str, Any]]:
 
 def _failed_calls(cloud: LocalCloud, function: str, mark: int) -> list[Any]:
     aws, _ = cloud.started()
-    return [r for r in aws.functions.invocations[mark:] if r.function_name == function and r.error_type]
+    return [r for r in aws.functions.since(mark, function) if r.error_type]
 
 
 def test_given_a_stripe_event_its_consumer_fails_on_then_lambda_retries_it_on_the_clock_then_the_rules_dlq(
@@ -55,7 +55,7 @@ def test_given_a_stripe_event_its_consumer_fails_on_then_lambda_retries_it_on_th
     function = provisioned.names[("function", "stripe-events")]
     dlq = provisioned.queue_url(rule.dlq_name)
     _dlq_messages(aws, dlq)
-    mark = len(aws.functions.invocations)
+    mark = aws.functions.mark()
 
     # When an event its consumer cannot take arrives on the Stripe bus
     event_id = f"evt_broken_{unique}"
@@ -191,7 +191,7 @@ def test_given_every_delivery_duplicated_when_a_payment_succeeds_then_its_event_
     function = provisioned.names[("function", "stripe-events")]
     intent = stripe_client.v1.payment_intents.create(params={"amount": 4200, "currency": "usd"})
     arn = _waiting_for_payment(cloud, await_payment, f"dup-{unique}", intent.id)
-    mark = len(aws.functions.invocations)
+    mark = aws.functions.mark()
 
     # When Stripe's event is delivered twice (at least once, as AWS may)
     with cloud.deliveries.inject(duplicate=True):
@@ -199,7 +199,7 @@ def test_given_every_delivery_duplicated_when_a_payment_succeeds_then_its_event_
         cloud.settle()
 
     # Then the consumer ran twice without failing, and the workflow was resumed once
-    calls = [r for r in aws.functions.invocations[mark:] if r.function_name == function]
+    calls = aws.functions.since(mark, function)
     assert len(calls) == 2 and not any(r.error_type for r in calls)
     described = aws.wait_for_execution(arn)
     assert described["status"] == "SUCCEEDED", described

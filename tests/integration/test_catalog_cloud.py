@@ -53,7 +53,7 @@ def test_given_a_price_change_on_the_domain_bus_then_the_watchers_consumer_runs(
 ) -> None:
     aws, provisioned = cloud.started()
     function = provisioned.physical_name("catalog-watchers")
-    before = sum(1 for r in aws.functions.invocations if r.function_name == function)
+    mark = aws.functions.mark()
     detail = {
         "event_id": f"e-{unique}",
         "occurred_at": NOW.isoformat(),
@@ -76,8 +76,8 @@ def test_given_a_price_change_on_the_domain_bus_then_the_watchers_consumer_runs(
     )
     assert result["FailedEntryCount"] == 0
     cloud.wait_until(
-        lambda: sum(1 for r in aws.functions.invocations if r.function_name == function) > before,
+        lambda: bool(aws.functions.since(mark, function)),
         what="the catalog-watchers function to be invoked",
     )
-    record = [r for r in aws.functions.invocations if r.function_name == function][-1]
+    record = aws.functions.since(mark, function)[-1]
     assert record.error_type is None

@@ -1,4 +1,5 @@
-"""The local cloud's in-process functions keep one invocation's request from another's.
+"""The local cloud's in-process functions: one invocation's request kept from another's, and the
+invocation records read from a mark.
 
 Powertools' event handler keeps the request being resolved in a class attribute
 (``BaseRouter.current_event``): one per process. On Lambda an execution environment runs one
@@ -97,3 +98,22 @@ def test_given_modules_then_those_with_a_resolver_share_the_event_handler_instan
     registry.register("first", f"{first.__name__}.handler")
     registry.invoke("first", _event("/first"))
     assert EVENT_HANDLER_INSTANCE in registry._instances
+
+
+def test_given_more_invocations_than_are_kept_then_since_a_mark_is_what_came_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("local.cloud.functions.MAX_RECORDS", 3)
+    registry = FunctionRegistry()
+    registry.register("echo", lambda event, context: event)
+    registry.register("other", lambda event, context: event)
+    for n in range(5):
+        registry.invoke("echo", {"n": n})
+    mark = registry.mark()
+    registry.invoke("echo", {"n": 5})
+    registry.invoke("other", {})
+    assert len(registry.invocations) == 3
+    assert [r.function_name for r in registry.since(mark)] == ["echo", "other"]
+    assert len(registry.since(mark, "echo")) == 1
+    assert registry.since(registry.mark()) == []
+    assert len(registry.since(0)) == 3  # the dropped ones are not there
