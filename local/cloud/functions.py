@@ -334,4 +334,4 @@ class FunctionRegistry:
 
     def calls(self, name: str) -> list[InvocationRecord]:
         """The recorded invocations of one function, oldest first."""
-        return [r for r in list(self.invocations) if r.function_name == name]
+        return self.since(0, name)

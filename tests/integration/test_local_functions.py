@@ -20,26 +20,10 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from local.cloud.functions import EVENT_HANDLER_INSTANCE, FunctionRegistry, routes_requests
+from tests.fixtures.proxy_events import proxy_event
 
 #: how long the first request waits, inside its route, for the second one to be resolved
 OVERLAP_S = 0.5
-
-
-def _event(path: str) -> dict[str, Any]:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {"requestId": "r", "stage": "local", "httpMethod": "GET", "path": path},
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 @pytest.fixture
@@ -76,7 +60,7 @@ def test_given_two_api_functions_at_once_then_each_reads_its_own_request(api_mod
     answers: dict[str, Any] = {}
 
     def call(name: str, path: str) -> None:
-        answers[name] = registry.invoke(name, _event(path))
+        answers[name] = registry.invoke(name, proxy_event(path))
 
     thread = threading.Thread(target=call, args=("first", "/first"))
     thread.start()
@@ -96,7 +80,7 @@ def test_given_modules_then_those_with_a_resolver_share_the_event_handler_instan
     assert not routes_requests(None)
     registry = FunctionRegistry()
     registry.register("first", f"{first.__name__}.handler")
-    registry.invoke("first", _event("/first"))
+    registry.invoke("first", proxy_event("/first"))
     assert EVENT_HANDLER_INSTANCE in registry._instances
 
 

@@ -16,6 +16,7 @@ import pytest
 import lambdas.api
 import workflows
 from lambdas.api.resolver import STATUS_BY_KIND, status_of
+from tests.fixtures.proxy_events import proxy_event
 from workflows.shared.errors import ResaleError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,22 +218,6 @@ def test_given_the_openapi_document_then_every_documented_code_is_the_registry_s
     assert not wrong, wrong
 
 
-def _proxy_event(path: str) -> dict[str, object]:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "requestContext": {"resourcePath": path, "httpMethod": "GET", "stage": "test", "requestId": "r"},
-        "body": None,
-        "isBase64Encoded": False,
-    }
-
-
 @pytest.mark.parametrize(
     ("error", "status"),
     [
@@ -260,7 +245,7 @@ def test_given_any_error_of_the_registry_then_the_one_handler_answers_its_status
         raise cls("It went wrong.", details={"retry_after_seconds": 60})
 
     try:
-        answer = app.resolve(_proxy_event("/boom"), None)
+        answer = app.resolve(proxy_event("/boom"), None)
     finally:
         cors_settings.cache_clear()
     assert answer["statusCode"] == status
