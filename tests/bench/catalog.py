@@ -265,9 +265,7 @@ def rebuild(cloud: LocalCloud) -> tuple[int, float]:
     db = mongo_database(cloud.mongodb_uri, cloud.config.mongodb_database)
     started = time.perf_counter()
     with make_pool(cloud.postgres_url, max_size=1) as pool:
-        rows = PostgresSearchProjection(pool).rebuild(MongoListings(db).every())
-        with pool.connection() as conn:
-            conn.execute("ANALYZE catalog_search")
+        rows = PostgresSearchProjection(pool).rebuild(MongoListings(db).every())  # vacuums and analyzes
     return rows, time.perf_counter() - started
 
 

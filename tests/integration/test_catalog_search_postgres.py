@@ -199,6 +199,21 @@ def test_given_more_matches_than_any_candidate_cap_then_relevance_reaches_every_
     assert len(ids) == len(set(ids)) == 620
 
 
+def test_given_a_rebuild_then_it_leaves_the_table_vacuumed_and_analyzed(world: Any, pool: Any) -> None:
+    listings, projection, _ = world
+    listings.add_many([make(n, title=f"desk lamp {n}", price=100 + n) for n in range(1, 401)])
+    counted = "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relname = 'catalog_search'"
+    with pool.connection() as conn:
+        before = conn.execute(counted).fetchone()
+    assert projection.rebuild(listings.every()) == 400
+    with pool.connection() as conn:
+        after = conn.execute(counted).fetchone()
+        planned = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalog_search'").fetchone()
+    assert after["vacuum_count"] == before["vacuum_count"] + 1
+    assert after["analyze_count"] == before["analyze_count"] + 1
+    assert planned["reltuples"] == 400  # the planner counts the new rows
+
+
 def test_given_a_search_then_facets_count_the_filtered_set(world: Any, stocked: list[Listing]) -> None:
     page = world[2].search(SearchQuery(text="bike", limit=1), NOW, facets=True)
     assert page.facets is not None
