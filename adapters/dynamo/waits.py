@@ -58,6 +58,14 @@ class DynamoWaitingTasks:
 
     def park_token(self, correlation_id: str, task_token: str, expires_at: int) -> OutsideEvent | None:
         model = self._model
+        # the usual order, the workflow waiting before its event: one conditional put, no read
+        try:
+            model(
+                correlation_id, task_token=task_token, expires_at=datetime.fromtimestamp(expires_at, UTC)
+            ).save(condition=model.correlation_id.does_not_exist())
+            return None
+        except PutError:
+            pass  # an item is there (an early event, or this token parked before): read it
         for _ in range(_ATTEMPTS):
             try:
                 item = model.get(correlation_id, consistent_read=True)

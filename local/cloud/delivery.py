@@ -147,7 +147,8 @@ class SqsPoller:
             queue = require(SQS_BACKENDS)[account][region].queues[name]
         except KeyError:
             return True
-        return bool(queue.messages)
+        # the first visible one answers (moto's ``messages`` lists them all, each timed twice)
+        return any(m.visible and not m.delayed for m in queue._messages)
 
     def _poll(self, mapping: Mapping) -> int:
         if not self._may_have_messages(mapping):

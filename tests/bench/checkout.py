@@ -21,7 +21,8 @@ per 1,000 checkouts, from what was counted here and AWS's public on-demand price
   invocation's measured duration rounded up to the millisecond at its declared memory.
 - API Gateway REST: $3.50 per million requests (the client's POST, its polls and its cart PUT).
 - EventBridge: $1.00 per million events (Stripe's partner events and our own domain events).
-- SNS: $0.50 per million publishes; SQS: $0.40 per million requests (receive + delete per
+- SNS: $0.50 per million requests, a request being a Publish or each 64 KiB of a PublishBatch
+  (a notification's channels go in one batch); SQS: $0.40 per million requests (receive + delete per
   message; the SNS → SQS delivery is free).
 - DynamoDB on demand: $1.25 per million write units and $0.25 per million read units, counted
   from the requests the functions made (every item here is under 1 KB).
@@ -86,6 +87,8 @@ PRICE = {
 #: 64 MB): a fee calculation is two short steps; the preparation five steps and that fee
 #: calculation, a conservative second
 EXPRESS_SECONDS = {"fee-calculation": 0.1, "checkout-preparation": 1.0}
+#: SNS bills a PublishBatch as one request per 64 KiB of its messages
+SNS_BILLED_BYTES = 64 * 1024
 
 
 def express_cost(machine: str) -> float:
@@ -105,7 +108,8 @@ def _percentile(values: list[float], p: float) -> float:
 class _Counts:
     """Every AWS API call the process makes while counting, by ``service.Operation`` (the
     functions' boto3 and pynamodb clients, the stand-ins' puts: all go through botocore).
-    EventBridge is counted in entries (events), not calls."""
+    EventBridge is counted in entries (events), not calls; SNS in billed requests (``Publish``:
+    a PublishBatch is one per 64 KiB) and in messages (``Message``: what the queues receive)."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -119,9 +123,19 @@ class _Counts:
 
         def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
-            counts[f"{service}.{operation}"] += (
-                len(params.get("Entries") or [1]) if operation == "PutEvents" else 1
-            )
+            if operation == "PublishBatch":
+                # billed as one request per 64 KiB of the batch; each entry is one message
+                entries = params.get("PublishBatchRequestEntries") or []
+                size = sum(len(e.get("Message", "").encode()) for e in entries)
+                counts[f"{service}.Publish"] += max(1, -(-size // SNS_BILLED_BYTES))
+                counts[f"{service}.Message"] += len(entries)
+            elif operation == "Publish":
+                counts[f"{service}.Publish"] += 1
+                counts[f"{service}.Message"] += 1
+            else:
+                counts[f"{service}.{operation}"] += (
+                    len(params.get("Entries") or [1]) if operation == "PutEvents" else 1
+                )
             return original(client, operation, params)
 
         self._original = original
@@ -311,6 +325,7 @@ def _cost_per_checkout(
     )
     n = CHECKOUTS
     publishes = counts.total("sns", {"Publish"})
+    messages = counts.total("sns", {"Message"})
     return {
         "Step Functions Standard": statistics.fmean(transitions) * PRICE["sfn_transition"],
         # one nested preparation per checkout, which runs one fee calculation
@@ -319,7 +334,7 @@ def _cost_per_checkout(
         "API Gateway": api_requests / n * PRICE["apigw_request"],
         "EventBridge": counts.total("events", {"PutEvents"}) / n * PRICE["eventbridge_event"],
         "SNS": publishes / n * PRICE["sns_publish"],
-        "SQS": 2 * publishes / n * PRICE["sqs_request"],
+        "SQS": 2 * messages / n * PRICE["sqs_request"],
         "DynamoDB": counts.total("dynamodb", _DYNAMO_WRITES) / n * PRICE["dynamo_write"]
         + counts.total("dynamodb", _DYNAMO_READS) / n * PRICE["dynamo_read"],
     }

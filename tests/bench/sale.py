@@ -298,13 +298,14 @@ def _aws_calls_cost(calls: Counter[str]) -> dict[str, float]:
             if k.split(".")[0] == service and (operations is None or k.split(".")[1] in operations)
         )
 
-    publishes = total("sns", {"Publish"})
+    publishes = total("sns", {"Publish"})  # billed requests
+    messages = total("sns", {"Message"})  # each received and deleted from its queue
     writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
     reads = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
     return {
         "EventBridge": total("events", {"PutEvents"}) * PRICE["eventbridge_event"],
         "SNS": publishes * PRICE["sns_publish"],
-        "SQS": 2 * publishes * PRICE["sqs_request"],
+        "SQS": 2 * messages * PRICE["sqs_request"],
         "DynamoDB": total("dynamodb", writes) * PRICE["dynamo_write"]
         + total("dynamodb", reads) * PRICE["dynamo_read"],
     }

@@ -96,6 +96,8 @@ def _params(target: str) -> list[str]:
                 "message_structure",
             ],
         ),
+        (aws_module.SQS_RETENTION, ["self", "queue_name", "message"]),
+        (aws_module.METHOD_NAMES, ["clazz"]),
         (f"{sfn_module.RESPONSE}.stop_execution", ["self"]),
         (f"{sfn_module.RESPONSE}.send_task_failure", ["self"]),
     ],
@@ -131,6 +133,33 @@ def test_the_interpreter_sleeps_and_times_where_the_clock_hooks_expect() -> None
         "callback.Event is no longer threading.Event"
     )
     assert isinstance(original(sfn_module.SYNC_POLL_DELAY), float), _where(sfn_module.SYNC_POLL_DELAY)
+
+
+def test_the_sqs_hooks_read_what_moto_keeps_on_a_queue() -> None:
+    import moto.sqs.models as sqs
+
+    # the retention rule the hook restates, and the attributes it and the poller read
+    source = inspect.getsource(original(aws_module.SQS_RETENTION))
+    assert '["MessageRetentionPeriod"]' in source and "message.sent_timestamp / 1000" in source, _where(
+        "SQSBackend.is_message_valid_based_on_retention_period changed its rule"
+    )
+    queue = sqs.Queue("guard", "us-east-1", "123456789012")
+    assert isinstance(queue._messages, list), _where("Queue._messages is no longer the list of messages")
+    assert int(queue.message_retention_period) == 345_600, _where("Queue.message_retention_period moved")
+    message = sqs.Message("m-1", "body")
+    assert isinstance(message.visible, bool) and isinstance(message.delayed, bool), _where(
+        "Message.visible / Message.delayed changed"
+    )
+
+
+def test_the_method_names_hook_answers_as_moto_does() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    listed = original(aws_module.METHOD_NAMES)(DynamoHandler)
+    assert "put_item" in listed and "_get_action" in listed and listed == sorted(listed), _where(
+        "method_names_from_class no longer lists a class's functions by name"
+    )
+    assert require(aws_module.METHOD_NAMES)(DynamoHandler) == listed  # hooked (a cache) or not
 
 
 def test_jsonata_is_still_a_stub_that_reads_the_hooked_global() -> None:
