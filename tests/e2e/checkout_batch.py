@@ -7,36 +7,38 @@ buyers each buy from a listing of their own; the other half race for one hot lis
 stock than they ask for, so some of them must be refused (at ``POST /checkout`` or by Reserve
 Items) and leave nothing held.
 
-A buyer does what a client app does: put the item in the cart, ``POST /checkout``, poll
-``GET /checkouts/{id}`` until awaiting payment, confirm the PaymentIntent with the Stripe SDK,
-poll until paid. Polls that meet a 5xx (PostgreSQL restarting) are polled again, as a client
-would; a confirm the SDK could not get an answer to is retried with the same idempotency key.
+The buyers run in a client process of their own (:mod:`tests.e2e.checkout_clients`, which says
+what a buyer does); this module sets up their users, addresses and listings, counts what they
+report, injects the faults and checks the invariants.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-import requests
-import stripe
 
+from tests.e2e.checkout_clients import ENDED, client_session
 from tests.e2e.checkout_support import ADDRESS, make_category, make_listing
 from tests.fixtures.users import create_user
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from local.runtime import LocalCloud
-    from tests.fixtures.users import TestUser
 
-ENDED = {"paid", "payment_failed", "expired", "cancelled", "failed"}
+__all__ = ["ENDED", "BatchResult", "Faults", "client_session", "percentile", "run_batch", "summary", "verify"]
+
+ROOT = Path(__file__).resolve().parents[2]
 ABANDONED = ENDED - {"paid"}
 #: what a paid order's status may have become since
 SOLD = ("paid", "shipped", "delivered")
@@ -98,105 +100,6 @@ class BatchResult:
         return self.paid / self.elapsed_s if self.elapsed_s else 0.0
 
 
-def client_session() -> requests.Session:
-    """A client's HTTP session. It ignores proxy settings in the environment: a client runs on
-    its own machine, and here reading the local cloud's large shared environment on every request
-    (requests' proxy lookup) would put the client's cost on the server's one Python process."""
-    session = requests.Session()
-    session.trust_env = False
-    return session
-
-
-class _Buyer:
-    def __init__(
-        self, cloud: LocalCloud, user: TestUser, address_id: str, listing_id: str, poll_s: float
-    ) -> None:
-        self.cloud, self.user, self.address_id, self.listing_id = cloud, user, address_id, listing_id
-        self.poll_s = poll_s
-        self.session = client_session()
-        assert cloud.stripe is not None
-        self.stripe = stripe.StripeClient(
-            cloud.stripe.publishable_key,
-            base_addresses={"api": cloud.stripe.url},
-            max_network_retries=0,
-            http_client=stripe.RequestsClient(session=client_session()),
-        )
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """A call a client repeats while the API answers 5xx or the connection drops."""
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = self.session.request(
-                    method,
-                    f"{self.cloud.api_url}{path}",
-                    headers=self.user.headers | kwargs.pop("extra", {}),
-                    timeout=30,
-                    **kwargs,
-                )
-            except requests.ConnectionError:
-                response = None
-            if response is not None and response.status_code < 500:
-                return response
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{method} {path} kept failing: {response and response.text}")
-            time.sleep(self.poll_s)
-
-    def _poll(self, checkout_id: str, wanted: set[str]) -> dict[str, Any]:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            state: dict[str, Any] = self._request("GET", f"/checkouts/{checkout_id}").json()
-            if state["status"] in wanted or state["status"] in ENDED:
-                return state
-            time.sleep(self.poll_s)
-        raise AssertionError(f"checkout {checkout_id} never reached {wanted}")
-
-    def _confirm(self, payment: dict[str, Any], key: str, result: BatchResult, lock: threading.Lock) -> None:
-        for attempt in range(8):
-            try:
-                self.stripe.v1.payment_intents.confirm(
-                    payment["payment_intent_id"],
-                    params={"payment_method": "pm_card_visa", "client_secret": payment["client_secret"]},  # type: ignore[typeddict-unknown-key]
-                    options={"idempotency_key": key},
-                )
-                return
-            except (stripe.APIConnectionError, stripe.APIError):
-                with lock:
-                    result.sdk_retries += 1
-                time.sleep(self.poll_s * (attempt + 1))
-        raise AssertionError(f"the confirmation of {payment['payment_intent_id']} kept failing")
-
-    def buy(self, n: int, result: BatchResult, lock: threading.Lock, started: Callable[[], None]) -> None:
-        self._request("PUT", f"/cart/items/{self.listing_id}", json={"quantity": 1})
-        t = time.perf_counter()
-        posted = self._request(
-            "POST", "/checkout", json={"address_id": self.address_id}, extra={"Idempotency-Key": f"batch-{n}"}
-        )
-        if posted.status_code == 409:  # refused at once: nothing left to hold
-            with lock:
-                result.refused_at_once += 1
-            self._request("DELETE", f"/cart/items/{self.listing_id}")
-            return
-        assert posted.status_code == 202, posted.text
-        checkout_id = posted.json()["checkout_id"]
-        with lock:
-            result.started += 1
-            result.checkout_ids.append(checkout_id)
-        started()
-        state = self._poll(checkout_id, {"awaiting_payment"})
-        if state["status"] == "awaiting_payment":
-            self._confirm(state["payment"], f"confirm-{checkout_id}", result, lock)
-            state = self._poll(checkout_id, {"paid"})
-        with lock:
-            result.outcomes[state["status"]] += 1
-            if state.get("error"):
-                result.codes[str(state["error"].get("code"))] += 1
-            if state["status"] == "paid":
-                result.latencies_ms.append((time.perf_counter() - t) * 1000)
-        if state["status"] != "paid":
-            self._request("DELETE", f"/cart/items/{self.listing_id}")
-
-
 def run_batch(
     cloud: LocalCloud,
     *,
@@ -206,9 +109,11 @@ def run_batch(
     poll_s: float = 0.02,
     faults: Faults | None = None,
 ) -> BatchResult:
-    """``buyers`` threads, each checking out ``rounds`` times one after another; returns when
-    every buyer is done (each of its checkouts paid or ended)."""
+    """``buyers`` threads in a client process (:mod:`tests.e2e.checkout_clients`), each checking
+    out ``rounds`` times one after another; returns when every buyer is done (each of its
+    checkouts paid or ended)."""
     aws, _ = cloud.started()
+    assert cloud.stripe is not None
     admin = create_user(cloud, groups=("buyer", "admin"), profile=True)
     seller = create_user(cloud, groups=("buyer", "seller"), profile=True)
     category = make_category(cloud, admin)
@@ -217,10 +122,11 @@ def run_batch(
     hot_stock = hot_stock if hot_stock is not None else max(1, racers * rounds // 2)
     hot = make_listing(cloud, seller, category, price=3000, quantity=hot_stock, shipping=500)
     result = BatchResult(listings={hot["id"]: hot_stock}, started_at=cloud.clock.now())
-    crowd: list[_Buyer] = []
+    session = client_session()
+    crowd: list[dict[str, Any]] = []
     for i in range(buyers):
         user = create_user(cloud, profile=True)
-        address = requests.post(
+        address = session.post(
             f"{cloud.api_url}/me/addresses", json=ADDRESS, headers=user.headers, timeout=15
         )
         if i < distinct:
@@ -229,16 +135,25 @@ def run_batch(
             listing_id = own["id"]
         else:
             listing_id = hot["id"]
-        crowd.append(_Buyer(cloud, user, address.json()["address_id"], listing_id, poll_s))
+        crowd.append(
+            {
+                "api_url": cloud.api_url,
+                "headers": user.headers,
+                "address_id": address.json()["address_id"],
+                "listing_id": listing_id,
+            }
+        )
+    plan = {
+        "buyers": crowd,
+        "rounds": rounds,
+        "poll_s": poll_s,
+        "stripe_key": cloud.stripe.publishable_key,
+        "stripe_url": cloud.stripe.url,
+    }
 
-    lock = threading.Lock()
     total = buyers * rounds
     restart_at = None if faults is None or faults.restart_after is None else int(total * faults.restart_after)
     restart_due = threading.Event()
-
-    def started() -> None:
-        if restart_at is not None and result.started >= restart_at:
-            restart_due.set()
 
     def restarter() -> None:
         assert faults is not None
@@ -246,17 +161,8 @@ def run_batch(
             (faults.restart or _restart_postgres(cloud))()
             result.restarted = True
 
-    def buyer_loop(index: int) -> None:
-        for n in range(rounds):
-            try:
-                crowd[index].buy(index * rounds + n, result, lock, started)
-            except Exception as exc:  # noqa: BLE001 - reported as a lost checkout, never hidden
-                with lock:
-                    result.client_errors.append(f"buyer {index} round {n}: {exc!r}")
-
     with contextlib.ExitStack() as stack:
         if faults is not None:
-            assert cloud.stripe is not None
             chaos = cloud.stripe.inject_faults(faults.stripe_share, seed=faults.seed)
             stack.callback(lambda: cloud.stripe.inject_faults(0.0) if cloud.stripe else None)
             stack.enter_context(
@@ -264,19 +170,70 @@ def run_batch(
                     duplicate=faults.duplicate_events, reorder=faults.reorder_events, seed=faults.seed
                 )
             )
-        threads = [threading.Thread(target=buyer_loop, args=(i,), name=f"buyer-{i}") for i in range(buyers)]
+        clients = stack.enter_context(_client_process())
+        assert clients.stdin is not None and clients.stdout is not None
+        clients.stdin.write(json.dumps(plan) + "\n")
+        clients.stdin.flush()
+        if json.loads(clients.stdout.readline()).get("ready") is not True:
+            raise RuntimeError("the client process did not start")
         if restart_at is not None:
-            threads.append(threading.Thread(target=restarter, name="pg-restarter", daemon=True))
-        wall = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads[:buyers]:
-            thread.join()
-        result.elapsed_s = time.perf_counter() - wall
+            threading.Thread(target=restarter, name="pg-restarter", daemon=True).start()
+        clients.stdin.write("go\n")
+        clients.stdin.flush()
+        for line in clients.stdout:
+            event = json.loads(line)
+            if event.get("done"):
+                result.elapsed_s = float(event["elapsed_s"])
+                break
+            _count(result, event)
+            if restart_at is not None and result.started >= restart_at:
+                restart_due.set()
+        else:
+            result.client_errors.append(f"the client process ended early (exit {clients.wait()})")
         restart_due.set()  # never wait for a restart that was not reached
         if faults is not None:
             result.stripe_errors, result.stripe_lost = chaos.errors, chaos.lost
     return result
+
+
+def _count(result: BatchResult, event: dict[str, Any]) -> None:
+    """One line of the client process (see :mod:`tests.e2e.checkout_clients`) into ``result``."""
+    if "started" in event:
+        result.started += 1
+        result.checkout_ids.append(event["started"])
+    elif "refused" in event:
+        result.refused_at_once += 1
+    elif "retried" in event:
+        result.sdk_retries += 1
+    elif "error" in event:
+        result.client_errors.append(event["error"])
+    elif "ended" in event:
+        result.outcomes[event["status"]] += 1
+        if event["code"] is not None:
+            result.codes[event["code"]] += 1
+        if event["status"] == "paid":
+            result.latencies_ms.append(float(event["latency_ms"]))
+
+
+@contextlib.contextmanager
+def _client_process() -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.e2e.checkout_clients"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _restart_postgres(cloud: LocalCloud) -> Callable[[], None]:
