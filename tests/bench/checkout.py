@@ -27,7 +27,8 @@ per 1,000 checkouts, from what was counted here and AWS's public on-demand price
 - DynamoDB on demand: $1.25 per million write units and $0.25 per million read units, counted
   from the requests the functions made (every item here is under 1 KB).
 
-Then two concurrent runs (``tests/e2e/checkout_batch.py``): 20 buyer threads at once, each
+Then two concurrent runs (``tests/e2e/checkout_batch.py``): 20 buyer threads at once (in a
+client process of their own, ``tests/e2e/checkout_clients.py``, as clients are), each
 checking out 10 times, half of them on listings of their own and half racing for one hot listing
 with half the units they ask for (so some are refused at ``POST /checkout`` or by Reserve Items
 and must leave nothing held); clients poll every 20 ms. Reported: sales per second completed
