@@ -276,8 +276,8 @@ class Interpreter:
         self._clients_lock = threading.Lock()
         self._session = boto3.session.Session()
         self._logger_level: int | None = None
-        #: the executions a task started (``states:startExecution``), by ARN, until a describe
-        #: sees them ended; see :meth:`_StepFunctionsClient.describe_execution`
+        #: the executions a task started (``states:startExecution``), by ARN, while they run
+        #: (an ended one is described by moto); see :meth:`_StepFunctionsClient.describe_execution`
         self.children: dict[str, Any] = {}
         #: notified whenever an execution ends
         self.ended = threading.Condition()
@@ -403,6 +403,7 @@ class Interpreter:
         execution.cause = cause
         execution.stop_date = stop_date
         execution.exec_status = aborted
+        self.children.pop(arn, None)
         with self.ended:
             self.ended.notify_all()
         worker = execution.exec_worker
@@ -542,6 +543,7 @@ class Interpreter:
             if execution.stop_date is None or status != execution_status.ABORTED:
                 execution.stop_date = datetime.datetime.now(tz=datetime.UTC)
             execution.exec_status = status  # last: readers poll the status
+            self.children.pop(execution.execution_arn, None)
             with self.ended:
                 self.ended.notify_all()
 
@@ -708,7 +710,7 @@ class _StepFunctionsClient:
             with interpreter.ended:
                 interpreter.ended.wait_for(lambda: execution.status != "RUNNING", timeout=CHILD_WAIT_SECONDS)
         status = execution.status
-        if status != "RUNNING":
+        if status != "RUNNING":  # (a child that ended before start_execution indexed it)
             interpreter.children.pop(arn, None)
         out: dict[str, Any] = {
             "executionArn": arn,

@@ -193,6 +193,18 @@ def test_given_a_cart_that_is_paid_then_the_sale_completes_passing_only_ids(
     assert document.ended is None and document.error is None
 
 
+def test_given_the_preparation_ran_as_a_sync_child_then_the_interpreter_holds_no_index_of_it(
+    runtime: Machines, checkout_id: str
+) -> None:
+    # the local interpreter indexes the children its tasks start while they run (their .sync
+    # parents wait on them); an ended child is left to moto, so the index never grows
+    result, _ = _run(runtime, checkout_id, "payment_intent.succeeded")
+    assert result["status"] == "SUCCEEDED", result
+    interpreter = runtime.aws._interpreter
+    assert interpreter is not None
+    assert not [arn for arn in interpreter.children if checkout_id in arn]
+
+
 # -- a step's error: a business refusal ends cancelled (SUCCEEDED), a system failure failed (FAILED)
 
 
