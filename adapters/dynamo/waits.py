@@ -59,26 +59,16 @@ class DynamoWaitingTasks:
     def park_token(self, correlation_id: str, task_token: str, expires_at: int) -> OutsideEvent | None:
         model = self._model
         # the usual order, the workflow waiting before its event: one conditional put, no read
-        try:
-            model(
-                correlation_id, task_token=task_token, expires_at=datetime.fromtimestamp(expires_at, UTC)
-            ).save(condition=model.correlation_id.does_not_exist())
+        if self._put_new_token(correlation_id, task_token, expires_at):
             return None
-        except PutError:
-            pass  # an item is there (an early event, or this token parked before): read it
+        # an item is there (an early event, or this token parked before): read it
         for _ in range(_ATTEMPTS):
             try:
                 item = model.get(correlation_id, consistent_read=True)
             except DoesNotExist:
-                try:
-                    model(
-                        correlation_id,
-                        task_token=task_token,
-                        expires_at=datetime.fromtimestamp(expires_at, UTC),
-                    ).save(condition=model.correlation_id.does_not_exist())
+                if self._put_new_token(correlation_id, task_token, expires_at):
                     return None
-                except PutError:
-                    continue  # someone wrote first: read again
+                continue  # someone wrote first: read again
             if item.event is not None:
                 # the event came before the workflow waited: take it (only if it is still there)
                 early = _event_from(item_event(item))
@@ -102,6 +92,17 @@ class DynamoWaitingTasks:
             except UpdateError:
                 continue
         raise RuntimeError(f"could not park a task token for {correlation_id} after {_ATTEMPTS} attempts")
+
+    def _put_new_token(self, correlation_id: str, task_token: str, expires_at: int) -> bool:
+        """Write the token as a new item; False if an item for ``correlation_id`` is there."""
+        model = self._model
+        try:
+            model(
+                correlation_id, task_token=task_token, expires_at=datetime.fromtimestamp(expires_at, UTC)
+            ).save(condition=model.correlation_id.does_not_exist())
+        except PutError:
+            return False
+        return True
 
     def take_token_or_park_event(self, event: OutsideEvent, expires_at: int) -> str | None:
         model = self._model
